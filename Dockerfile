@@ -1,0 +1,31 @@
+# Scriba worker image. Mirrors scripts/setup.sh: the same Debian package list (scripts/packages.txt, checked
+# by test/unit/deploy/dockerfile.test.ts), Node 24, npm ci from the lock file. Runs unprivileged: no
+# capabilities, no /dev/snd, no host mounts; Xvfb and PulseAudio run per session inside the container.
+FROM node:24-bookworm-slim
+
+ENV DEBIAN_FRONTEND=noninteractive
+COPY scripts/packages.txt /tmp/packages.txt
+RUN apt-get update \
+ && sed -e 's/#.*//' -e '/^[[:space:]]*$/d' /tmp/packages.txt | xargs apt-get install -y --no-install-recommends \
+ && rm -rf /var/lib/apt/lists/* /tmp/packages.txt
+
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY bin ./bin
+COPY config ./config
+COPY scripts ./scripts
+COPY src ./src
+COPY workers ./workers
+# Synthetic meeting media, so `scriba demo` works inside the image too.
+RUN bash scripts/make-fixtures.sh
+
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin scriba \
+ && mkdir -p /recordings && chown scriba:scriba /recordings
+USER 10001
+ENV NODE_ENV=production \
+    SCRIBA_RECORDINGS_DIR=/recordings \
+    SCRIBA_WORK_DIR=/tmp/scriba
+VOLUME ["/recordings"]
+ENTRYPOINT ["node", "/app/src/cli/main.ts"]
+CMD ["help"]

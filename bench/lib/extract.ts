@@ -1,0 +1,45 @@
+/** Pulls the sync tile's brightness per frame and the mono audio out of a recording, with ffmpeg. */
+import { spawn } from 'node:child_process';
+
+function run(args: string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`ffmpeg ${code}: ${err}`))));
+  });
+}
+
+/** Mean luma (0–255) of a rectangle, one value per frame. */
+export async function regionLuma(path: string, rect: { x: number; y: number; w: number; h: number }): Promise<number[]> {
+  const raw = await run(['-i', path, '-an', '-vf', `crop=${rect.w}:${rect.h}:${rect.x}:${rect.y},scale=8:8,format=gray`, '-f', 'rawvideo', '-']);
+  const out: number[] = [];
+  for (let off = 0; off + 64 <= raw.length; off += 64) {
+    let sum = 0;
+    for (let i = 0; i < 64; i++) sum += raw[off + i]!;
+    out.push(sum / 64);
+  }
+  return out;
+}
+
+export async function monoPcm(path: string, rate = 48000): Promise<Float32Array> {
+  const raw = await run(['-i', path, '-vn', '-ac', '1', '-ar', String(rate), '-f', 'f32le', '-']);
+  // Copy: the decoded bytes may not start on a 4-byte boundary of their ArrayBuffer.
+  const n = Math.floor(raw.length / 4);
+  return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + n * 4));
+}
+
+/** Each stream's start time (s): decoded samples and frames count from their own stream's start. */
+export async function streamStarts(path: string): Promise<{ video: number; audio: number }> {
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,start_time', '-of', 'json', path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (c: Buffer) => (text += c.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`ffprobe exited ${code}`))));
+  });
+  const streams = (JSON.parse(out) as { streams: { codec_type: string; start_time?: string }[] }).streams;
+  const start = (type: string) => Number(streams.find((s) => s.codec_type === type)?.start_time ?? 0);
+  return { video: start('video'), audio: start('audio') };
+}

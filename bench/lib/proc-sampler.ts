@@ -1,0 +1,82 @@
+/**
+ * CPU and memory of a process tree from /proc: every second, each descendant's utime+stime (kept at its
+ * maximum, so processes that exit still count) and the tree's summed PSS (peak kept).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { descendants } from '../../test/helpers/processes.ts';
+
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+function cpuTicks(pid: number): { ticks: number; comm: string } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ticks: Number(f[11]) + Number(f[12]), comm };
+  } catch {
+    return null;
+  }
+}
+
+function pssKb(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export interface TreeUsage {
+  readonly wallSec: number;
+  readonly cpuCores: number;
+  readonly cpuCoresByProcess: Record<string, number>;
+  readonly peakPssMb: number;
+}
+
+export class ProcSampler {
+  readonly #root: number;
+  readonly #ticks = new Map<number, { ticks: number; comm: string; base: number }>();
+  #peakPss = 0;
+  #timer: NodeJS.Timeout | null = null;
+  #startedAt = 0;
+
+  constructor(root: number = process.pid) {
+    this.#root = root;
+  }
+
+  #sample(baseline: boolean): void {
+    let pss = 0;
+    for (const pid of descendants(this.#root)) {
+      const t = cpuTicks(pid);
+      if (!t) continue;
+      const known = this.#ticks.get(pid);
+      // Processes already running at start only count what they use from now on.
+      this.#ticks.set(pid, { ticks: Math.max(known?.ticks ?? 0, t.ticks), comm: t.comm, base: known?.base ?? (baseline ? t.ticks : 0) });
+      pss += pssKb(pid);
+    }
+    this.#peakPss = Math.max(this.#peakPss, pss);
+  }
+
+  start(intervalMs = 1000): void {
+    this.#startedAt = performance.now();
+    this.#sample(true);
+    this.#timer = setInterval(() => this.#sample(false), intervalMs);
+  }
+
+  stop(): TreeUsage {
+    this.#sample(false);
+    if (this.#timer) clearInterval(this.#timer);
+    const wallSec = (performance.now() - this.#startedAt) / 1000;
+    const byProcess: Record<string, number> = {};
+    let total = 0;
+    for (const { ticks, comm, base } of this.#ticks.values()) {
+      const sec = (ticks - base) / CLK_TCK;
+      total += sec;
+      byProcess[comm] = (byProcess[comm] ?? 0) + sec / wallSec;
+    }
+    for (const k of Object.keys(byProcess)) byProcess[k] = Math.round(byProcess[k]! * 1000) / 1000;
+    return { wallSec, cpuCores: Math.round((total / wallSec) * 1000) / 1000, cpuCoresByProcess: byProcess, peakPssMb: Math.round(this.#peakPss / 1024) };
+  }
+}

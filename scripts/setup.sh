@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Idempotent setup on Debian 12: system packages, Node 24 when the system Node is older than 22,
+# npm dependencies, and the synthetic meeting's media. Safe to run again; quick when nothing changed.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# 1. Debian packages (the same list the Dockerfile installs).
+mapfile -t pkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' scripts/packages.txt)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 2. Node >= 22: the npm registry's `node` package ships the official binary.
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$major" -lt 22 ] && [ ! -x .tools/node/node_modules/.bin/node ]; then
+  log "system Node is v$major; installing Node 24 under .tools/node"
+  mkdir -p .tools/node
+  npm install --prefix .tools/node --no-save --no-audit --no-fund --loglevel=error node@24 >/dev/null
+fi
+# shellcheck source=scripts/node-path.sh
+source scripts/node-path.sh
+
+# 3. npm dependencies, only when the lock file changed since the last install.
+stamp=node_modules/.scriba-lock.sha
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  log "installing npm dependencies (node $(node --version))"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi
+
+# 4. Synthetic meeting media (VP8 loops, espeak-ng voices), generated once.
+bash scripts/make-fixtures.sh

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/** The `scriba` command line. */
+import { parseArgs } from 'node:util';
+import { ScribaError } from '../domain/errors.ts';
+import { scrubText } from '../log/redact.ts';
+import { runDemo } from './demo-command.ts';
+import { runDemoMeeting } from './demo-meeting-command.ts';
+import { runRecord } from './record-command.ts';
+
+const USAGE = `Usage:
+  scriba record --url <meeting URL> [--out DIR] [--max-duration S] [--resolution 720p|1080p]
+                [--empty-call-timeout S] [--check-interval S] [--session-id ID] [--room-password P]
+                [--log-level info|warn|…]
+  scriba demo-meeting [--port P]       serve the synthetic meeting on 127.0.0.1
+  scriba demo [--seconds S]            record the synthetic meeting and print the file's summary
+
+Configuration: config/default.json, SCRIBA_CONFIG (a JSON file) and SCRIBA_* variables (docs/configuration.md).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'record': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          url: { type: 'string' },
+          out: { type: 'string' },
+          'max-duration': { type: 'string' },
+          resolution: { type: 'string' },
+          'empty-call-timeout': { type: 'string' },
+          'check-interval': { type: 'string' },
+          'session-id': { type: 'string' },
+          'room-password': { type: 'string' },
+          'log-level': { type: 'string' },
+        },
+        strict: true,
+      });
+      const { summary, result } = await runRecord(values);
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      return result.status === 'finished' ? 0 : 1;
+    }
+    case 'demo-meeting': {
+      const { values } = parseArgs({ args: rest, options: { port: { type: 'string' } }, strict: true });
+      return runDemoMeeting({ port: values.port === undefined ? 0 : Number(values.port) });
+    }
+    case 'demo': {
+      const { values } = parseArgs({ args: rest, options: { seconds: { type: 'string' } }, strict: true });
+      return runDemo({ seconds: values.seconds === undefined ? 20 : Number(values.seconds) });
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const usage = err instanceof ScribaError && err.code === 'invalid_request';
+    const isArgError = err instanceof TypeError && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`scriba: ${scrubText(err instanceof Error ? err.message : String(err))}\n`);
+    process.exitCode = usage || isArgError ? 2 : 1;
+  },
+);

@@ -1,0 +1,155 @@
+/**
+ * The one reader of configuration: config/default.json, then an optional JSON file (SCRIBA_CONFIG), then
+ * SCRIBA_* environment variables; validated once into a fully required object. docs/configuration.md is
+ * the reference and a test keeps it in step with this schema.
+ */
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const positive = z.number().positive();
+const nonNeg = z.number().nonnegative();
+
+export const configSchema = z.strictObject({
+  recordingsDir: z.string().min(1),
+  workDir: z.string(),
+  chromiumPath: z.string().min(1),
+  ffmpegPath: z.string().min(1),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  capture: z.strictObject({
+    backend: z.enum(['x11-pulse']),
+    resolution: z.enum(['720p', '1080p']),
+    fps: z.number().int().min(1).max(60),
+    videoPreset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium']),
+    videoCrf: z.number().int().min(0).max(51),
+    audioBitrateKbps: z.number().int().min(32).max(512),
+    audioOffsetMs: z.number().int().min(-2000).max(2000),
+  }),
+  meeting: z.strictObject({
+    allowHttp: z.boolean(),
+    joinTimeoutSec: positive,
+    pageLoadTimeoutSec: positive,
+    displayName: z.string(),
+    email: z.string(),
+    recordingNotice: z.string().max(500),
+    xmppDomain: z.string(),
+    xmppUsername: z.string(),
+    xmppPassword: z.string(),
+  }),
+  checks: z.strictObject({
+    intervalSec: positive,
+    emptyCallTimeoutSec: nonNeg,
+    noMediaTimeoutSec: nonNeg,
+    allMutedTimeoutSec: nonNeg,
+    iceTimeoutSec: nonNeg,
+    pageHungTimeoutSec: nonNeg,
+    maxDurationSec: positive,
+  }),
+  stopGraceSec: positive,
+});
+
+export type ScribaConfig = z.infer<typeof configSchema>;
+
+/** Environment variable → config path. Secrets come from here, never from files in the repo. */
+export const ENV_KEYS: Readonly<Record<string, { path: readonly string[]; type: 'string' | 'number' | 'boolean' }>> = {
+  SCRIBA_RECORDINGS_DIR: { path: ['recordingsDir'], type: 'string' },
+  SCRIBA_WORK_DIR: { path: ['workDir'], type: 'string' },
+  SCRIBA_CHROMIUM_PATH: { path: ['chromiumPath'], type: 'string' },
+  SCRIBA_FFMPEG_PATH: { path: ['ffmpegPath'], type: 'string' },
+  SCRIBA_LOG_LEVEL: { path: ['logLevel'], type: 'string' },
+  SCRIBA_CAPTURE_RESOLUTION: { path: ['capture', 'resolution'], type: 'string' },
+  SCRIBA_CAPTURE_FPS: { path: ['capture', 'fps'], type: 'number' },
+  SCRIBA_VIDEO_PRESET: { path: ['capture', 'videoPreset'], type: 'string' },
+  SCRIBA_VIDEO_CRF: { path: ['capture', 'videoCrf'], type: 'number' },
+  SCRIBA_AUDIO_OFFSET_MS: { path: ['capture', 'audioOffsetMs'], type: 'number' },
+  SCRIBA_ALLOW_HTTP_MEETINGS: { path: ['meeting', 'allowHttp'], type: 'boolean' },
+  SCRIBA_JOIN_TIMEOUT_SEC: { path: ['meeting', 'joinTimeoutSec'], type: 'number' },
+  SCRIBA_RECORDER_DISPLAY_NAME: { path: ['meeting', 'displayName'], type: 'string' },
+  SCRIBA_XMPP_DOMAIN: { path: ['meeting', 'xmppDomain'], type: 'string' },
+  SCRIBA_XMPP_USERNAME: { path: ['meeting', 'xmppUsername'], type: 'string' },
+  SCRIBA_XMPP_PASSWORD: { path: ['meeting', 'xmppPassword'], type: 'string' },
+  SCRIBA_CHECK_INTERVAL_SEC: { path: ['checks', 'intervalSec'], type: 'number' },
+  SCRIBA_EMPTY_CALL_TIMEOUT_SEC: { path: ['checks', 'emptyCallTimeoutSec'], type: 'number' },
+  SCRIBA_NO_MEDIA_TIMEOUT_SEC: { path: ['checks', 'noMediaTimeoutSec'], type: 'number' },
+  SCRIBA_ALL_MUTED_TIMEOUT_SEC: { path: ['checks', 'allMutedTimeoutSec'], type: 'number' },
+  SCRIBA_ICE_TIMEOUT_SEC: { path: ['checks', 'iceTimeoutSec'], type: 'number' },
+  SCRIBA_MAX_DURATION_SEC: { path: ['checks', 'maxDurationSec'], type: 'number' },
+  SCRIBA_STOP_GRACE_SEC: { path: ['stopGraceSec'], type: 'number' },
+};
+
+type Json = Record<string, unknown>;
+
+function setPath(target: Json, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    node = (typeof next === 'object' && next !== null ? next : (node[key] = {})) as Json;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function deepMerge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' ? deepMerge(b as Json, v as Json) : v;
+  }
+  return out;
+}
+
+function parseEnvValue(name: string, raw: string, type: 'string' | 'number' | 'boolean'): unknown {
+  if (type === 'string') return raw;
+  if (type === 'number') {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new Error(`${name} must be a number, got "${raw}"`);
+    return n;
+  }
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../config/default.json', import.meta.url));
+
+export interface LoadConfigOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Applied last (CLI flags). */
+  readonly overrides?: Json;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): ScribaConfig {
+  const env = options.env ?? process.env;
+  let merged = JSON.parse(readFileSync(DEFAULT_CONFIG_FILE, 'utf8')) as Json;
+  const file = env['SCRIBA_CONFIG'];
+  if (file) merged = deepMerge(merged, JSON.parse(readFileSync(file, 'utf8')) as Json);
+  const fromEnv: Json = {};
+  for (const [name, spec] of Object.entries(ENV_KEYS)) {
+    const raw = env[name];
+    if (raw !== undefined) {
+      try {
+        setPath(fromEnv, spec.path, parseEnvValue(name, raw, spec.type));
+      } catch (err) {
+        throw new ConfigError((err as Error).message);
+      }
+    }
+  }
+  merged = deepMerge(merged, fromEnv);
+  if (options.overrides) merged = deepMerge(merged, options.overrides);
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  const config = parsed.data;
+  return config.workDir ? config : { ...config, workDir: `${tmpdir()}/scriba` };
+}
+
+export const RESOLUTIONS = {
+  '720p': { width: 1280, height: 720 },
+  '1080p': { width: 1920, height: 1080 },
+} as const;

@@ -1,0 +1,262 @@
+/**
+ * Runs one ffmpeg command: spawns exactly `toArgv(spec)` (through fluent-ffmpeg, see fluent-runner.ts),
+ * classifies its stderr line by line, and stops it in stages: SIGINT (ffmpeg finishes the file and exits),
+ * then SIGKILL after killGraceMs. `exited` never rejects; stop() and abort are idempotent.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { ScribaError } from '../domain/errors.ts';
+import { type FfmpegCommandSpec, toArgv } from './command-spec.ts';
+import { type FfmpegExit, ffmpegExitToError } from './ffmpeg-exit.ts';
+import { spawnThroughFluent } from './fluent-runner.ts';
+import {
+  advanceLivenessMark,
+  createLineSplitter,
+  type FfmpegLine,
+  type FfmpegProgress,
+  type LivenessMark,
+  parseFfmpegLine,
+} from './progress-parser.ts';
+
+export const DEFAULT_KILL_GRACE_MS = 10_000;
+export const DEFAULT_STDERR_TAIL_LINES = 50;
+
+export interface StartFfmpegOptions {
+  /** Aborting it is the same as calling stop(). Already aborted: nothing is spawned. */
+  readonly signal?: AbortSignal;
+  /** The child's whole environment (as in child_process: it replaces, not extends, process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Default 'ffmpeg' (looked up in PATH). */
+  readonly ffmpegPath?: string;
+  readonly onProgress?: (progress: FfmpegProgress) => void;
+  /** Every stderr line, classified. Called synchronously from the stream handler: must not throw. */
+  readonly onLine?: (line: FfmpegLine) => void;
+  /** Time between SIGINT and SIGKILL. Default 10 s (as Jibri). */
+  readonly killGraceMs?: number;
+  /** How many non-progress stderr lines to keep for error messages. Default 50. */
+  readonly stderrTailLines?: number;
+  /**
+   * Default true: start ffmpeg as `setpriv --pdeathsig SIGKILL -- ffmpeg …` (util-linux) so the kernel kills
+   * it if our process dies without stopping it (crash, SIGKILL, OOM kill): no orphaned ffmpeg keeps a
+   * display, a PulseAudio stream or an RTMP ingest busy. setpriv execs ffmpeg, so the pid is ffmpeg's.
+   * Skipped silently when setpriv is not installed. Caveat: Linux sends the death signal when the THREAD that
+   * spawned the child ends; startFfmpeg must therefore be called from the main thread or from a worker_thread
+   * that lives as long as the recording.
+   */
+  readonly killOnParentDeath?: boolean;
+  /** Clock for livenessMark/startedAtMs (tests). Default Date.now. */
+  readonly now?: () => number;
+}
+
+export interface FfmpegHandle {
+  /** Undefined if the process could not be spawned (or the signal was already aborted). */
+  readonly pid: number | undefined;
+  /** Resolves once the process has exited and its stderr is fully read. Never rejects. */
+  readonly exited: Promise<FfmpegExit>;
+  /** SIGINT, then SIGKILL after killGraceMs. Idempotent: every call returns the same promise (`exited`). */
+  stop(): Promise<FfmpegExit>;
+  /** The ffmpeg arguments (without the program), exactly as spawned after the program name. */
+  readonly argv: readonly string[];
+  readonly startedAtMs: number;
+  readonly lastProgress: FfmpegProgress | null;
+  /** When the output frame counter last advanced: feed to evaluateLiveness(mark, startedAtMs, now, timeout). */
+  readonly livenessMark: LivenessMark | null;
+  /** The last non-progress stderr lines, oldest first. */
+  stderrTail(): readonly string[];
+}
+
+interface SpawnPlan {
+  readonly program: string;
+  readonly args: readonly string[];
+}
+
+/**
+ * Which program to spawn with which arguments. Pure. With a setpriv path the ffmpeg command line is
+ * unchanged, only prefixed (`--` ends setpriv's own options).
+ */
+export function planFfmpegSpawn(argv: readonly string[], ffmpegPath: string, setprivPath: string | null): SpawnPlan {
+  if (setprivPath === null) return { program: ffmpegPath, args: [...argv] };
+  return { program: setprivPath, args: ['--pdeathsig', 'SIGKILL', '--', ffmpegPath, ...argv] };
+}
+
+let setprivCache: string | null | undefined;
+
+/** Absolute path of util-linux's setpriv, looked up once (absolute so a caller's `env` without PATH works). */
+export function findSetpriv(): string | null {
+  if (setprivCache !== undefined) return setprivCache;
+  setprivCache = null;
+  for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv', '/usr/local/bin/setpriv']) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      setprivCache = candidate;
+      break;
+    } catch {
+      // try the next one
+    }
+  }
+  return setprivCache;
+}
+
+export function startFfmpeg(spec: FfmpegCommandSpec, opts: StartFfmpegOptions = {}): FfmpegHandle {
+  const argv = toArgv(spec);
+  const now = opts.now ?? Date.now;
+  const killGraceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  const tailLimit = Math.max(1, opts.stderrTailLines ?? DEFAULT_STDERR_TAIL_LINES);
+  const startedAtMs = now();
+
+  let child: ChildProcess | undefined;
+  let stoppedByUs = false;
+  let stopRequested = false;
+  let settled = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  let lastProgress: FfmpegProgress | null = null;
+  let livenessMark: LivenessMark | null = null;
+  let lastErrorLine: string | null = null;
+  const tail: string[] = [];
+  const splitter = createLineSplitter();
+
+  let resolveExited!: (exit: FfmpegExit) => void;
+  const exited = new Promise<FfmpegExit>((resolve) => {
+    resolveExited = resolve;
+  });
+
+  const onLine = (raw: string): void => {
+    const line = parseFfmpegLine(raw);
+    if (line.kind === 'progress') {
+      lastProgress = line;
+      livenessMark = advanceLivenessMark(livenessMark, line.frame, now());
+      opts.onProgress?.(line);
+    } else {
+      if (line.kind === 'error') lastErrorLine = line.message;
+      tail.push(line.message);
+      if (tail.length > tailLimit) tail.splice(0, tail.length - tailLimit);
+    }
+    opts.onLine?.(line);
+  };
+
+  const settle = (spawnError: Error | null): void => {
+    if (settled) return;
+    settled = true;
+    if (killTimer !== undefined) clearTimeout(killTimer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    for (const raw of splitter.end()) onLine(raw);
+    // Node sets these before it emits 'exit'; fluent's own 'exit' listener may call us before any of ours.
+    const code = child?.exitCode ?? null;
+    const signal = child?.signalCode ?? null;
+    const failed = spawnError !== null || signal !== null || (code !== null && code !== 0);
+    resolveExited({
+      code,
+      signal,
+      stoppedByUs,
+      lastError: lastErrorLine ?? spawnError?.message ?? (failed && !stoppedByUs ? (tail.at(-1) ?? null) : null),
+      lastProgress,
+      stderrTail: [...tail],
+    });
+  };
+
+  const signalChild = (name: NodeJS.Signals): void => {
+    if (settled || child === undefined || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
+      return;
+    }
+    try {
+      child.kill(name);
+    } catch {
+      // already gone (ESRCH): the exit handlers settle
+    }
+  };
+
+  const stop = (): Promise<FfmpegExit> => {
+    if (settled || stopRequested) return exited;
+    stopRequested = true;
+    stoppedByUs = true;
+    signalChild('SIGINT');
+    // ffmpeg normally finishes the file and exits within a second; a wedged one (blocked on a dead X server,
+    // say) is killed. The timer keeps our process alive until then, on purpose.
+    killTimer = setTimeout(() => signalChild('SIGKILL'), killGraceMs);
+    return exited;
+  };
+
+  function onAbort(): void {
+    void stop();
+  }
+
+  const plan = planFfmpegSpawn(
+    argv,
+    opts.ffmpegPath ?? 'ffmpeg',
+    (opts.killOnParentDeath ?? true) ? findSetpriv() : null,
+  );
+
+  if (opts.signal?.aborted === true) {
+    stoppedByUs = true;
+    settled = true;
+    resolveExited({
+      code: null,
+      signal: null,
+      stoppedByUs: true,
+      lastError: 'aborted before ffmpeg was started',
+      lastProgress: null,
+      stderrTail: [],
+    });
+  } else {
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      spawnThroughFluent(
+        plan.program,
+        plan.args,
+        { ...(opts.env === undefined ? {} : { env: opts.env }), ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }) },
+        (proc) => {
+          child = proc;
+          proc.stderr?.on('data', (chunk: string | Buffer) => {
+            for (const raw of splitter.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'))) onLine(raw);
+          });
+        },
+        (err) => {
+          // fluent reports a non-zero exit as an Error too; only a spawn failure (no exit status) matters here.
+          const exitedNormally = child !== undefined && (child.exitCode !== null || child.signalCode !== null);
+          settle(err !== null && !exitedNormally ? err : null);
+        },
+      );
+    } catch (err) {
+      // spawn() throws synchronously for some bad arguments (a NUL byte, say): still resolve, never throw late.
+      settle(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  return {
+    get pid() {
+      return child?.pid;
+    },
+    exited,
+    stop,
+    argv,
+    startedAtMs,
+    get lastProgress() {
+      return lastProgress;
+    },
+    get livenessMark() {
+      return livenessMark;
+    },
+    stderrTail: () => [...tail],
+  };
+}
+
+export interface RunFfmpegOptions extends StartFfmpegOptions {
+  /** Names the job in error messages, e.g. 'remux'. */
+  readonly what?: string;
+}
+
+/**
+ * Runs a command to completion (remux, analysis). Resolves with the exit when it was clean; rejects with a
+ * ScribaError: 'aborted' when the signal fired, else 'ffmpeg_failed' (see ffmpegExitToError).
+ */
+export async function runFfmpeg(spec: FfmpegCommandSpec, opts: RunFfmpegOptions = {}): Promise<FfmpegExit> {
+  const handle = startFfmpeg(spec, opts);
+  const exit = await handle.exited;
+  if (opts.signal?.aborted === true) {
+    throw new ScribaError('aborted', `${opts.what ?? 'ffmpeg'} was aborted`, { cause: opts.signal.reason });
+  }
+  const error = ffmpegExitToError(exit, opts.what);
+  if (error !== null) throw error;
+  return exit;
+}

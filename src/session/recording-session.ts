@@ -1,0 +1,371 @@
+/**
+ * One recording session: prepare → launch → join → capture → stop → finalize. The lifecycle lives in the
+ * pure reducer (domain/session-state.ts); this class performs the side effects, in order, and always runs
+ * every cleanup (ffmpeg is stopped first so the file is finished before anything else is torn down).
+ */
+import { EventEmitter } from 'node:events';
+import { mkdir, mkdtemp, rm, rmdir } from 'node:fs/promises';
+import type { Page } from 'puppeteer-core';
+import { launchBrowser, type LaunchedBrowser } from '../browser/launch.ts';
+import { buildMeetingUrl } from '../browser/meeting-url.ts';
+import { MeetingPage } from '../browser/meeting-page.ts';
+import type { CaptureBackend, PreparedCapture } from '../capture/capture-backend.ts';
+import { sessionDirs } from '../capture/session-env.ts';
+import { RESOLUTIONS, type ScribaConfig } from '../config/config.ts';
+import { ScribaError, toScribaError } from '../domain/errors.ts';
+import { recordingPaths, sanitizeSessionId, type RecordingPaths } from '../domain/output-naming.ts';
+import {
+  INITIAL_SESSION_STATE,
+  reduceSession,
+  type SessionEvent,
+  type SessionFailure,
+  type SessionState,
+  type StopReason,
+} from '../domain/session-state.ts';
+import { buildCaptureCommand, startFfmpeg, type FfmpegHandle, type FfmpegProgress } from '../ffmpeg/index.ts';
+import type { Logger } from '../log/logger.ts';
+import { createSink, type Sink, type SinkResult } from '../sinks/sink.ts';
+import { pause, withTimeout } from './abortable.ts';
+import { monitorSession } from './monitor.ts';
+import { buildMetadata, writeMetadata } from './metadata.ts';
+import type { ParticipantInfo, RecordingRequest, SessionEvents, SessionResult } from './session-types.ts';
+
+export interface SessionDeps {
+  readonly config: ScribaConfig;
+  readonly backend: CaptureBackend;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+/** Everything acquired while starting, released in reverse order. */
+interface Acquired {
+  workDir?: string;
+  capture?: PreparedCapture;
+  browser?: LaunchedBrowser;
+  page?: MeetingPage;
+  tab?: Page;
+  paths?: RecordingPaths;
+  sink?: Sink;
+  ffmpeg?: FfmpegHandle;
+  captureStartedAtMs?: number;
+  captureStoppedAtMs?: number;
+  /** Seconds of media written, from ffmpeg's last progress line. */
+  mediaDurationSec?: number;
+}
+
+export function failureOf(err: unknown): SessionFailure {
+  const e = toScribaError(err);
+  return { code: e.code, message: e.message, scope: e.scope, retryable: e.retryable };
+}
+
+export class RecordingSession {
+  readonly id: string;
+  readonly request: RecordingRequest;
+  readonly #deps: SessionDeps;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #events = new EventEmitter<SessionEvents>();
+  /** Aborted with the StopReason when the session must stop; every start step listens to it. */
+  readonly #stop = new AbortController();
+  readonly #participants = new Map<string, ParticipantInfo>();
+  #state: SessionState = INITIAL_SESSION_STATE;
+  #run: Promise<SessionResult> | null = null;
+  #acquired: Acquired = {};
+  readonly #progressListeners = new Set<(p: FfmpegProgress) => void>();
+
+  constructor(request: RecordingRequest, deps: SessionDeps) {
+    this.id = request.sessionId;
+    this.request = request;
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+    this.#log = deps.logger.child({ sessionId: request.sessionId, room: request.target.room });
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  on<K extends keyof SessionEvents>(event: K, listener: (...args: SessionEvents[K]) => void): this {
+    this.#events.on(event, listener as never);
+    return this;
+  }
+
+  /** pids of every process this session started that may still run (tests check none survive). */
+  pids(): number[] {
+    const a = this.#acquired;
+    return [...(a.capture?.helperPids ?? []), a.browser?.pid, a.ffmpeg?.pid].filter((p): p is number => typeof p === 'number');
+  }
+
+  /** The meeting tab while the session runs (diagnostics and tests: screenshots, what the page received). */
+  inspectPage(): Page | null {
+    return this.#acquired.tab ?? null;
+  }
+
+  /** Ask the session to stop; the recording is finished and finalized. Safe to call at any time, repeatedly. */
+  stop(reason: Exclude<StopReason, 'error'> = 'requested'): void {
+    if (this.#stop.signal.aborted) return;
+    this.#dispatch({ type: 'stop', reason });
+    this.#stop.abort(reason);
+  }
+
+  /** Runs the whole session once; calling again returns the same promise. An abort of signal = stop(). */
+  run(signal?: AbortSignal): Promise<SessionResult> {
+    if (signal) {
+      if (signal.aborted) this.stop();
+      else signal.addEventListener('abort', () => this.stop(), { once: true });
+    }
+    this.#run ??= this.#lifecycle();
+    return this.#run;
+  }
+
+  #dispatch(event: SessionEvent): void {
+    const next = reduceSession(this.#state, event);
+    if (next === this.#state) return;
+    this.#state = next;
+    this.#log.info({ state: next }, `session ${next.status}${next.status === 'starting' ? ` (${next.step})` : ''}`);
+    this.#events.emit('state', next);
+  }
+
+  #fail(err: unknown): void {
+    if (this.#stop.signal.aborted && this.#stop.signal.reason !== 'error') {
+      // A stop during start makes the step in progress throw (abort, closed page): that is not a failure.
+      this.#log.debug({ err }, 'start step interrupted by stop');
+      return;
+    }
+    const failure = failureOf(err);
+    this.#log.error({ failure }, `session failed: ${failure.message}`);
+    this.#dispatch({ type: 'error', failure });
+    if (!this.#stop.signal.aborted) this.#stop.abort('error');
+  }
+
+  async #lifecycle(): Promise<SessionResult> {
+    const startedAtMs = this.#now();
+    try {
+      await this.#start();
+      await monitorSession({
+        config: this.#deps.config,
+        maxDurationMs: this.request.maxDurationSec * 1000,
+        page: this.#acquired.page!,
+        ffmpeg: this.#acquired.ffmpeg!,
+        capture: this.#acquired.capture!,
+        browser: this.#acquired.browser!,
+        captureStartedAtMs: this.#acquired.captureStartedAtMs!,
+        stopSignal: this.#stop.signal,
+        subscribeProgress: (listener) => {
+          this.#progressListeners.add(listener);
+          return () => this.#progressListeners.delete(listener);
+        },
+        now: this.#now,
+        log: this.#log,
+        onParticipants: (list) => this.#recordParticipants(list),
+        onStop: (reason) => this.stop(reason),
+        onProgress: (p) => this.#events.emit('progress', p),
+      });
+    } catch (err) {
+      this.#fail(err);
+    }
+    // Reaching here means stop was requested or something failed: make sure the state says so.
+    if (this.#state.status === 'running' || this.#state.status === 'starting') this.stop('requested');
+    const file = await this.#teardown();
+    this.#dispatch({ type: 'finalized' });
+    return this.#result(file, startedAtMs);
+  }
+
+  async #start(): Promise<void> {
+    const { config, backend } = this.#deps;
+    const stop = this.#stop.signal;
+    const a = this.#acquired;
+    const { width, height } = RESOLUTIONS[this.request.resolution];
+
+    await mkdir(config.workDir, { recursive: true, mode: 0o700 });
+    a.workDir = await mkdtemp(`${config.workDir}/${sanitizeSessionId(this.id)}-`);
+    stop.throwIfAborted();
+    a.capture = await backend.prepare(
+      { width, height, fps: config.capture.fps, audioOffsetMs: config.capture.audioOffsetMs },
+      a.workDir,
+      stop,
+    );
+
+    this.#dispatch({ type: 'step', step: 'launching' });
+    stop.throwIfAborted();
+    a.browser = await launchBrowser({
+      executablePath: config.chromiumPath,
+      userDataDir: sessionDirs(a.workDir).profile,
+      width,
+      height,
+      headless: a.capture.browser.headless,
+      kiosk: a.capture.browser.kiosk,
+      env: a.capture.browser.env,
+      signal: stop,
+    });
+
+    this.#dispatch({ type: 'step', step: 'joining' });
+    a.tab = await a.browser.firstPage();
+    a.page = await MeetingPage.create(a.tab);
+    const { meeting } = config;
+    const url = buildMeetingUrl(
+      this.request.target,
+      this.request.login,
+      { displayName: meeting.displayName, email: meeting.email },
+      this.request.roomPassword,
+    );
+    await a.page.open(url, { signal: stop, timeoutMs: meeting.pageLoadTimeoutSec * 1000 });
+    await a.page.waitForJoin({ signal: stop, timeoutMs: meeting.joinTimeoutSec * 1000 });
+    const first = await a.page.snapshot({ timeoutMs: 5000 });
+    if (first.e2ee === true) {
+      throw new ScribaError(
+        'e2ee_not_supported',
+        'the meeting uses end-to-end encryption: a recorder would only capture undecryptable media, so it was not recorded',
+      );
+    }
+    // Presence tags as Jibri sets them; Meet shows the recording state from the focus and these.
+    await a.page.setPresence({ session_id: this.id, mode: 'FILE' });
+    // Everyone must learn the meeting is recorded, whoever started it (Jicofo is not involved here).
+    if (meeting.recordingNotice && !(await a.page.announce(meeting.recordingNotice))) {
+      this.#log.warn('could not post the recording notice in the meeting chat');
+    }
+    this.#recordParticipants(await a.page.participants());
+
+    this.#dispatch({ type: 'step', step: 'capturing' });
+    stop.throwIfAborted();
+    await this.#startCapture(width, height);
+  }
+
+  async #startCapture(width: number, height: number): Promise<void> {
+    const { config } = this.#deps;
+    const a = this.#acquired;
+    const startedAt = new Date(this.#now());
+    a.paths = recordingPaths(config.recordingsDir, this.id, this.request.target.room, startedAt);
+    await mkdir(a.paths.sessionDir, { recursive: true, mode: 0o750 });
+    const gop = 2;
+    a.sink = createSink(
+      { kind: 'file', path: a.paths.mediaFile },
+      {
+        video: { width, height, fps: config.capture.fps, preset: config.capture.videoPreset, crf: config.capture.videoCrf, gopSeconds: gop },
+        audio: { bitrateKbps: config.capture.audioBitrateKbps, sampleRate: 48_000, channels: 2 },
+      },
+      { ffmpegPath: config.ffmpegPath },
+    );
+    let firstFrame: () => void = () => {};
+    const framed = new Promise<void>((resolve) => (firstFrame = resolve));
+    a.ffmpeg = startFfmpeg(buildCaptureCommand({ inputs: a.capture!.ffmpegInputs, outputs: a.sink.outputs }), {
+      env: a.capture!.ffmpegEnv,
+      ffmpegPath: config.ffmpegPath,
+      killGraceMs: config.stopGraceSec * 1000,
+      onProgress: (p) => {
+        if (p.frame > 0) firstFrame();
+        for (const listener of this.#progressListeners) listener(p);
+      },
+    });
+    const outcome = await Promise.race([
+      framed.then(() => 'ok' as const),
+      a.ffmpeg.exited.then((exit) => exit),
+      pause(15_000, this.#stop.signal).then(() => 'timeout' as const),
+    ]);
+    if (outcome === 'timeout') {
+      this.#stop.signal.throwIfAborted();
+      throw new ScribaError('capture_failed', 'ffmpeg produced no frame within 15 s', { retryable: true });
+    }
+    if (outcome !== 'ok') {
+      throw new ScribaError('capture_failed', `ffmpeg exited before capturing: ${outcome.lastError ?? `exit ${outcome.code}`}`, { retryable: true });
+    }
+    a.captureStartedAtMs = this.#now();
+    this.#dispatch({ type: 'capture_started', atMs: a.captureStartedAtMs });
+    await this.#writeMetadata('recording', null);
+  }
+
+  #recordParticipants(list: ReadonlyArray<{ id: string; name: string | null; hiddenFromRecorder: boolean }> | null): void {
+    for (const p of list ?? []) {
+      if (p.hiddenFromRecorder) continue; // never recorded, never named in metadata
+      const known = this.#participants.get(p.id);
+      if (!known || (p.name && known.name !== p.name)) this.#participants.set(p.id, { id: p.id, name: p.name });
+    }
+  }
+
+  async #writeMetadata(status: string, file: SinkResult | null): Promise<void> {
+    const a = this.#acquired;
+    if (!a.paths) return;
+    const started = a.captureStartedAtMs;
+    const stopped = a.captureStoppedAtMs;
+    await writeMetadata(
+      a.paths.metadataFile,
+      buildMetadata({
+        target: this.request.target,
+        participants: [...this.#participants.values()],
+        fileRecordingMetadata: this.request.fileRecordingMetadata,
+        scriba: {
+          session_id: this.id,
+          room: this.request.target.room,
+          status,
+          started_at: started === undefined ? null : new Date(started).toISOString(),
+          ended_at: stopped === undefined ? null : new Date(stopped).toISOString(),
+          duration_sec: a.mediaDurationSec ?? (started !== undefined && stopped !== undefined ? (stopped - started) / 1000 : null),
+          file: file ? { name: a.paths.mediaFile.split('/').pop(), size_bytes: file.sizeBytes, finalized: file.finalized } : null,
+        },
+      }),
+    ).catch((err: unknown) => this.#log.warn({ err }, 'could not write metadata.json'));
+  }
+
+  /** Total: every step runs even if an earlier one fails. Returns the file result, if any. */
+  async #teardown(): Promise<SinkResult | null> {
+    const a = this.#acquired;
+    const step = async (name: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (err) {
+        this.#log.warn({ err }, `cleanup step "${name}" failed`);
+      }
+    };
+    await step('stop ffmpeg', async () => {
+      if (!a.ffmpeg) return;
+      const exit = await a.ffmpeg.stop();
+      a.captureStoppedAtMs = this.#now();
+      if (exit.lastProgress) a.mediaDurationSec = exit.lastProgress.timeSec;
+      this.#log.info({ code: exit.code, signal: exit.signal }, 'ffmpeg stopped');
+    });
+    // A last look at who is there: a short session may otherwise end before the first periodic poll.
+    await step('collect participants', async () => {
+      if (a.page) this.#recordParticipants(await a.page.participants());
+    });
+    await step('leave meeting', () => (a.page ? withTimeout(a.page.leave({ timeoutMs: 3000 }), 4000, undefined) : Promise.resolve()));
+    await step('close browser', () => a.browser?.close() ?? Promise.resolve());
+    await step('stop capture helpers', () => a.capture?.close() ?? Promise.resolve());
+    let file: SinkResult | null = null;
+    await step('finalize file', async () => {
+      if (!a.sink) return;
+      file = await a.sink.finalize(AbortSignal.timeout(10 * 60_000));
+      if (file?.warning) this.#log.warn(file.warning);
+    });
+    await step('write metadata', async () => {
+      if (!a.paths) return;
+      if (file) {
+        await this.#writeMetadata(this.#state.status === 'stopping' && this.#state.failure ? 'failed' : 'finished', file);
+      } else {
+        // A session that recorded nothing leaves no directory.
+        await rm(a.paths.metadataFile, { force: true });
+        await rmdir(a.paths.sessionDir).catch(() => undefined);
+      }
+    });
+    await step('remove work dir', () => (a.workDir ? rm(a.workDir, { recursive: true, force: true }) : Promise.resolve()));
+    return file;
+  }
+
+  #result(file: SinkResult | null, startedAtMs: number): SessionResult {
+    const s = this.#state;
+    const a = this.#acquired;
+    const wall = a.captureStartedAtMs !== undefined && a.captureStoppedAtMs !== undefined ? (a.captureStoppedAtMs - a.captureStartedAtMs) / 1000 : 0;
+    const duration = a.mediaDurationSec ?? wall;
+    return {
+      sessionId: this.id,
+      status: s.status === 'failed' ? 'failed' : 'finished',
+      reason: s.status === 'finished' ? s.reason : 'error',
+      failure: s.status === 'failed' ? s.failure : null,
+      file,
+      metadataFile: file && a.paths ? a.paths.metadataFile : null,
+      durationSec: duration,
+      startedAt: a.captureStartedAtMs !== undefined ? new Date(a.captureStartedAtMs).toISOString() : new Date(startedAtMs).toISOString(),
+      endedAt: new Date(this.#now()).toISOString(),
+      participants: [...this.#participants.values()],
+    };
+  }
+}

@@ -1,0 +1,49 @@
+/** What a recording session is asked to do, and what it reports back. */
+import type { MeetingTarget, RecorderLogin } from '../browser/meeting-url.ts';
+import type { SessionFailure, SessionState, StopReason } from '../domain/session-state.ts';
+import type { SinkResult } from '../sinks/sink.ts';
+
+export interface RecordingRequest {
+  readonly sessionId: string;
+  readonly target: MeetingTarget;
+  readonly login: RecorderLogin | null;
+  readonly roomPassword: string | null;
+  readonly resolution: '720p' | '1080p';
+  readonly maxDurationSec: number;
+  /** app_data.file_recording_metadata: copied to the top level of metadata.json; may hold secrets. */
+  readonly fileRecordingMetadata: Readonly<Record<string, unknown>>;
+}
+
+export interface ParticipantInfo {
+  readonly id: string;
+  readonly name: string | null;
+}
+
+export interface SessionProgress {
+  readonly elapsedSec: number;
+  readonly fps: number;
+  readonly bitrateKbps: number | null;
+  readonly sizeBytes: number;
+  readonly dup: number;
+  readonly drop: number;
+}
+
+export interface SessionResult {
+  readonly sessionId: string;
+  readonly status: 'finished' | 'failed';
+  readonly reason: StopReason;
+  readonly failure: SessionFailure | null;
+  readonly file: SinkResult | null;
+  readonly metadataFile: string | null;
+  /** Seconds of media captured (from capture start to stop). */
+  readonly durationSec: number;
+  readonly startedAt: string | null;
+  readonly endedAt: string;
+  readonly participants: readonly ParticipantInfo[];
+}
+
+/** Typed session events (event name → payload). */
+export interface SessionEvents {
+  state: [SessionState];
+  progress: [SessionProgress];
+}

@@ -1,0 +1,43 @@
+/**
+ * File output. While recording, ffmpeg writes a fragmented MP4 (a fragment per second, each self-contained)
+ * at the final path: killed at any instant, the file still plays up to its last fragment. At the end it is
+ * remuxed (stream copy, seconds even for hours) into a standard MP4 with the index in front, which every
+ * player opens and seeks, and atomically renamed over the fragmented one.
+ */
+import { rename, rm, stat } from 'node:fs/promises';
+import { buildFragmentedMp4Output, buildRemuxToMp4Command, startFfmpeg } from '../ffmpeg/index.ts';
+import type { EncodingProfile, Sink, SinkDeps, SinkResult, SinkSpec } from './sink.ts';
+
+async function sizeOf(path: string): Promise<number | null> {
+  return stat(path).then((s) => s.size, () => null);
+}
+
+export function createFileSink(spec: Extract<SinkSpec, { kind: 'file' }>, profile: EncodingProfile, deps: SinkDeps): Sink {
+  return {
+    spec,
+    outputs: [buildFragmentedMp4Output(spec.path, profile.video, profile.audio)],
+    async finalize(signal: AbortSignal): Promise<SinkResult | null> {
+      const fragmentedSize = await sizeOf(spec.path);
+      if (fragmentedSize === null || fragmentedSize === 0) {
+        await rm(spec.path, { force: true });
+        return null;
+      }
+      const tmp = `${spec.path}.remux.mp4`;
+      const remux = startFfmpeg(buildRemuxToMp4Command(spec.path, tmp), { signal, ffmpegPath: deps.ffmpegPath });
+      const exit = await remux.exited;
+      const remuxedSize = await sizeOf(tmp);
+      if (exit.code === 0 && remuxedSize !== null && remuxedSize > 0) {
+        await rename(tmp, spec.path);
+        return { kind: 'file', path: spec.path, sizeBytes: remuxedSize, finalized: true, warning: null };
+      }
+      await rm(tmp, { force: true });
+      return {
+        kind: 'file',
+        path: spec.path,
+        sizeBytes: fragmentedSize,
+        finalized: false,
+        warning: `remux to a standard MP4 failed (${exit.lastError ?? `exit ${exit.code}`}); the fragmented MP4 was kept and plays`,
+      };
+    },
+  };
+}

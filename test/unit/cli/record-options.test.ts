@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { buildRecordingRequest, isLoopbackUrl, recordConfigOverrides } from '../../../src/cli/record-options.ts';
+import { loadConfig } from '../../../src/config/config.ts';
+
+const config = loadConfig({ env: {} });
+
+describe('scriba record flags', () => {
+  it('turns flags into config overrides', () => {
+    expect(recordConfigOverrides({ out: '/rec', 'max-duration': '15', 'empty-call-timeout': '5', 'check-interval': '1', 'log-level': 'warn' })).toEqual({
+      recordingsDir: '/rec',
+      logLevel: 'warn',
+      checks: { maxDurationSec: 15, emptyCallTimeoutSec: 5, intervalSec: 1 },
+    });
+  });
+  it.each(['0', '-3', 'soon', ''])('rejects a bad duration "%s"', (v) => {
+    expect(() => recordConfigOverrides({ 'max-duration': v })).toThrow(/--max-duration must be a positive number/);
+  });
+  it('builds a request: room, tenant, jwt and extra query apart; login from config', () => {
+    const withLogin = loadConfig({ env: { SCRIBA_XMPP_DOMAIN: 'recorder.meet.example.com', SCRIBA_XMPP_USERNAME: 'rec', SCRIBA_XMPP_PASSWORD: 'pw' } });
+    const req = buildRecordingRequest({ url: 'https://meet.example.com/acme/Standup?jwt=abc', resolution: '1080p' }, withLogin, 's1');
+    expect(req).toMatchObject({
+      sessionId: 's1',
+      target: { baseUrl: 'https://meet.example.com', tenant: 'acme', room: 'Standup', jwt: 'abc' },
+      login: { domain: 'recorder.meet.example.com', username: 'rec', password: 'pw', randomSuffix: null },
+      resolution: '1080p',
+      maxDurationSec: 21600,
+    });
+  });
+  it('allows plain http only for loopback unless configured', () => {
+    expect(isLoopbackUrl('http://127.0.0.1:8080/r')).toBe(true);
+    expect(isLoopbackUrl('http://meet.example.com/r')).toBe(false);
+    expect(() => buildRecordingRequest({ url: 'http://meet.example.com/r' }, config, 's')).toThrow(/https/);
+    expect(buildRecordingRequest({ url: 'http://127.0.0.1:9/r' }, config, 's').target.room).toBe('r');
+  });
+  it.each([
+    [{}, /missing --url/],
+    [{ url: 'https://m.example/r', resolution: '4k' }, /--resolution must be 720p or 1080p/],
+    [{ url: 'file:///etc/passwd' }, /must use https/],
+    [{ url: 'javascript:alert(1)' }, /must use https/],
+    [{ url: 'https://m.example/a/../b' }, /\.\./],
+  ])('rejects %o with a clear message', (flags, message) => {
+    expect(() => buildRecordingRequest(flags, config, 's')).toThrow(message);
+  });
+});
