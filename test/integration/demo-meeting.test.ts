@@ -8,6 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { buildChromiumArgs } from '../../src/browser/chromium-args.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FIXTURE_CYCLE_SECONDS,
@@ -66,19 +67,8 @@ beforeAll(async () => {
     headless: false,
     ignoreDefaultArgs: ['--mute-audio'],
     defaultViewport: VIEWPORT,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-      `--window-size=${VIEWPORT.width},${VIEWPORT.height}`,
-      `--user-data-dir=${userDataDir}`,
-    ],
+    // The recorder's own flags: the synthetic meeting is tested in the browser set-up that will record it.
+    args: buildChromiumArgs({ userDataDir, width: VIEWPORT.width, height: VIEWPORT.height, headless: true, kiosk: false }),
   });
 });
 
