@@ -131,6 +131,29 @@ describe('recording the synthetic meeting', () => {
     expect(results[0]!.file!.path).not.toBe(results[1]!.file!.path);
   });
 
+  it('scriba record: SIGTERM finishes the file, exits 0 and prints a one-line JSON summary', async () => {
+    const config = testConfig();
+    const child = spawn(process.execPath, ['src/cli/main.ts', 'record', '--url', `${meeting.url}/cli?participants=1`, '--out', config.recordingsDir, '--session-id', 'rec-cli', '--log-level', 'info'], {
+      env: { ...process.env, SCRIBA_WORK_DIR: config.workDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let log = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (log += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    expect(await waitUntil(() => log.includes('session running'), 30_000), log).toBe(true);
+    await new Promise((r) => setTimeout(r, 4000));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const summary = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(summary).toMatchObject({ status: 'finished', sessionId: 'rec-cli', reason: 'signal' });
+    expect(summary['durationSec']).toBeGreaterThan(3);
+    const boxes = await topLevelBoxes(summary['path'] as string);
+    expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
+    expect((await probeMedia(summary['path'] as string)).video?.codec).toBe('h264');
+  });
+
   it('kill -9 of the whole worker process tree 10 s in leaves a file with >= 8 s of audio and video', async () => {
     const config = testConfig();
     const child = spawn(process.execPath, ['src/cli/main.ts', 'record', '--url', `${meeting.url}/crash?participants=2`, '--out', config.recordingsDir, '--session-id', 'rec-crash'], {
