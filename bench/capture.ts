@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: Scriba pipeline, ${SECONDS} s…\n`);
     const ours = await runScriba(url);
     if (process.env['BENCH_SKIP_BASELINE'] === '1') {
-      process.stdout.write(`${JSON.stringify({ cpuCores: ours.cpuCores, fps: ours.fps, avSync: ours.avSync, dup: ours.duplicatedFrames, drop: ours.droppedFrames })}\n`);
+      process.stdout.write(`${JSON.stringify({ cpuCores: ours.cpuCores, byProcess: ours.cpuCoresByProcess, peakPssMb: ours.peakPssMb, fps: ours.fps, avSync: ours.avSync, dup: ours.duplicatedFrames, drop: ours.droppedFrames })}\n`);
       return;
     }
     process.stderr.write(`bench: Jibri-style baseline, ${SECONDS} s…\n`);

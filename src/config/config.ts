@@ -15,6 +15,7 @@ export const configSchema = z.strictObject({
   recordingsDir: z.string().min(1),
   workDir: z.string(),
   chromiumPath: z.string().min(1),
+  chromiumExtraArgs: z.array(z.string().regex(/^--[a-z0-9-]+(=.*)?$/, 'each extra Chromium argument must look like --flag or --flag=value')),
   ffmpegPath: z.string().min(1),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   capture: z.strictObject({
@@ -52,10 +53,11 @@ export const configSchema = z.strictObject({
 export type ScribaConfig = z.infer<typeof configSchema>;
 
 /** Environment variable → config path. Secrets come from here, never from files in the repo. */
-export const ENV_KEYS: Readonly<Record<string, { path: readonly string[]; type: 'string' | 'number' | 'boolean' }>> = {
+export const ENV_KEYS: Readonly<Record<string, { path: readonly string[]; type: 'string' | 'number' | 'boolean' | 'list' }>> = {
   SCRIBA_RECORDINGS_DIR: { path: ['recordingsDir'], type: 'string' },
   SCRIBA_WORK_DIR: { path: ['workDir'], type: 'string' },
   SCRIBA_CHROMIUM_PATH: { path: ['chromiumPath'], type: 'string' },
+  SCRIBA_CHROMIUM_EXTRA_ARGS: { path: ['chromiumExtraArgs'], type: 'list' },
   SCRIBA_FFMPEG_PATH: { path: ['ffmpegPath'], type: 'string' },
   SCRIBA_LOG_LEVEL: { path: ['logLevel'], type: 'string' },
   SCRIBA_CAPTURE_RESOLUTION: { path: ['capture', 'resolution'], type: 'string' },
@@ -98,8 +100,9 @@ function deepMerge(base: Json, over: Json): Json {
   return out;
 }
 
-function parseEnvValue(name: string, raw: string, type: 'string' | 'number' | 'boolean'): unknown {
+function parseEnvValue(name: string, raw: string, type: 'string' | 'number' | 'boolean' | 'list'): unknown {
   if (type === 'string') return raw;
+  if (type === 'list') return raw.split(/\s+/).filter(Boolean);
   if (type === 'number') {
     const n = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(n)) throw new Error(`${name} must be a number, got "${raw}"`);

@@ -196,6 +196,7 @@ export class RecordingSession {
       headless: a.capture.browser.headless,
       kiosk: a.capture.browser.kiosk,
       env: a.capture.browser.env,
+      extraArgs: config.chromiumExtraArgs,
       signal: stop,
     });
 
