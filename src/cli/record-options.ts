@@ -1,4 +1,5 @@
 /** `scriba record` flags → a validated RecordingRequest and config overrides (pure). */
+import { createHash } from 'node:crypto';
 import { parseMeetingUrl, type RecorderLogin } from '../browser/meeting-url.ts';
 import type { ScribaConfig } from '../config/config.ts';
 import { ScribaError } from '../domain/errors.ts';
@@ -54,8 +55,11 @@ export function buildRecordingRequest(flags: RecordFlags, config: ScribaConfig, 
   // Plain http only for loopback meetings (the synthetic meeting, local dev) unless configured otherwise.
   const target = parseMeetingUrl(flags.url, config.meeting.allowHttp || isLoopbackUrl(flags.url));
   const m = config.meeting;
+  // Several sessions (on one machine or many) share the recorder account: a per-session suffix keeps their
+  // XMPP logins apart (jitsi-interop.md §1). Derived from the session id, so it is stable for that session.
+  const suffix = `-${createHash('sha256').update(sessionId).digest('hex').slice(0, 8)}`;
   const login: RecorderLogin | null =
-    m.xmppDomain && m.xmppUsername ? { domain: m.xmppDomain, username: m.xmppUsername, password: m.xmppPassword, randomSuffix: null } : null;
+    m.xmppDomain && m.xmppUsername ? { domain: m.xmppDomain, username: m.xmppUsername, password: m.xmppPassword, randomSuffix: suffix } : null;
   return {
     sessionId,
     target,

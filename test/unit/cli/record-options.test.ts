@@ -21,11 +21,19 @@ describe('scriba record flags', () => {
     expect(req).toMatchObject({
       sessionId: 's1',
       target: { baseUrl: 'https://meet.example.com', tenant: 'acme', room: 'Standup', jwt: 'abc' },
-      login: { domain: 'recorder.meet.example.com', username: 'rec', password: 'pw', randomSuffix: null },
+      login: { domain: 'recorder.meet.example.com', username: 'rec', password: 'pw', randomSuffix: expect.stringMatching(/^-[0-9a-f]{8}$/) },
       resolution: '1080p',
       maxDurationSec: 21600,
     });
   });
+  it('gives each session its own login suffix, stable for that session', () => {
+    const withLogin = loadConfig({ env: { SCRIBA_XMPP_DOMAIN: 'r.example.com', SCRIBA_XMPP_USERNAME: 'rec', SCRIBA_XMPP_PASSWORD: 'pw' } });
+    const url = { url: 'https://meet.example.com/r' };
+    const a = buildRecordingRequest(url, withLogin, 'a').login!.randomSuffix;
+    expect(buildRecordingRequest(url, withLogin, 'a').login!.randomSuffix).toBe(a);
+    expect(buildRecordingRequest(url, withLogin, 'b').login!.randomSuffix).not.toBe(a);
+  });
+
   it('allows plain http only for loopback unless configured', () => {
     expect(isLoopbackUrl('http://127.0.0.1:8080/r')).toBe(true);
     expect(isLoopbackUrl('http://meet.example.com/r')).toBe(false);
