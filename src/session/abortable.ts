@@ -1,12 +1,5 @@
 /** Small helpers so every wait in a session can be cut short by an AbortSignal. */
 
-export function abortPromise(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-}
-
 /** Resolves after ms, or early (without throwing) when the signal aborts. */
 export function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

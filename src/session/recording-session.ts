@@ -23,7 +23,7 @@ import {
   type StopReason,
 } from '../domain/session-state.ts';
 import { buildCaptureCommand, startFfmpeg, type FfmpegHandle, type FfmpegProgress } from '../ffmpeg/index.ts';
-import type { Logger } from '../log/logger.ts';
+import { sessionLogger, type Logger } from '../log/logger.ts';
 import { createSink, type Sink, type SinkResult } from '../sinks/sink.ts';
 import { pause, withTimeout } from './abortable.ts';
 import { monitorSession } from './monitor.ts';
@@ -53,7 +53,7 @@ interface Acquired {
   mediaDurationSec?: number;
 }
 
-export function failureOf(err: unknown): SessionFailure {
+function failureOf(err: unknown): SessionFailure {
   const e = toScribaError(err);
   return { code: e.code, message: e.message, scope: e.scope, retryable: e.retryable };
 }
@@ -78,7 +78,7 @@ export class RecordingSession {
     this.request = request;
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
-    this.#log = deps.logger.child({ sessionId: request.sessionId, room: request.target.room });
+    this.#log = sessionLogger(deps.logger, request.sessionId, request.target.room);
   }
 
   get state(): SessionState {
