@@ -1,8 +1,8 @@
 /** `scriba record` flags → a validated RecordingRequest and config overrides (pure). */
-import { createHash } from 'node:crypto';
-import { parseMeetingUrl, type RecorderLogin } from '../browser/meeting-url.ts';
+import { parseMeetingUrl } from '../browser/meeting-url.ts';
 import type { ScribaConfig } from '../config/config.ts';
 import { ScribaError } from '../domain/errors.ts';
+import { recorderLogin } from '../session/recorder-login.ts';
 import type { RecordingRequest } from '../session/session-types.ts';
 
 export interface RecordFlags {
@@ -54,16 +54,10 @@ export function buildRecordingRequest(flags: RecordFlags, config: ScribaConfig, 
   }
   // Plain http only for loopback meetings (the synthetic meeting, local dev) unless configured otherwise.
   const target = parseMeetingUrl(flags.url, config.meeting.allowHttp || isLoopbackUrl(flags.url));
-  const m = config.meeting;
-  // Several sessions (on one machine or many) share the recorder account: a per-session suffix keeps their
-  // XMPP logins apart (jitsi-interop.md §1). Derived from the session id, so it is stable for that session.
-  const suffix = `-${createHash('sha256').update(sessionId).digest('hex').slice(0, 8)}`;
-  const login: RecorderLogin | null =
-    m.xmppDomain && m.xmppUsername ? { domain: m.xmppDomain, username: m.xmppUsername, password: m.xmppPassword, randomSuffix: suffix } : null;
   return {
     sessionId,
     target,
-    login,
+    login: recorderLogin(config, sessionId),
     roomPassword: flags['room-password'] ?? null,
     resolution,
     maxDurationSec: config.checks.maxDurationSec,
