@@ -11,7 +11,9 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# `npm install --no-save` is the fallback for npm's optional-platform lock quirk (see scripts/setup.sh).
+RUN (npm ci --omit=dev --no-audit --no-fund || npm install --omit=dev --no-save --no-audit --no-fund) \
+ && npm cache clean --force
 COPY bin ./bin
 COPY config ./config
 COPY scripts ./scripts

@@ -35,7 +35,10 @@ stamp=node_modules/.scriba-lock.sha
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   log "installing npm dependencies (node $(node --version))"
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm 11 writes locks without other platforms' optional packages of msgpackr-extract (via BullMQ) and
+  # then refuses them in `npm ci`; `npm install --no-save` installs the same locked versions instead.
+  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null \
+    || npm install --no-save --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
 

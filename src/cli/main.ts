@@ -6,11 +6,14 @@ import { scrubText } from '../log/redact.ts';
 import { runDemo } from './demo-command.ts';
 import { runDemoMeeting } from './demo-meeting-command.ts';
 import { runRecord } from './record-command.ts';
+import { runEnqueue, runWorker } from './worker-command.ts';
 
 const USAGE = `Usage:
   scriba record --url <meeting URL> [--out DIR] [--max-duration S] [--resolution 720p|1080p]
                 [--empty-call-timeout S] [--check-interval S] [--session-id ID] [--room-password P]
                 [--log-level info|warn|…]
+  scriba worker                        run recording jobs from the queue (SIGTERM drains)
+  scriba enqueue --url <meeting URL> [--max-duration S] [--resolution 720p|1080p] [--session-id ID]
   scriba demo-meeting [--port P]       serve the synthetic meeting on 127.0.0.1
   scriba demo [--seconds S]            record the synthetic meeting and print the file's summary
 
@@ -38,6 +41,17 @@ async function main(argv: string[]): Promise<number> {
       const { summary, result } = await runRecord(values);
       process.stdout.write(`${JSON.stringify(summary)}\n`);
       return result.status === 'finished' ? 0 : 1;
+    }
+    case 'worker':
+      parseArgs({ args: rest, options: {}, strict: true });
+      return runWorker();
+    case 'enqueue': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { url: { type: 'string' }, 'max-duration': { type: 'string' }, resolution: { type: 'string' }, 'session-id': { type: 'string' } },
+        strict: true,
+      });
+      return runEnqueue(values);
     }
     case 'demo-meeting': {
       const { values } = parseArgs({ args: rest, options: { port: { type: 'string' } }, strict: true });

@@ -48,6 +48,22 @@ export const configSchema = z.strictObject({
     maxDurationSec: positive,
   }),
   stopGraceSec: positive,
+  queue: z.strictObject({
+    backend: z.enum(['sqlite', 'bullmq']),
+    sqlitePath: z.string().min(1),
+    redisUrl: z.string(),
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    leaseSec: positive,
+    maxAttempts: z.number().int().min(1).max(20),
+  }),
+  worker: z.strictObject({
+    cores: nonNeg,
+    host: z.string().min(1),
+    port: z.number().int().min(0).max(65535),
+    drainGraceSec: nonNeg,
+    allowedMeetingHosts: z.array(z.string().min(1)),
+    allowedStreamHosts: z.array(z.string().min(1)),
+  }),
 });
 
 export type ScribaConfig = z.infer<typeof configSchema>;
@@ -78,6 +94,17 @@ export const ENV_KEYS: Readonly<Record<string, { path: readonly string[]; type: 
   SCRIBA_ICE_TIMEOUT_SEC: { path: ['checks', 'iceTimeoutSec'], type: 'number' },
   SCRIBA_MAX_DURATION_SEC: { path: ['checks', 'maxDurationSec'], type: 'number' },
   SCRIBA_STOP_GRACE_SEC: { path: ['stopGraceSec'], type: 'number' },
+  SCRIBA_QUEUE_BACKEND: { path: ['queue', 'backend'], type: 'string' },
+  SCRIBA_QUEUE_SQLITE_PATH: { path: ['queue', 'sqlitePath'], type: 'string' },
+  SCRIBA_REDIS_URL: { path: ['queue', 'redisUrl'], type: 'string' },
+  SCRIBA_QUEUE_NAME: { path: ['queue', 'name'], type: 'string' },
+  SCRIBA_QUEUE_LEASE_SEC: { path: ['queue', 'leaseSec'], type: 'number' },
+  SCRIBA_WORKER_CORES: { path: ['worker', 'cores'], type: 'number' },
+  SCRIBA_WORKER_HOST: { path: ['worker', 'host'], type: 'string' },
+  SCRIBA_WORKER_PORT: { path: ['worker', 'port'], type: 'number' },
+  SCRIBA_DRAIN_GRACE_SEC: { path: ['worker', 'drainGraceSec'], type: 'number' },
+  SCRIBA_ALLOWED_MEETING_HOSTS: { path: ['worker', 'allowedMeetingHosts'], type: 'list' },
+  SCRIBA_ALLOWED_STREAM_HOSTS: { path: ['worker', 'allowedStreamHosts'], type: 'list' },
 };
 
 type Json = Record<string, unknown>;

@@ -1,0 +1,346 @@
+/**
+ * The JobQueue on Redis through BullMQ: many worker processes and pods share one queue.
+ *
+ * Mapping (see job-queue.ts and lease.ts for the semantics):
+ * - claim: a BullMQ Worker without a processor; `getNextJob(token, { block: false })` polled every pollMs
+ *   (abortable sleep), lockDuration = leaseMs, token = the BullMQ lock token.
+ * - renew: `extendLock` (also removes the job from BullMQ's stalled set); complete / fail: `moveToCompleted` /
+ *   `moveToFailed` with the token; BullMQ's "Missing lock" / "Lock mismatch" / "not in the active state" → false.
+ * - lease loss: BullMQ's stalled check (every pollMs, run by every instance, de-duplicated in Redis) moves a
+ *   job whose lock expired back to wait; its next claim counts as attempt + 1 (BullMQ's attemptsStarted).
+ *   A job that used all its attempts, or whose stop was requested, is failed instead: right after the stall
+ *   (our 'stalled' handler) or, if that process died, by the next claimer.
+ * - fail: lease.ts's statusAfterFail decides; retry → a plain Error (BullMQ retries at once, no backoff);
+ *   final → UnrecoverableError.
+ * - stop: a `scribaStop` field in the job's hash, polled by onStopRequested; a waiting job is failed at once by
+ *   a small Lua script (BullMQ has no "fail a waiting job").
+ */
+import { randomUUID } from 'node:crypto';
+import { Job, Queue, UnrecoverableError, Worker, createIORedisClient, type IRedisClient } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { ClaimedJob, ClaimOptions, EnqueueOptions, JobQueue, JobRecord, JobStatus, QueueCounts, QueueTiming } from './job-queue.ts';
+import { DEFAULT_QUEUE_TIMING } from './job-queue.ts';
+import { lostJobError, STOPPED_BEFORE_START_ERROR, STOPPED_LOST_ERROR, statusAfterFail, type JobError } from './lease.ts';
+
+export type BullmqConnection = { readonly url: string } | RedisOptions;
+
+export interface BullmqQueueOptions {
+  readonly connection: BullmqConnection;
+  readonly queueName: string;
+  /** BullMQ key prefix (default "bull"). */
+  readonly prefix?: string;
+  readonly timing?: Partial<QueueTiming>;
+}
+
+const STOP_FIELD = 'scribaStop';
+const RETRYABLE_FIELD = 'scribaRetryable';
+const BULLMQ_STALLED_REASON = 'job stalled more than allowable limit';
+
+/**
+ * Fails a job that is waiting (not active), or, in 'stop' mode, flags an active one.
+ * KEYS: job, wait, paused, prioritized, delayed, failed, events, active
+ * ARGV: jobId, nowMs, message, mode ('stop' | 'sweep'), maxAttempts
+ * Returns 1 (failed), 2 (flagged active), 0 (nothing: missing, finished, or in 'sweep' mode still runnable).
+ */
+const FAIL_WAITING_LUA = `
+local jobKey, id = KEYS[1], ARGV[1]
+if redis.call('EXISTS', jobKey) == 0 then return 0 end
+local stop = ARGV[4] == 'stop'
+if not stop then
+  local ats = tonumber(redis.call('HGET', jobKey, 'ats') or '0')
+  if ats < tonumber(ARGV[5]) and redis.call('HGET', jobKey, '${STOP_FIELD}') ~= '1' then return 0 end
+end
+local removed = redis.call('LREM', KEYS[2], 0, id) + redis.call('LREM', KEYS[3], 0, id)
+  + redis.call('ZREM', KEYS[4], id) + redis.call('ZREM', KEYS[5], id)
+if removed > 0 then
+  redis.call('ZADD', KEYS[6], ARGV[2], id)
+  redis.call('HSET', jobKey, 'failedReason', ARGV[3], 'finishedOn', ARGV[2], '${RETRYABLE_FIELD}', '0')
+  if stop then redis.call('HSET', jobKey, '${STOP_FIELD}', '1') end
+  redis.call('XADD', KEYS[7], '*', 'event', 'failed', 'jobId', id, 'failedReason', ARGV[3], 'prev', 'waiting')
+  return 1
+end
+if stop and redis.call('LPOS', KEYS[8], id) then
+  redis.call('HSET', jobKey, '${STOP_FIELD}', '1')
+  return 2
+end
+return 0
+`;
+const FAIL_WAITING_CMD = 'scribaFailWaiting';
+
+function isLockError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' && code < 0;
+}
+
+function isConnectionError(err: unknown): boolean {
+  const e = err as { message?: unknown; code?: unknown } | null;
+  return (
+    (typeof e?.message === 'string' && /Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE/.test(e.message)) ||
+    (typeof e?.code === 'string' && /^E(CONNREFUSED|CONNRESET|PIPE)$/.test(e.code))
+  );
+}
+
+function toStatus(state: string): JobStatus | null {
+  switch (state) {
+    case 'waiting':
+    case 'paused':
+    case 'delayed':
+    case 'prioritized':
+    case 'waiting-children':
+      return 'queued';
+    case 'active':
+      return 'active';
+    case 'completed':
+      return 'completed';
+    case 'failed':
+      return 'failed';
+    default:
+      return null;
+  }
+}
+
+/** Sleeps ms, or less when a signal aborts. */
+function sleep(ms: number, signals: readonly AbortSignal[]): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      for (const s of signals) s.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    for (const s of signals) s.addEventListener('abort', done, { once: true });
+  });
+}
+
+export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
+  const timing: QueueTiming = { ...DEFAULT_QUEUE_TIMING, ...(opts.timing ?? {}) };
+  // ioredis, as BullMQ expects: no per-command retry limit (blocking reads), reconnects by itself.
+  const base: RedisOptions = { maxRetriesPerRequest: null, lazyConnect: false };
+  // One client for commands, shared by the Queue and the Worker (which duplicates it for its blocking reads).
+  const conn = opts.connection;
+  // ioredis's constructor overloads do not resolve under exactOptionalPropertyTypes; these two are its own.
+  const RedisClient = Redis as unknown as { new (url: string, o: RedisOptions): Redis; new (o: RedisOptions): Redis };
+  const raw = 'url' in conn && typeof conn.url === 'string' ? new RedisClient(conn.url, base) : new RedisClient({ ...base, ...(conn as RedisOptions) });
+  const redis = createIORedisClient(raw);
+  redis.on('error', () => undefined); // reconnects by itself; operations report their own errors
+  const prefix = opts.prefix ?? 'bull';
+  const queue = new Queue(opts.queueName, { connection: redis, prefix });
+  const worker = new Worker(opts.queueName, null, {
+    connection: redis,
+    prefix,
+    autorun: false,
+    lockDuration: timing.leaseMs,
+    stalledInterval: Math.max(timing.pollMs, 10),
+    // Our own sweep fails a job that used up its attempts; BullMQ's limit is only a backstop.
+    maxStalledCount: timing.maxAttempts,
+  });
+  worker.on('error', () => undefined);
+  queue.on('error', () => undefined);
+  const closing = new AbortController();
+  const stopPollers = new Set<() => void>();
+  redis.defineCommand(FAIL_WAITING_CMD, { numberOfKeys: 8, lua: FAIL_WAITING_LUA });
+  async function failWaiting(jobId: string, error: JobError, mode: 'stop' | 'sweep'): Promise<number> {
+    const c: IRedisClient = redis;
+    const k = queue.keys;
+    return Number(
+      // One flat list, keys first, as BullMQ's own scripts are called.
+      await c.runCommand(FAIL_WAITING_CMD, [
+        queue.toKey(jobId), k.wait!, k.paused!, k.prioritized!, k.delayed!, k.failed!, k.events!, k.active!,
+        jobId, Date.now(), error.message, mode, timing.maxAttempts,
+      ]),
+    );
+  }
+
+  async function flags(jobId: string): Promise<{ stop: boolean; retryable: boolean }> {
+    const c: IRedisClient = redis;
+    const [stop, retryable] = await c.hmget(queue.toKey(jobId), STOP_FIELD, RETRYABLE_FIELD);
+    return { stop: stop === '1', retryable: retryable === '1' };
+  }
+
+  /** A job just moved back to wait after losing its lease: fail it when it has no attempts left or was stopped. */
+  async function sweepStalled(jobId: string): Promise<void> {
+    const job = await Job.fromId<T>(queue, jobId);
+    if (job === undefined) return;
+    const { stop } = await flags(jobId);
+    if (!stop && job.attemptsStarted < timing.maxAttempts) return;
+    await failWaiting(jobId, stop ? STOPPED_LOST_ERROR : lostJobError(job.attemptsStarted), 'sweep');
+  }
+  worker.on('stalled', (jobId: string) => {
+    sweepStalled(jobId).catch(() => undefined);
+  });
+  const stalledChecks = worker.startStalledCheckTimer().catch(() => undefined);
+
+  async function finalFail(job: Job<T>, token: string, error: JobError): Promise<void> {
+    try {
+      await job.moveToFailed(new UnrecoverableError(error.message), token, false);
+      const c: IRedisClient = redis;
+      await c.hset(queue.toKey(job.id!), { [RETRYABLE_FIELD]: '0' });
+    } catch (err) {
+      if (!isLockError(err)) throw err;
+    }
+  }
+
+  /** The claimed job may have used up its attempts (lost too often) or been stopped: fail it instead. */
+  async function vetClaim(job: Job<T>, token: string): Promise<boolean> {
+    const { stop } = await flags(job.id!);
+    if (stop) {
+      await finalFail(job, token, STOPPED_LOST_ERROR);
+      return false;
+    }
+    if (job.deferredFailure !== undefined || job.attemptsStarted > timing.maxAttempts) {
+      await finalFail(job, token, lostJobError(Math.max(job.attemptsStarted - 1, 1)));
+      return false;
+    }
+    return true;
+  }
+
+  let closed: Promise<void> | null = null;
+
+  return {
+    async enqueue(data, options?: EnqueueOptions) {
+      const job = await queue.add('job', data, {
+        ...(options?.jobId !== undefined ? { jobId: options.jobId } : {}),
+        attempts: timing.maxAttempts,
+        removeOnComplete: false,
+        removeOnFail: false,
+      });
+      if (job.id === undefined) throw new Error('BullMQ returned a job without an id');
+      return job.id;
+    },
+
+    async claim({ workerId, signal }: ClaimOptions): Promise<ClaimedJob<T> | null> {
+      const signals = [signal, closing.signal];
+      while (!signal.aborted && !closing.signal.aborted) {
+        const token = `${workerId}:${randomUUID()}`;
+        let job: Job<T> | undefined;
+        try {
+          job = (await worker.getNextJob(token, { block: false })) as Job<T> | undefined;
+        } catch (err) {
+          if (signal.aborted || closing.signal.aborted) return null;
+          if (!isConnectionError(err)) throw err;
+          // Redis unreachable (restart, failover): keep waiting, like a claimer with nothing to claim.
+        }
+        if (job !== undefined && job.id !== undefined) {
+          if (!(await vetClaim(job, token))) continue;
+          return { id: job.id, data: job.data, attempts: job.attemptsStarted, enqueuedAtMs: job.timestamp, token };
+        }
+        await sleep(timing.pollMs, signals);
+      }
+      return null;
+    },
+
+    async renew(jobId, token) {
+      const job = await Job.fromId<T>(queue, jobId);
+      if (job === undefined) return false;
+      return Number(await job.extendLock(token, timing.leaseMs)) === 1;
+    },
+
+    async complete(jobId, token, result) {
+      const job = await Job.fromId<T>(queue, jobId);
+      if (job === undefined) return false;
+      try {
+        await job.moveToCompleted(result, token, false);
+        return true;
+      } catch (err) {
+        if (isLockError(err)) return false;
+        throw err;
+      }
+    },
+
+    async fail(jobId, token, error) {
+      const job = await Job.fromId<T>(queue, jobId);
+      if (job === undefined) return false;
+      const { stop } = await flags(jobId);
+      const next = statusAfterFail(
+        { attempts: job.attemptsStarted, stopRequested: stop, retryable: error.retryable },
+        timing.maxAttempts,
+      );
+      const err = next === 'queued' ? new Error(error.message) : new UnrecoverableError(error.message);
+      try {
+        await job.moveToFailed(err, token, false);
+      } catch (e) {
+        if (isLockError(e)) return false;
+        throw e;
+      }
+      const c: IRedisClient = redis;
+      await c.hset(queue.toKey(jobId), { [RETRYABLE_FIELD]: error.retryable ? '1' : '0' });
+      return true;
+    },
+
+    async requestStop(jobId) {
+      return (await failWaiting(jobId, STOPPED_BEFORE_START_ERROR, 'stop')) > 0;
+    },
+
+    onStopRequested(jobId, listener) {
+      let active = true;
+      const stop = (): void => {
+        active = false;
+        stopPollers.delete(stop);
+      };
+      stopPollers.add(stop);
+      void (async () => {
+        while (active && !closing.signal.aborted) {
+          try {
+            if ((await flags(jobId)).stop) {
+              if (active) {
+                stop();
+                listener();
+              }
+              return;
+            }
+          } catch {
+            // connection trouble: look again next time
+          }
+          await sleep(timing.pollMs, [closing.signal]);
+        }
+      })();
+      return stop;
+    },
+
+    async get(jobId): Promise<JobRecord<T> | null> {
+      const job = await Job.fromId<T>(queue, jobId);
+      if (job === undefined) return null;
+      const status = toStatus(await job.getState());
+      if (status === null) return null;
+      const { stop, retryable } = await flags(jobId);
+      const reason = job.failedReason as string | undefined | null;
+      const message =
+        reason === BULLMQ_STALLED_REASON || (reason == null && job.deferredFailure !== undefined)
+          ? lostJobError(job.attemptsStarted).message
+          : reason;
+      return {
+        id: jobId,
+        data: job.data,
+        status,
+        attempts: job.attemptsStarted,
+        enqueuedAtMs: job.timestamp,
+        stopRequested: stop,
+        result: status === 'completed' ? (job.returnvalue ?? null) : null,
+        error: message == null || message === '' || status === 'completed' ? null : { message, retryable },
+      };
+    },
+
+    async counts(): Promise<QueueCounts> {
+      const c = await queue.getJobCounts('waiting', 'delayed', 'prioritized', 'waiting-children', 'active', 'completed', 'failed');
+      const n = (k: string): number => c[k] ?? 0;
+      return {
+        queued: n('waiting') + n('delayed') + n('prioritized') + n('waiting-children'),
+        active: n('active'),
+        completed: n('completed'),
+        failed: n('failed'),
+      };
+    },
+
+    close() {
+      closed ??= (async () => {
+        closing.abort();
+        for (const stop of [...stopPollers]) stop();
+        const results = await Promise.allSettled([worker.close(), queue.close(), stalledChecks]);
+        await raw.quit().catch(() => raw.disconnect());
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed !== undefined) throw failed.reason;
+      })();
+      return closed;
+    },
+  };
+}

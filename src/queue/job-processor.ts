@@ -1,0 +1,93 @@
+/**
+ * Job → session: turns a claimed job into a recording session, keeps its lease alive, passes stop requests
+ * on, and reports the outcome with the claim's token (a stale token means another worker recovered the job:
+ * this one then reports nothing). Every job ends in exactly one complete() or fail().
+ */
+import type { ScribaConfig } from '../config/config.ts';
+import type { JobRequest } from '../domain/job-request.ts';
+import type { StopReason } from '../domain/session-state.ts';
+import type { Logger } from '../log/logger.ts';
+import { recorderLogin } from '../session/recorder-login.ts';
+import type { RecordingRequest, SessionResult } from '../session/session-types.ts';
+import type { ClaimedJob, JobQueue } from './job-queue.ts';
+
+/** What the processor needs of a session (RecordingSession satisfies it). */
+export interface ProcessableSession {
+  run(signal?: AbortSignal): Promise<SessionResult>;
+  stop(reason?: Exclude<StopReason, 'error'>): void;
+}
+
+export interface ProcessorDeps {
+  readonly queue: JobQueue<JobRequest>;
+  readonly config: ScribaConfig;
+  readonly logger: Logger;
+  createSession(request: RecordingRequest): ProcessableSession;
+  /** How often the lease is renewed (a third of the lease is a good choice). */
+  readonly renewEveryMs: number;
+}
+
+export type JobOutcome =
+  | { readonly kind: 'completed'; readonly result: SessionResult }
+  | { readonly kind: 'failed'; readonly message: string; readonly retryable: boolean }
+  | { readonly kind: 'lost' };
+
+/** Pure: the session request for a job, or why this worker cannot run it. */
+export function toRecordingRequest(job: JobRequest, config: ScribaConfig): RecordingRequest | { readonly unsupported: string } {
+  const file = job.outputs.find((o) => o.kind === 'file');
+  const others = job.outputs.filter((o) => o.kind !== 'file').map((o) => o.kind);
+  // Streams (issue 6) and transcription (issue 7) are not built yet: say so instead of silently dropping them.
+  if (!file || file.kind !== 'file' || others.length > 0) {
+    return { unsupported: `this worker can record to a file only; ${others.join(' and ') || 'no file output'} is not supported yet` };
+  }
+  return {
+    sessionId: job.sessionId,
+    target: job.target,
+    login: recorderLogin(config, job.sessionId),
+    roomPassword: job.roomPassword,
+    resolution: file.resolution,
+    maxDurationSec: job.maxDurationSec,
+    fileRecordingMetadata: job.metadata,
+  };
+}
+
+export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDeps, signal: AbortSignal): Promise<JobOutcome> {
+  const { queue } = deps;
+  const log = deps.logger.child({ jobId: job.id, attempt: job.attempts });
+  const request = toRecordingRequest(job.data, deps.config);
+  if ('unsupported' in request) {
+    await queue.fail(job.id, job.token, { message: request.unsupported, retryable: false });
+    return { kind: 'failed', message: request.unsupported, retryable: false };
+  }
+  const session = deps.createSession(request);
+  let lost = false;
+  const unsubscribe = queue.onStopRequested(job.id, () => {
+    log.info('stop requested through the queue');
+    session.stop('requested');
+  });
+  const renewer = setInterval(() => {
+    void queue.renew(job.id, job.token).then(
+      (ok) => {
+        if (ok || lost) return;
+        // Another worker may already run this job: stop ours so it never runs twice at once.
+        lost = true;
+        log.warn('lease lost; stopping the session');
+        session.stop('requested');
+      },
+      (err: unknown) => log.warn({ err }, 'lease renewal failed; will retry'),
+    );
+  }, deps.renewEveryMs);
+  try {
+    const result = await session.run(signal);
+    if (lost) return { kind: 'lost' };
+    if (result.status === 'finished') {
+      const summary = { path: result.file?.path ?? null, durationSec: result.durationSec, reason: result.reason };
+      return (await queue.complete(job.id, job.token, summary)) ? { kind: 'completed', result } : { kind: 'lost' };
+    }
+    const failure = result.failure ?? { message: 'the session failed', retryable: false };
+    const reported = await queue.fail(job.id, job.token, { message: failure.message, retryable: failure.retryable });
+    return reported ? { kind: 'failed', message: failure.message, retryable: failure.retryable } : { kind: 'lost' };
+  } finally {
+    clearInterval(renewer);
+    unsubscribe();
+  }
+}

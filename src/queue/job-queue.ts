@@ -1,0 +1,79 @@
+/**
+ * The job queue: one interface, implemented by the embedded durable queue (node:sqlite, the default) and by
+ * BullMQ on Redis (many workers and pods). One conformance suite (test/conformance/job-queue.suite.ts) runs
+ * against every implementation.
+ *
+ * Guarantees: a job is never lost and never runs twice at the same time. A claim holds a lease that the
+ * worker renews; a worker that dies stops renewing, its lease expires and the job becomes claimable again
+ * (attempt + 1), up to maxAttempts. A stop request reaches whichever worker holds the job.
+ */
+
+export type JobStatus = 'queued' | 'active' | 'completed' | 'failed';
+
+export interface JobRecord<T> {
+  readonly id: string;
+  readonly data: T;
+  readonly status: JobStatus;
+  /** Claims so far (1 on the first run). */
+  readonly attempts: number;
+  readonly enqueuedAtMs: number;
+  readonly stopRequested: boolean;
+  readonly result: unknown;
+  readonly error: { readonly message: string; readonly retryable: boolean } | null;
+}
+
+export interface ClaimedJob<T> {
+  readonly id: string;
+  readonly data: T;
+  readonly attempts: number;
+  readonly enqueuedAtMs: number;
+  /** Identifies this claim; completing or failing with a stale token is refused (the lease was lost). */
+  readonly token: string;
+}
+
+export interface EnqueueOptions {
+  /** Idempotency: enqueueing the same id twice keeps the first job. */
+  readonly jobId?: string;
+}
+
+export interface ClaimOptions {
+  readonly workerId: string;
+  /** Waiting for a job ends (with null) when this aborts. */
+  readonly signal: AbortSignal;
+}
+
+export interface QueueCounts {
+  readonly queued: number;
+  readonly active: number;
+  readonly completed: number;
+  readonly failed: number;
+}
+
+export interface JobQueue<T> {
+  enqueue(data: T, options?: EnqueueOptions): Promise<string>;
+  /** Waits until a job can be claimed (oldest first) or the signal aborts (→ null). */
+  claim(options: ClaimOptions): Promise<ClaimedJob<T> | null>;
+  /** Extends the claim's lease; false when the lease was already lost (another worker may have the job). */
+  renew(jobId: string, token: string): Promise<boolean>;
+  /** false when the token is stale (the job was recovered elsewhere): the caller must not report it. */
+  complete(jobId: string, token: string, result: unknown): Promise<boolean>;
+  /** retryable and attempts left → queued again; otherwise failed. false when the token is stale. */
+  fail(jobId: string, token: string, error: { message: string; retryable: boolean }): Promise<boolean>;
+  /** Marks the job so that whichever worker holds it stops it; a queued job is failed at once. */
+  requestStop(jobId: string): Promise<boolean>;
+  /** Calls back when a stop is requested for a job this process holds (polled or pushed). Returns unsubscribe. */
+  onStopRequested(jobId: string, listener: () => void): () => void;
+  get(jobId: string): Promise<JobRecord<T> | null>;
+  counts(): Promise<QueueCounts>;
+  close(): Promise<void>;
+}
+
+export interface QueueTiming {
+  /** How long a claim lasts without renewal. */
+  readonly leaseMs: number;
+  /** How often waiting claimers and stop-request listeners look again. */
+  readonly pollMs: number;
+  readonly maxAttempts: number;
+}
+
+export const DEFAULT_QUEUE_TIMING: QueueTiming = { leaseMs: 30_000, pollMs: 500, maxAttempts: 3 };

@@ -1,0 +1,408 @@
+/**
+ * The embedded durable job queue: one sqlite file (node:sqlite), the default when there is no Redis.
+ *
+ * - Several processes on one host may open the same file: WAL journal, busy_timeout, and every
+ *   read-modify-write runs in a short `BEGIN IMMEDIATE` transaction (the write lock is taken up front, so two
+ *   claimers serialize and can never be handed the same job).
+ * - FIFO by enqueue order (the row's `seq`); a recovered job keeps its place at the front.
+ * - Leases and failure decisions follow `lease.ts` (pure, tested on their own). In short: the token decides
+ *   ownership; an expired lease is taken over by the next claim (attempt + 1), or failed with
+ *   "worker lost the job N times" once attempts reach maxAttempts.
+ * - Job data and results are stored as JSON, so they must be JSON-serializable.
+ * - node:sqlite is synchronous: each call blocks the event loop for one small transaction (and, under
+ *   contention from another process, for up to busy_timeout).
+ */
+import { randomUUID } from 'node:crypto';
+import { DatabaseSync, type SQLOutputValue } from 'node:sqlite';
+import { ScribaError } from '../domain/errors.ts';
+import {
+  DEFAULT_QUEUE_TIMING,
+  type ClaimOptions,
+  type ClaimedJob,
+  type EnqueueOptions,
+  type JobQueue,
+  type JobRecord,
+  type JobStatus,
+  type QueueCounts,
+  type QueueTiming,
+} from './job-queue.ts';
+import {
+  STOPPED_BEFORE_START_ERROR,
+  decideClaim,
+  decideStop,
+  leaseUntil,
+  statusAfterFail,
+  type JobError,
+  type LeaseState,
+} from './lease.ts';
+
+export interface SqliteQueueOptions {
+  /** The sqlite file; created (with its directory's permissions) when missing. ':memory:' works for one process. */
+  readonly path: string;
+  readonly timing?: Partial<QueueTiming>;
+  /** Clock for leases and enqueue times (ms). */
+  readonly now?: () => number;
+  /** How long one call waits for another process's write lock before failing (ms). */
+  readonly busyTimeoutMs?: number;
+}
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  id              TEXT    NOT NULL UNIQUE,
+  data            TEXT    NOT NULL,
+  status          TEXT    NOT NULL CHECK (status IN ('queued', 'active', 'completed', 'failed')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  enqueued_at_ms  INTEGER NOT NULL,
+  updated_at_ms   INTEGER NOT NULL,
+  lease_until_ms  INTEGER,
+  token           TEXT,
+  worker_id       TEXT,
+  stop_requested  INTEGER NOT NULL DEFAULT 0,
+  result          TEXT,
+  error_message   TEXT,
+  error_retryable INTEGER
+);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, seq);
+CREATE INDEX IF NOT EXISTS jobs_by_lease ON jobs (status, lease_until_ms);
+`;
+
+type Row = Record<string, SQLOutputValue>;
+
+function str(row: Row, col: string): string {
+  const v = row[col];
+  if (typeof v !== 'string') throw new ScribaError('internal', `queue row: ${col} is not text`, { scope: 'system' });
+  return v;
+}
+
+function num(row: Row, col: string): number {
+  const v = row[col];
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  throw new ScribaError('internal', `queue row: ${col} is not a number`, { scope: 'system' });
+}
+
+function numOrNull(row: Row, col: string): number | null {
+  return row[col] === null || row[col] === undefined ? null : num(row, col);
+}
+
+function leaseState(row: Row): LeaseState {
+  return {
+    status: str(row, 'status') as JobStatus,
+    attempts: num(row, 'attempts'),
+    leaseUntilMs: numOrNull(row, 'lease_until_ms'),
+    stopRequested: num(row, 'stop_requested') !== 0,
+  };
+}
+
+function toJson(value: unknown, what: string): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new ScribaError('invalid_request', `${what} is not JSON-serializable`);
+  return json;
+}
+
+function toRecord<T>(row: Row): JobRecord<T> {
+  const result = row['result'];
+  const message = row['error_message'];
+  return {
+    id: str(row, 'id'),
+    data: JSON.parse(str(row, 'data')) as T,
+    status: str(row, 'status') as JobStatus,
+    attempts: num(row, 'attempts'),
+    enqueuedAtMs: num(row, 'enqueued_at_ms'),
+    stopRequested: num(row, 'stop_requested') !== 0,
+    result: typeof result === 'string' ? (JSON.parse(result) as unknown) : null,
+    error: typeof message === 'string' ? { message, retryable: num(row, 'error_retryable') !== 0 } : null,
+  };
+}
+
+function isBusy(err: unknown): boolean {
+  const errcode = (err as { errcode?: unknown } | null)?.errcode;
+  return typeof errcode === 'number' && (errcode & 0xff) === 5; // SQLITE_BUSY and its extended codes
+}
+
+export function createSqliteQueue<T>(opts: SqliteQueueOptions): JobQueue<T> {
+  return new SqliteQueue<T>(opts);
+}
+
+class SqliteQueue<T> implements JobQueue<T> {
+  readonly #db: DatabaseSync;
+  readonly #timing: QueueTiming;
+  readonly #now: () => number;
+  /** Wakes sleeping claimers (on enqueue/requeue in this process, and on close). */
+  readonly #wakers = new Set<() => void>();
+  readonly #stopPollers = new Set<() => void>();
+  #closing: Promise<void> | null = null;
+
+  constructor(opts: SqliteQueueOptions) {
+    this.#timing = { ...DEFAULT_QUEUE_TIMING, ...opts.timing };
+    this.#now = opts.now ?? Date.now;
+    const db = new DatabaseSync(opts.path);
+    try {
+      // busy_timeout first, so the journal-mode switch and schema creation wait for other openers.
+      db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5_000))}`);
+      db.exec('PRAGMA journal_mode = WAL');
+      // FULL: a committed claim or completion survives power loss, not only a process crash.
+      db.exec('PRAGMA synchronous = FULL');
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const version = num(db.prepare('PRAGMA user_version').get() ?? {}, 'user_version');
+        if (version > SCHEMA_VERSION) {
+          throw new ScribaError('internal', `queue file ${opts.path} has schema ${version}, newer than ${SCHEMA_VERSION}`, {
+            scope: 'system',
+          });
+        }
+        db.exec(SCHEMA);
+        db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+        db.exec('COMMIT');
+      } catch (err) {
+        if (db.isTransaction) db.exec('ROLLBACK');
+        throw err;
+      }
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.#db = db;
+  }
+
+  async enqueue(data: T, options?: EnqueueOptions): Promise<string> {
+    this.#assertOpen();
+    const id = options?.jobId ?? randomUUID();
+    const now = this.#now();
+    this.#db
+      .prepare(
+        `INSERT INTO jobs (id, data, status, attempts, enqueued_at_ms, updated_at_ms)
+         VALUES (?, ?, 'queued', 0, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      )
+      .run(id, toJson(data, 'job data'), now, now);
+    this.#wake();
+    return id;
+  }
+
+  async claim(options: ClaimOptions): Promise<ClaimedJob<T> | null> {
+    for (;;) {
+      if (this.#closing !== null || options.signal.aborted) return null;
+      try {
+        const job = this.#tryClaim(options.workerId);
+        if (job !== null) return job;
+      } catch (err) {
+        // Another process held the write lock for longer than busy_timeout: look again at the next poll.
+        if (!isBusy(err)) throw err;
+      }
+      await this.#sleep(this.#timing.pollMs, options.signal);
+    }
+  }
+
+  async renew(jobId: string, token: string): Promise<boolean> {
+    this.#assertOpen();
+    const now = this.#now();
+    // Valid while the token is current, even a little late: only a new claim (new token) takes the job away.
+    const res = this.#db
+      .prepare(
+        `UPDATE jobs SET lease_until_ms = ?, updated_at_ms = ? WHERE id = ? AND token = ? AND status = 'active'`,
+      )
+      .run(leaseUntil(now, this.#timing.leaseMs), now, jobId, token);
+    return Number(res.changes) === 1;
+  }
+
+  async complete(jobId: string, token: string, result: unknown): Promise<boolean> {
+    this.#assertOpen();
+    const json = result === undefined ? null : toJson(result, 'job result');
+    const res = this.#db
+      .prepare(
+        `UPDATE jobs SET status = 'completed', result = ?, token = NULL, lease_until_ms = NULL, updated_at_ms = ?
+         WHERE id = ? AND token = ? AND status = 'active'`,
+      )
+      .run(json, this.#now(), jobId, token);
+    return Number(res.changes) === 1;
+  }
+
+  async fail(jobId: string, token: string, error: { message: string; retryable: boolean }): Promise<boolean> {
+    this.#assertOpen();
+    const next = this.#transaction(() => {
+      const row = this.#db
+        .prepare(`SELECT attempts, stop_requested FROM jobs WHERE id = ? AND token = ? AND status = 'active'`)
+        .get(jobId, token);
+      if (row === undefined) return null;
+      const status = statusAfterFail(
+        { attempts: num(row, 'attempts'), stopRequested: num(row, 'stop_requested') !== 0, retryable: error.retryable },
+        this.#timing.maxAttempts,
+      );
+      this.#db
+        .prepare(
+          `UPDATE jobs SET status = ?, token = NULL, lease_until_ms = NULL, worker_id = NULL,
+             error_message = ?, error_retryable = ?, updated_at_ms = ? WHERE id = ?`,
+        )
+        .run(status, error.message, error.retryable ? 1 : 0, this.#now(), jobId);
+      return status;
+    });
+    if (next === 'queued') this.#wake();
+    return next !== null;
+  }
+
+  async requestStop(jobId: string): Promise<boolean> {
+    this.#assertOpen();
+    return this.#transaction(() => {
+      this.#sweepLost(this.#now());
+      const row = this.#db.prepare('SELECT status FROM jobs WHERE id = ?').get(jobId);
+      const decision = decideStop(row === undefined ? null : (str(row, 'status') as JobStatus));
+      if (decision === 'flag') {
+        this.#db.prepare('UPDATE jobs SET stop_requested = 1, updated_at_ms = ? WHERE id = ?').run(this.#now(), jobId);
+      } else if (decision === 'fail') {
+        this.#setFailed(jobId, STOPPED_BEFORE_START_ERROR, { stopRequested: true });
+      }
+      return decision !== 'none';
+    });
+  }
+
+  onStopRequested(jobId: string, listener: () => void): () => void {
+    let timer: NodeJS.Timeout | undefined;
+    let subscribed = true;
+    const unsubscribe = (): void => {
+      subscribed = false;
+      clearTimeout(timer);
+      this.#stopPollers.delete(unsubscribe);
+    };
+    const check = (): void => {
+      if (!subscribed || this.#closing !== null) return;
+      let row: Row | undefined;
+      try {
+        row = this.#db.prepare('SELECT status, stop_requested FROM jobs WHERE id = ?').get(jobId);
+      } catch {
+        // Busy for longer than busy_timeout: look again at the next poll.
+        timer = setTimeout(check, this.#timing.pollMs);
+        return;
+      }
+      if (row !== undefined && num(row, 'stop_requested') !== 0) {
+        unsubscribe();
+        listener();
+        return;
+      }
+      const status = row === undefined ? null : str(row, 'status');
+      if (status === null || status === 'completed' || status === 'failed') {
+        unsubscribe(); // finished without a stop request: nothing will ever come
+        return;
+      }
+      timer = setTimeout(check, this.#timing.pollMs);
+    };
+    this.#stopPollers.add(unsubscribe);
+    timer = setTimeout(check, 0);
+    return unsubscribe;
+  }
+
+  async get(jobId: string): Promise<JobRecord<T> | null> {
+    this.#assertOpen();
+    this.#transaction(() => this.#sweepLost(this.#now()));
+    const row = this.#db.prepare('SELECT * FROM jobs WHERE id = ?').get(jobId);
+    return row === undefined ? null : toRecord<T>(row);
+  }
+
+  async counts(): Promise<QueueCounts> {
+    this.#assertOpen();
+    this.#transaction(() => this.#sweepLost(this.#now()));
+    const counts = { queued: 0, active: 0, completed: 0, failed: 0 };
+    for (const row of this.#db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all()) {
+      counts[str(row, 'status') as JobStatus] = num(row, 'n');
+    }
+    return counts;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      for (const unsubscribe of [...this.#stopPollers]) unsubscribe();
+      this.#wake();
+      this.#db.close();
+    })();
+    return this.#closing;
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  #assertOpen(): void {
+    if (this.#closing !== null) throw new ScribaError('internal', 'the job queue is closed', { scope: 'system' });
+  }
+
+  #transaction<R>(fn: () => R): R {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const out = fn();
+      this.#db.exec('COMMIT');
+      return out;
+    } catch (err) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  /** Fails expired jobs that must not run again (last attempt used, or stop requested). Inside a transaction. */
+  #sweepLost(now: number): void {
+    const expired = this.#db
+      .prepare(`SELECT id, status, attempts, lease_until_ms, stop_requested FROM jobs
+                WHERE status = 'active' AND (lease_until_ms IS NULL OR lease_until_ms <= ?)`)
+      .all(now);
+    for (const row of expired) {
+      const decision = decideClaim(leaseState(row), now, this.#timing.maxAttempts);
+      if (decision.kind === 'fail') this.#setFailed(str(row, 'id'), decision.error, {});
+    }
+  }
+
+  #setFailed(jobId: string, error: JobError, opts: { readonly stopRequested?: boolean }): void {
+    this.#db
+      .prepare(
+        `UPDATE jobs SET status = 'failed', token = NULL, lease_until_ms = NULL, worker_id = NULL,
+           error_message = ?, error_retryable = ?, stop_requested = MAX(stop_requested, ?), updated_at_ms = ?
+         WHERE id = ?`,
+      )
+      .run(error.message, error.retryable ? 1 : 0, opts.stopRequested === true ? 1 : 0, this.#now(), jobId);
+  }
+
+  #tryClaim(workerId: string): ClaimedJob<T> | null {
+    const now = this.#now();
+    return this.#transaction(() => {
+      this.#sweepLost(now);
+      // After the sweep every expired active job left is claimable; take the oldest of those and the queued.
+      const row = this.#db
+        .prepare(`SELECT seq, status, attempts, lease_until_ms, stop_requested FROM jobs
+                  WHERE status = 'queued' OR (status = 'active' AND (lease_until_ms IS NULL OR lease_until_ms <= ?))
+                  ORDER BY seq LIMIT 1`)
+        .get(now);
+      if (row === undefined || decideClaim(leaseState(row), now, this.#timing.maxAttempts).kind !== 'claim') return null;
+      const token = randomUUID();
+      const claimed = this.#db
+        .prepare(
+          `UPDATE jobs SET status = 'active', attempts = attempts + 1, token = ?, lease_until_ms = ?, worker_id = ?,
+             updated_at_ms = ? WHERE seq = ? RETURNING id, data, attempts, enqueued_at_ms`,
+        )
+        .get(token, leaseUntil(now, this.#timing.leaseMs), workerId, now, num(row, 'seq'));
+      if (claimed === undefined) return null;
+      return {
+        id: str(claimed, 'id'),
+        data: JSON.parse(str(claimed, 'data')) as T,
+        attempts: num(claimed, 'attempts'),
+        enqueuedAtMs: num(claimed, 'enqueued_at_ms'),
+        token,
+      };
+    });
+  }
+
+  #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.#wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      this.#wakers.add(done);
+    });
+  }
+
+  #wake(): void {
+    for (const wake of [...this.#wakers]) wake();
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Composition root of a worker process: the queue chosen by configuration, the recorder, admission, the
+ * HTTP endpoints and metrics. `scriba worker` runs this; SIGTERM drains it.
+ */
+import { mkdirSync } from 'node:fs';
+import { cpus, hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { buildWorkerHttp } from '../src/api/worker-http.ts';
+import type { ScribaConfig } from '../src/config/config.ts';
+import { DEFAULT_ADMISSION_COSTS, type AdmissionBudget } from '../src/domain/admission.ts';
+import type { JobPolicy, JobRequest } from '../src/domain/job-request.ts';
+import type { Logger } from '../src/log/logger.ts';
+import { processJob } from '../src/queue/job-processor.ts';
+import { createBullmqQueue } from '../src/queue/bullmq-queue.ts';
+import type { JobQueue } from '../src/queue/job-queue.ts';
+import { createSqliteQueue } from '../src/queue/sqlite-queue.ts';
+import { WorkerLoop } from '../src/queue/worker-loop.ts';
+import { createWorkerMetrics } from '../src/queue/worker-metrics.ts';
+import { createRecorder } from './recorder.ts';
+
+export function createQueue(config: ScribaConfig): JobQueue<JobRequest> {
+  const timing = { leaseMs: config.queue.leaseSec * 1000, maxAttempts: config.queue.maxAttempts };
+  switch (config.queue.backend) {
+    case 'sqlite':
+      if (config.queue.sqlitePath !== ':memory:') mkdirSync(dirname(config.queue.sqlitePath), { recursive: true });
+      return createSqliteQueue<JobRequest>({ path: config.queue.sqlitePath, timing });
+    case 'bullmq':
+      if (!config.queue.redisUrl) throw new Error('queue.backend is bullmq but queue.redisUrl (SCRIBA_REDIS_URL) is empty');
+      return createBullmqQueue<JobRequest>({ connection: { url: config.queue.redisUrl }, queueName: config.queue.name, timing });
+    default: {
+      const unreachable: never = config.queue.backend;
+      throw new Error(`unknown queue backend ${String(unreachable)}`);
+    }
+  }
+}
+
+export function jobPolicy(config: ScribaConfig): JobPolicy {
+  return {
+    allowedMeetingHosts: config.worker.allowedMeetingHosts,
+    allowedStreamHosts: config.worker.allowedStreamHosts,
+    allowHttp: config.meeting.allowHttp,
+    defaultMaxDurationSec: config.checks.maxDurationSec,
+    maxDurationCapSec: config.checks.maxDurationSec,
+  };
+}
+
+export function admissionBudget(config: ScribaConfig): AdmissionBudget {
+  // 90 % of the machine by default: leave room for the worker itself and the kernel.
+  const cores = config.worker.cores > 0 ? config.worker.cores : Math.round(cpus().length * 0.9 * 100) / 100;
+  return { cores, ...DEFAULT_ADMISSION_COSTS };
+}
+
+export interface RunningWorker {
+  readonly url: string;
+  readonly loop: WorkerLoop;
+  readonly queue: JobQueue<JobRequest>;
+  /** Drain (grace from config unless given), stop the HTTP server, close the queue. Idempotent. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+export async function startWorker(config: ScribaConfig, logger: Logger, queue: JobQueue<JobRequest> = createQueue(config)): Promise<RunningWorker> {
+  const recorder = createRecorder(config, logger);
+  const budget = admissionBudget(config);
+  let loop: WorkerLoop | null = null;
+  const metrics = createWorkerMetrics(() => loop?.capacity() ?? { usedCores: 0, freeCores: budget.cores, sessions: 0 });
+  loop = new WorkerLoop({
+    queue,
+    workerId: `${hostname()}-${process.pid}`,
+    budget,
+    logger,
+    process: (job, signal) =>
+      processJob(job, { queue, config, logger, createSession: (r) => recorder.createSession(r), renewEveryMs: (config.queue.leaseSec * 1000) / 3 }, signal),
+    onJobEvent: (e) => (e.type === 'started' ? metrics.jobStarted(e.kinds, e.waitMs) : metrics.jobEnded(e.kinds, e.outcome)),
+  });
+  const running = loop;
+  const http = buildWorkerHttp({ state: () => running.state(), registry: metrics.registry, logger });
+  const url = await http.listen({ host: config.worker.host, port: config.worker.port });
+  running.start();
+  logger.info({ url, cores: budget.cores, queue: config.queue.backend }, 'worker started');
+  let down: Promise<void> | null = null;
+  return {
+    url,
+    loop: running,
+    queue,
+    shutdown(graceMs = config.worker.drainGraceSec * 1000) {
+      down ??= (async () => {
+        await running.drain(graceMs);
+        await http.close();
+        await queue.close();
+      })();
+      return down;
+    },
+  };
+}
