@@ -19,7 +19,9 @@ import { createWorkerMetrics } from '../src/queue/worker-metrics.ts';
 import { createRecorder } from './recorder.ts';
 
 export function createQueue(config: ScribaConfig): JobQueue<JobRequest> {
-  const timing = { leaseMs: config.queue.leaseSec * 1000, maxAttempts: config.queue.maxAttempts };
+  // Waiting workers look for new jobs every 200 ms: bench/results/queue.json measures enqueue → claim at
+  // p50 ≈ 100 ms, p99 ≈ 200 ms for both queues; the cost is one cheap query per worker per poll.
+  const timing = { leaseMs: config.queue.leaseSec * 1000, maxAttempts: config.queue.maxAttempts, pollMs: 200 };
   switch (config.queue.backend) {
     case 'sqlite':
       if (config.queue.sqlitePath !== ':memory:') mkdirSync(dirname(config.queue.sqlitePath), { recursive: true });
