@@ -3,7 +3,7 @@
  * budget, the HTTP endpoints, and SIGTERM draining a real worker process.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoMeeting, type DemoMeeting } from '../../src/demo-meeting/demo-meeting-server.ts';
@@ -12,7 +12,7 @@ import { probeMedia } from '../../src/ffmpeg/index.ts';
 import { createSqliteQueue } from '../../src/queue/sqlite-queue.ts';
 import { jobPolicy, startWorker } from '../../workers/worker.ts';
 import { topLevelBoxes } from '../helpers/mp4.ts';
-import { waitUntil } from '../helpers/processes.ts';
+import { descendants, isAlive, waitUntil } from '../helpers/processes.ts';
 import { memoryLogger, testConfig } from '../helpers/recording.ts';
 
 let meeting: DemoMeeting;
@@ -96,6 +96,66 @@ describe('worker on the embedded queue', () => {
       expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+      await queue.close();
+    }
+  });
+
+  it('kill -9 with one job running and one queued, then restart: both run, the interrupted one is recovered and its crash-safe file kept', async () => {
+    const dir = mkdtempSync(`${tmpdir()}/scriba-worker-`);
+    const config = testConfig({ queue: { sqlitePath: `${dir}/queue.sqlite` } });
+    const queue = createSqliteQueue<JobRequest>({ path: config.queue.sqlitePath });
+    await queue.enqueue(job(config, 'w-crash', 6), { jobId: 'w-crash' });
+    await queue.enqueue(job(config, 'w-after', 4), { jobId: 'w-after' });
+    const env = {
+      ...process.env,
+      SCRIBA_QUEUE_SQLITE_PATH: config.queue.sqlitePath,
+      SCRIBA_QUEUE_LEASE_SEC: '3',
+      SCRIBA_RECORDINGS_DIR: config.recordingsDir,
+      SCRIBA_WORK_DIR: config.workDir,
+      SCRIBA_WORKER_PORT: '0',
+      SCRIBA_WORKER_CORES: '0.9', // one recording at a time
+      SCRIBA_LOG_LEVEL: 'info',
+    };
+    const start = () => {
+      const child = spawn(process.execPath, ['src/cli/main.ts', 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const out = { log: '' };
+      child.stderr.on('data', (c: Buffer) => (out.log += c.toString()));
+      return { child, out };
+    };
+    const first = start();
+    try {
+      expect(await waitUntil(() => first.out.log.includes('session running'), 30_000), first.out.log).toBe(true);
+      await new Promise((r) => setTimeout(r, 3000));
+      const tree = [first.child.pid!, ...descendants(first.child.pid!)];
+      for (const pid of tree) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      expect(await waitUntil(() => tree.every((p) => !isAlive(p)), 5000)).toBe(true);
+      expect((await queue.get('w-crash'))?.status).toBe('active');
+      expect((await queue.get('w-after'))?.status).toBe('queued');
+      const crashFiles = readdirSync(`${config.recordingsDir}/w-crash`).filter((f) => f.endsWith('.mp4'));
+      expect(crashFiles).toHaveLength(1);
+
+      const second = start();
+      try {
+        expect(await waitUntil(async () => (await queue.counts()).completed === 2, 60_000), second.out.log).toBe(true);
+        expect(await queue.get('w-crash')).toMatchObject({ status: 'completed', attempts: 2 });
+        expect(await queue.get('w-after')).toMatchObject({ status: 'completed', attempts: 1 });
+        // The interrupted run's crash-safe file is still there, readable, beside the recovered run's file.
+        const files = readdirSync(`${config.recordingsDir}/w-crash`).filter((f) => f.endsWith('.mp4'));
+        expect(files).toContain(crashFiles[0]);
+        expect(files.length).toBeGreaterThanOrEqual(1);
+        expect((await probeMedia(`${config.recordingsDir}/w-crash/${crashFiles[0]}`)).video?.codec).toBe('h264');
+      } finally {
+        second.child.kill('SIGTERM');
+        await new Promise((r) => second.child.once('exit', r));
+      }
+    } finally {
+      if (first.child.exitCode === null) first.child.kill('SIGKILL');
       await queue.close();
     }
   });
