@@ -14,8 +14,10 @@ export interface WorkerHttpDeps {
 }
 
 export function buildWorkerHttp(deps: WorkerHttpDeps): FastifyInstance {
-  // Fastify logs with our pino instance (secrets redacted, same format as everything else).
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 1024 });
+  // Fastify logs with our pino instance (secrets redacted, same format as everything else); at warn, so
+  // the probes every few seconds do not fill the log with request lines.
+  const httpLogger = deps.logger.child({ component: 'http' }, { level: 'warn' });
+  const app = Fastify({ loggerInstance: httpLogger as FastifyBaseLogger, bodyLimit: 1024 });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const state = deps.state();

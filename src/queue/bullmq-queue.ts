@@ -112,6 +112,15 @@ function sleep(ms: number, signals: readonly AbortSignal[]): Promise<void> {
   });
 }
 
+/**
+ * BullMQ refuses custom job ids that look like integers or contain ':', and our ids (session ids) may be all
+ * digits. Every id is stored with a fixed prefix, and jobs enqueued without an id get a UUID, so the mapping
+ * is one-to-one both ways.
+ */
+const ID_PREFIX = 'j_';
+export const toBullId = (id: string): string => `${ID_PREFIX}${id}`;
+export const fromBullId = (id: string): string => (id.startsWith(ID_PREFIX) ? id.slice(ID_PREFIX.length) : id);
+
 export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
   const timing: QueueTiming = { ...DEFAULT_QUEUE_TIMING, ...(opts.timing ?? {}) };
   // ioredis, as BullMQ expects: no per-command retry limit (blocking reads), reconnects by itself.
@@ -199,13 +208,13 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
   return {
     async enqueue(data, options?: EnqueueOptions) {
       const job = await queue.add('job', data, {
-        ...(options?.jobId !== undefined ? { jobId: options.jobId } : {}),
+        jobId: toBullId(options?.jobId ?? randomUUID()),
         attempts: timing.maxAttempts,
         removeOnComplete: false,
         removeOnFail: false,
       });
       if (job.id === undefined) throw new Error('BullMQ returned a job without an id');
-      return job.id;
+      return fromBullId(job.id);
     },
 
     async claim({ workerId, signal }: ClaimOptions): Promise<ClaimedJob<T> | null> {
@@ -222,20 +231,22 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
         }
         if (job !== undefined && job.id !== undefined) {
           if (!(await vetClaim(job, token))) continue;
-          return { id: job.id, data: job.data, attempts: job.attemptsStarted, enqueuedAtMs: job.timestamp, token };
+          return { id: fromBullId(job.id), data: job.data, attempts: job.attemptsStarted, enqueuedAtMs: job.timestamp, token };
         }
         await sleep(timing.pollMs, signals);
       }
       return null;
     },
 
-    async renew(jobId, token) {
+    async renew(publicId, token) {
+      const jobId = toBullId(publicId);
       const job = await Job.fromId<T>(queue, jobId);
       if (job === undefined) return false;
       return Number(await job.extendLock(token, timing.leaseMs)) === 1;
     },
 
-    async complete(jobId, token, result) {
+    async complete(publicId, token, result) {
+      const jobId = toBullId(publicId);
       const job = await Job.fromId<T>(queue, jobId);
       if (job === undefined) return false;
       try {
@@ -247,7 +258,8 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
       }
     },
 
-    async fail(jobId, token, error) {
+    async fail(publicId, token, error) {
+      const jobId = toBullId(publicId);
       const job = await Job.fromId<T>(queue, jobId);
       if (job === undefined) return false;
       const { stop } = await flags(jobId);
@@ -267,11 +279,13 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
       return true;
     },
 
-    async requestStop(jobId) {
+    async requestStop(publicId) {
+      const jobId = toBullId(publicId);
       return (await failWaiting(jobId, STOPPED_BEFORE_START_ERROR, 'stop')) > 0;
     },
 
-    onStopRequested(jobId, listener) {
+    onStopRequested(publicId, listener) {
+      const jobId = toBullId(publicId);
       let active = true;
       const stop = (): void => {
         active = false;
@@ -297,7 +311,8 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
       return stop;
     },
 
-    async get(jobId): Promise<JobRecord<T> | null> {
+    async get(publicId): Promise<JobRecord<T> | null> {
+      const jobId = toBullId(publicId);
       const job = await Job.fromId<T>(queue, jobId);
       if (job === undefined) return null;
       const status = toStatus(await job.getState());
@@ -309,7 +324,7 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
           ? lostJobError(job.attemptsStarted).message
           : reason;
       return {
-        id: jobId,
+        id: publicId,
         data: job.data,
         status,
         attempts: job.attemptsStarted,

@@ -30,6 +30,26 @@ describeJobQueueConformance('bullmq', async (timing) => {
   };
 });
 
+describe('bullmq queue: job ids', () => {
+  it('accepts ids BullMQ itself refuses (all digits) and gives ids to jobs enqueued without one', async () => {
+    const q = open<{ n: number }>(`ids-${Date.now()}`, { pollMs: 20 });
+    try {
+      expect(await q.enqueue({ n: 1 }, { jobId: '42' })).toBe('42');
+      const generated = await q.enqueue({ n: 2 });
+      expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await q.get('42'))?.id).toBe('42');
+      const signal = AbortSignal.timeout(5000);
+      const first = await q.claim({ workerId: 'w', signal });
+      expect(first?.id).toBe('42');
+      expect(await q.complete('42', first!.token, { ok: true })).toBe(true);
+      expect((await q.claim({ workerId: 'w', signal }))?.id).toBe(generated);
+      expect((await q.get('42'))?.status).toBe('completed');
+    } finally {
+      await q.close();
+    }
+  });
+});
+
 describe('bullmq queue: several processes on one Redis', () => {
   it('two queue instances racing over 100 jobs claim each exactly once', async () => {
     const name = `race-${randomUUID()}`;
