@@ -47,3 +47,16 @@ export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutM
   }
   return cond();
 }
+
+/** SIGKILL a process and every descendant (a worker's whole tree, as a crash would); true once all are gone. */
+export async function killTree(root: number, timeoutMs = 5000): Promise<boolean> {
+  const tree = [root, ...descendants(root)];
+  for (const pid of tree) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  return waitUntil(() => tree.every((p) => !isAlive(p)), timeoutMs);
+}

@@ -1,13 +1,13 @@
 /**
  * Real Chromium, Xvfb, PulseAudio and ffmpeg against the synthetic meeting. Outputs are checked with ffprobe.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoMeeting, type DemoMeeting } from '../../src/demo-meeting/demo-meeting-server.ts';
 import { measureAudioLevel, probeMedia } from '../../src/ffmpeg/index.ts';
 import { topLevelBoxes } from '../helpers/mp4.ts';
-import { descendants, isAlive, waitUntil } from '../helpers/processes.ts';
+import { spawnCli } from '../helpers/cli.ts';
+import { isAlive, killTree, waitUntil } from '../helpers/processes.ts';
 import { memoryLogger, newSession, request, testConfig } from '../helpers/recording.ts';
 
 let meeting: DemoMeeting;
@@ -133,20 +133,15 @@ describe('recording the synthetic meeting', () => {
 
   it('scriba record: SIGTERM finishes the file, exits 0 and prints a one-line JSON summary', async () => {
     const config = testConfig();
-    const child = spawn(process.execPath, ['src/cli/main.ts', 'record', '--url', `${meeting.url}/cli?participants=1`, '--out', config.recordingsDir, '--session-id', 'rec-cli', '--log-level', 'info'], {
-      env: { ...process.env, SCRIBA_WORK_DIR: config.workDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const cli = spawnCli(['record', '--url', `${meeting.url}/cli?participants=1`, '--out', config.recordingsDir, '--session-id', 'rec-cli', '--log-level', 'info'], {
+      ...process.env,
+      SCRIBA_WORK_DIR: config.workDir,
     });
-    let out = '';
-    let log = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (log += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    expect(await waitUntil(() => log.includes('session running'), 30_000), log).toBe(true);
+    expect(await waitUntil(() => cli.stderr().includes('session running'), 30_000), cli.stderr()).toBe(true);
     await new Promise((r) => setTimeout(r, 4000));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    const summary = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    const summary = JSON.parse(cli.stdout().trim().split('\n').pop()!) as Record<string, unknown>;
     expect(summary).toMatchObject({ status: 'finished', sessionId: 'rec-cli', reason: 'signal' });
     expect(summary['durationSec']).toBeGreaterThan(3);
     const boxes = await topLevelBoxes(summary['path'] as string);
@@ -156,24 +151,15 @@ describe('recording the synthetic meeting', () => {
 
   it('kill -9 of the whole worker process tree 10 s in leaves a file with >= 8 s of audio and video', async () => {
     const config = testConfig();
-    const child = spawn(process.execPath, ['src/cli/main.ts', 'record', '--url', `${meeting.url}/crash?participants=2`, '--out', config.recordingsDir, '--session-id', 'rec-crash'], {
-      env: { ...process.env, SCRIBA_WORK_DIR: config.workDir, SCRIBA_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const cli = spawnCli(['record', '--url', `${meeting.url}/crash?participants=2`, '--out', config.recordingsDir, '--session-id', 'rec-crash'], {
+      ...process.env,
+      SCRIBA_WORK_DIR: config.workDir,
+      SCRIBA_LOG_LEVEL: 'info',
     });
-    let log = '';
-    child.stderr.on('data', (c: Buffer) => (log += c.toString()));
-    const running = await waitUntil(() => log.includes('session running'), 30_000);
-    expect(running, log).toBe(true);
+    const running = await waitUntil(() => cli.stderr().includes('session running'), 30_000);
+    expect(running, cli.stderr()).toBe(true);
     await new Promise((r) => setTimeout(r, 10_000));
-    const tree = [child.pid!, ...descendants(child.pid!)];
-    for (const pid of tree) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-    expect(await waitUntil(() => tree.every((p) => !isAlive(p)), 5000)).toBe(true);
+    expect(await killTree(cli.child.pid!)).toBe(true);
     const dir = `${config.recordingsDir}/rec-crash`;
     const file = readdirSync(dir).find((f) => f.endsWith('.mp4'));
     expect(file).toBeDefined();

@@ -2,7 +2,6 @@
  * Two worker processes on one Redis (BullMQ), 20 queued 5 s recordings of the synthetic meeting: each runs
  * exactly once and produces its file; kill -9 of one worker mid-job: that job completes on the other.
  */
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoMeeting, type DemoMeeting } from '../../src/demo-meeting/demo-meeting-server.ts';
@@ -11,7 +10,8 @@ import { probeMedia } from '../../src/ffmpeg/index.ts';
 import { createBullmqQueue } from '../../src/queue/bullmq-queue.ts';
 import { jobPolicy } from '../../workers/worker.ts';
 import { topLevelBoxes } from '../helpers/mp4.ts';
-import { descendants, isAlive, waitUntil } from '../helpers/processes.ts';
+import { spawnCli } from '../helpers/cli.ts';
+import { killTree, waitUntil } from '../helpers/processes.ts';
 import { testConfig } from '../helpers/recording.ts';
 import { startRedis, type RedisServer } from '../helpers/redis-server.ts';
 
@@ -54,12 +54,7 @@ describe('two workers on one Redis', () => {
       SCRIBA_WORKER_CORES: '0.9', // one recording per worker: two at once on this 2-core machine
       SCRIBA_LOG_LEVEL: 'info',
     };
-    const start = () => {
-      const child = spawn(process.execPath, ['src/cli/main.ts', 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-      const out = { log: '' };
-      child.stderr.on('data', (c: Buffer) => (out.log += c.toString()));
-      return { child, out };
-    };
+    const start = () => spawnCli(['worker'], env);
     const claimedBy = (log: string) =>
       log
         .split('\n')
@@ -69,21 +64,13 @@ describe('two workers on one Redis', () => {
     const b = start();
     try {
       // Kill worker A while it records its first job.
-      expect(await waitUntil(() => a.out.log.includes('session running'), 60_000), a.out.log).toBe(true);
+      expect(await waitUntil(() => a.stderr().includes('session running'), 60_000), a.stderr()).toBe(true);
       await new Promise((r) => setTimeout(r, 2000));
-      const victim = claimedBy(a.out.log)[0]!;
-      const tree = [a.child.pid!, ...descendants(a.child.pid!)];
-      for (const pid of tree) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-      expect(await waitUntil(() => tree.every((p) => !isAlive(p)), 5000)).toBe(true);
+      const victim = claimedBy(a.stderr())[0]!;
+      expect(await killTree(a.child.pid!)).toBe(true);
       // The other worker recovers it after the lease.
-      expect(await waitUntil(async () => (await queue.get(victim))?.status === 'completed', 90_000), b.out.log).toBe(true);
-      expect(claimedBy(b.out.log)).toContain(victim);
+      expect(await waitUntil(async () => (await queue.get(victim))?.status === 'completed', 90_000), b.stderr()).toBe(true);
+      expect(claimedBy(b.stderr())).toContain(victim);
       a = start();
       expect(await waitUntil(async () => (await queue.counts()).completed === JOBS, 300_000)).toBe(true);
       for (const id of ids) {
@@ -101,7 +88,7 @@ describe('two workers on one Redis', () => {
       for (const w of [a, b]) {
         if (w.child.exitCode === null && w.child.signalCode === null) {
           w.child.kill('SIGTERM');
-          await new Promise((r) => w.child.once('exit', r));
+          await w.exited;
         }
       }
       await queue.close();

@@ -2,7 +2,6 @@
  * The worker on the embedded queue, with real sessions against the synthetic meeting: admission by CPU
  * budget, the HTTP endpoints, and SIGTERM draining a real worker process.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +11,8 @@ import { probeMedia } from '../../src/ffmpeg/index.ts';
 import { createSqliteQueue } from '../../src/queue/sqlite-queue.ts';
 import { jobPolicy, startWorker } from '../../workers/worker.ts';
 import { topLevelBoxes } from '../helpers/mp4.ts';
-import { descendants, isAlive, waitUntil } from '../helpers/processes.ts';
+import { spawnCli } from '../helpers/cli.ts';
+import { killTree, waitUntil } from '../helpers/processes.ts';
 import { memoryLogger, testConfig } from '../helpers/recording.ts';
 
 let meeting: DemoMeeting;
@@ -67,28 +67,23 @@ describe('worker on the embedded queue', () => {
     const queue = createSqliteQueue<JobRequest>({ path: config.queue.sqlitePath });
     await queue.enqueue(job(config, 'w-term', 120), { jobId: 'w-term' });
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, ['src/cli/main.ts', 'worker'], {
-      env: {
-        ...process.env,
-        SCRIBA_QUEUE_SQLITE_PATH: config.queue.sqlitePath,
-        SCRIBA_RECORDINGS_DIR: config.recordingsDir,
-        SCRIBA_WORK_DIR: config.workDir,
-        SCRIBA_WORKER_PORT: String(port),
-        SCRIBA_DRAIN_GRACE_SEC: '1',
-        SCRIBA_LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const worker = spawnCli(['worker'], {
+      ...process.env,
+      SCRIBA_QUEUE_SQLITE_PATH: config.queue.sqlitePath,
+      SCRIBA_RECORDINGS_DIR: config.recordingsDir,
+      SCRIBA_WORK_DIR: config.workDir,
+      SCRIBA_WORKER_PORT: String(port),
+      SCRIBA_DRAIN_GRACE_SEC: '1',
+      SCRIBA_LOG_LEVEL: 'info',
     });
-    let log = '';
-    child.stderr.on('data', (c: Buffer) => (log += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child } = worker;
     try {
-      expect(await waitUntil(() => log.includes('session running'), 30_000), log).toBe(true);
+      expect(await waitUntil(() => worker.stderr().includes('session running'), 30_000), worker.stderr()).toBe(true);
       await new Promise((r) => setTimeout(r, 3000));
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
       child.kill('SIGTERM');
       expect(await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0)) !== 200, 2000)).toBe(true);
-      expect(await exited).toBe(0);
+      expect(await worker.exited).toBe(0);
       const record = await queue.get('w-term');
       expect(record?.status).toBe('completed');
       const path = (record!.result as { path: string }).path;
@@ -116,33 +111,19 @@ describe('worker on the embedded queue', () => {
       SCRIBA_WORKER_CORES: '0.9', // one recording at a time
       SCRIBA_LOG_LEVEL: 'info',
     };
-    const start = () => {
-      const child = spawn(process.execPath, ['src/cli/main.ts', 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-      const out = { log: '' };
-      child.stderr.on('data', (c: Buffer) => (out.log += c.toString()));
-      return { child, out };
-    };
-    const first = start();
+    const first = spawnCli(['worker'], env);
     try {
-      expect(await waitUntil(() => first.out.log.includes('session running'), 30_000), first.out.log).toBe(true);
+      expect(await waitUntil(() => first.stderr().includes('session running'), 30_000), first.stderr()).toBe(true);
       await new Promise((r) => setTimeout(r, 3000));
-      const tree = [first.child.pid!, ...descendants(first.child.pid!)];
-      for (const pid of tree) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-      expect(await waitUntil(() => tree.every((p) => !isAlive(p)), 5000)).toBe(true);
+      expect(await killTree(first.child.pid!)).toBe(true);
       expect((await queue.get('w-crash'))?.status).toBe('active');
       expect((await queue.get('w-after'))?.status).toBe('queued');
       const crashFiles = readdirSync(`${config.recordingsDir}/w-crash`).filter((f) => f.endsWith('.mp4'));
       expect(crashFiles).toHaveLength(1);
 
-      const second = start();
+      const second = spawnCli(['worker'], env);
       try {
-        expect(await waitUntil(async () => (await queue.counts()).completed === 2, 60_000), second.out.log).toBe(true);
+        expect(await waitUntil(async () => (await queue.counts()).completed === 2, 60_000), second.stderr()).toBe(true);
         expect(await queue.get('w-crash')).toMatchObject({ status: 'completed', attempts: 2 });
         expect(await queue.get('w-after')).toMatchObject({ status: 'completed', attempts: 1 });
         // The interrupted run's crash-safe file is still there, readable, beside the recovered run's file.
@@ -152,7 +133,7 @@ describe('worker on the embedded queue', () => {
         expect((await probeMedia(`${config.recordingsDir}/w-crash/${crashFiles[0]}`)).video?.codec).toBe('h264');
       } finally {
         second.child.kill('SIGTERM');
-        await new Promise((r) => second.child.once('exit', r));
+        await second.exited;
       }
     } finally {
       if (first.child.exitCode === null) first.child.kill('SIGKILL');
