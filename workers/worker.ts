@@ -63,9 +63,8 @@ export interface RunningWorker {
 export async function startWorker(config: ScribaConfig, logger: Logger, queue: JobQueue<JobRequest> = createQueue(config)): Promise<RunningWorker> {
   const recorder = createRecorder(config, logger);
   const budget = admissionBudget(config);
-  let loop: WorkerLoop | null = null;
-  const metrics = createWorkerMetrics(() => loop?.capacity() ?? { usedCores: 0, freeCores: budget.cores, sessions: 0 });
-  loop = new WorkerLoop({
+  // The loop and the metrics refer to each other only through callbacks that run after both exist.
+  const loop: WorkerLoop = new WorkerLoop({
     queue,
     workerId: `${hostname()}-${process.pid}`,
     budget,
@@ -74,19 +73,19 @@ export async function startWorker(config: ScribaConfig, logger: Logger, queue: J
       processJob(job, { queue, config, logger, createSession: (r) => recorder.createSession(r), renewEveryMs: (config.queue.leaseSec * 1000) / 3 }, signal),
     onJobEvent: (e) => (e.type === 'started' ? metrics.jobStarted(e.kinds, e.waitMs) : metrics.jobEnded(e.kinds, e.outcome)),
   });
-  const running = loop;
-  const http = buildWorkerHttp({ state: () => running.state(), registry: metrics.registry, logger });
+  const metrics = createWorkerMetrics(() => loop.capacity());
+  const http = buildWorkerHttp({ state: () => loop.state(), registry: metrics.registry, logger });
   const url = await http.listen({ host: config.worker.host, port: config.worker.port });
-  running.start();
+  loop.start();
   logger.info({ url, cores: budget.cores, queue: config.queue.backend }, 'worker started');
   let down: Promise<void> | null = null;
   return {
     url,
-    loop: running,
+    loop,
     queue,
     shutdown(graceMs = config.worker.drainGraceSec * 1000) {
       down ??= (async () => {
-        await running.drain(graceMs);
+        await loop.drain(graceMs);
         await http.close();
         await queue.close();
       })();

@@ -121,8 +121,6 @@ export const jobRequestInput = z.strictObject({
     .optional(),
 });
 
-export type JobRequestInput = z.input<typeof jobRequestInput>;
-
 function firstProblem(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'the request is not valid';

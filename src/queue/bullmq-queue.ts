@@ -118,8 +118,8 @@ function sleep(ms: number, signals: readonly AbortSignal[]): Promise<void> {
  * is one-to-one both ways.
  */
 const ID_PREFIX = 'j_';
-export const toBullId = (id: string): string => `${ID_PREFIX}${id}`;
-export const fromBullId = (id: string): string => (id.startsWith(ID_PREFIX) ? id.slice(ID_PREFIX.length) : id);
+const toBullId = (id: string): string => `${ID_PREFIX}${id}`;
+const fromBullId = (id: string): string => (id.startsWith(ID_PREFIX) ? id.slice(ID_PREFIX.length) : id);
 
 export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
   const timing: QueueTiming = { ...DEFAULT_QUEUE_TIMING, ...(opts.timing ?? {}) };

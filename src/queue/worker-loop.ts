@@ -4,7 +4,7 @@
  * stop them cleanly so their files are finalized.
  */
 import { canAdmit, capacity, jobCost, type AdmissionBudget } from '../domain/admission.ts';
-import type { JobKind, JobRequest } from '../domain/job-request.ts';
+import { jobKinds, type JobKind, type JobRequest } from '../domain/job-request.ts';
 import type { WorkerState } from '../domain/worker-status.ts';
 import type { Logger } from '../log/logger.ts';
 import { pause } from '../session/abortable.ts';
@@ -90,7 +90,7 @@ export class WorkerLoop {
         continue;
       }
       if (!job) continue;
-      const kinds = job.data.outputs.map((o) => o.kind);
+      const kinds = jobKinds(job.data);
       const cost = jobCost(kinds, this.#deps.budget);
       const stop = new AbortController();
       this.#deps.onJobEvent?.({ type: 'started', kinds, waitMs: Math.max(0, now() - job.enqueuedAtMs) });
