@@ -83,6 +83,8 @@ async function runScriba(meetingUrl: string): Promise<PipelineResult> {
     roomPassword: null,
     resolution: '720p',
     maxDurationSec: SECONDS,
+    recordFile: true,
+    stream: null,
     fileRecordingMetadata: {},
   });
   let last: FrameCounters | null = null;

@@ -61,6 +61,8 @@ export function buildRecordingRequest(flags: RecordFlags, config: ScribaConfig, 
     roomPassword: flags['room-password'] ?? null,
     resolution,
     maxDurationSec: config.checks.maxDurationSec,
+    recordFile: true,
+    stream: null,
     fileRecordingMetadata: {},
   };
 }

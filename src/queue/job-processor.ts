@@ -46,6 +46,8 @@ export function toRecordingRequest(job: JobRequest, config: ScribaConfig): Recor
     roomPassword: job.roomPassword,
     resolution: file.resolution,
     maxDurationSec: job.maxDurationSec,
+    recordFile: true,
+    stream: null,
     fileRecordingMetadata: job.metadata,
   };
 }

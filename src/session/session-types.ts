@@ -10,9 +10,28 @@ export interface RecordingRequest {
   readonly roomPassword: string | null;
   readonly resolution: '720p' | '1080p';
   readonly maxDurationSec: number;
+  /** Record to a crash-safe MP4 (false: stream only). */
+  readonly recordFile: boolean;
+  /** Live stream target, or null. The URL holds the stream key: secret, never logged. */
+  readonly stream: StreamTarget | null;
   /** app_data.file_recording_metadata: copied to the top level of metadata.json; may hold secrets. */
   readonly fileRecordingMetadata: Readonly<Record<string, unknown>>;
 }
+
+export interface StreamTarget {
+  /** rtmp:// or rtmps:// URL including the key. */
+  readonly url: string;
+  readonly youtubeBroadcastId: string | null;
+}
+
+/**
+ * The live stream's life as the session reports it: `connected` the first time and after every reconnect,
+ * `reconnecting` after a drop, `ended` exactly once (stop, give-up or rejection). Reasons never hold the key.
+ */
+export type StreamStatus =
+  | { readonly status: 'connected'; readonly reconnects: number }
+  | { readonly status: 'reconnecting'; readonly attempt: number; readonly reason: string }
+  | { readonly status: 'ended'; readonly reason: string; readonly error: boolean; readonly retryable: boolean };
 
 export interface ParticipantInfo {
   readonly id: string;
@@ -46,4 +65,5 @@ export interface SessionResult {
 export interface SessionEvents {
   state: [SessionState];
   progress: [SessionProgress];
+  stream: [StreamStatus];
 }

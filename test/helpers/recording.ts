@@ -41,6 +41,8 @@ export function request(url: string, sessionId: string, extra: Partial<Recording
     roomPassword: null,
     resolution: '720p',
     maxDurationSec: 15,
+    recordFile: true,
+    stream: null,
     fileRecordingMetadata: {},
     ...extra,
   };
