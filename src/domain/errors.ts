@@ -18,6 +18,11 @@ export type ErrorCode =
   | 'ffmpeg_failed'
   | 'finalize_failed'
   | 'helper_failed'
+  | 'stream_rejected'
+  | 'stream_failed'
+  | 'storage_failed'
+  | 'upload_failed'
+  | 'conflict'
   | 'aborted'
   | 'internal';
 

@@ -37,6 +37,10 @@ export interface JobRequest {
   /** app_data.file_recording_metadata: may hold secrets, never logged. */
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly initiator: JobInitiator | null;
+  /** The app (JaaS appId, the token's `sub`) events are reported under; null = the deployment's default. */
+  readonly appId: string | null;
+  /** A per-request webhook URL, already checked against the deployment's allow-list; null = none. */
+  readonly webhookUrl: string | null;
 }
 
 /** Deployment rules the request is checked against. Host patterns: exact names or `*.example.com`; `*` = any. */
@@ -160,6 +164,8 @@ export function parseJobRequest(input: unknown, policy: JobPolicy, newId: () => 
     maxDurationSec,
     metadata: r.metadata ?? {},
     initiator: i ? { id: i.id ?? null, name: i.name ?? null, email: i.email ?? null } : null,
+    appId: null,
+    webhookUrl: null,
   };
 }
 

@@ -18,8 +18,8 @@
 import { randomUUID } from 'node:crypto';
 import { Job, Queue, UnrecoverableError, Worker, createIORedisClient, type IRedisClient } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { ClaimedJob, ClaimOptions, EnqueueOptions, JobQueue, JobRecord, JobStatus, QueueCounts, QueueTiming } from './job-queue.ts';
-import { DEFAULT_QUEUE_TIMING } from './job-queue.ts';
+import type { ClaimedJob, ClaimOptions, EnqueueOptions, JobQueue, JobRecord, JobStatus, ListOptions, QueueCounts, QueueTiming } from './job-queue.ts';
+import { DEFAULT_QUEUE_TIMING, ExclusiveKeyConflict } from './job-queue.ts';
 import { lostJobError, STOPPED_BEFORE_START_ERROR, STOPPED_LOST_ERROR, statusAfterFail, type JobError } from './lease.ts';
 
 export type BullmqConnection = { readonly url: string } | RedisOptions;
@@ -66,6 +66,11 @@ end
 return 0
 `;
 const FAIL_WAITING_CMD = 'scribaFailWaiting';
+
+/** Deletes KEYS[1] only while it still holds ARGV[1] (a stale exclusive key, freed by whoever notices). */
+const DELETE_IF_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/** A holder id that names no job yet may be an enqueue in progress: only this old is it treated as stale. */
+const MISSING_HOLDER_GRACE_MS = 30_000;
 
 function isLockError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -148,6 +153,42 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
   const closing = new AbortController();
   const stopPollers = new Set<() => void>();
   redis.defineCommand(FAIL_WAITING_CMD, { numberOfKeys: 8, lua: FAIL_WAITING_LUA });
+  const scribaKey = (kind: 'tag' | 'excl', name: string): string => `${queue.keys['']}scriba:${kind}:${name}`;
+
+  /**
+   * Takes every exclusive key for jobId (SET NX), freeing keys whose holder has finished or vanished. On a
+   * clash, releases what it took and throws ExclusiveKeyConflict.
+   */
+  async function takeExclusiveKeys(jobId: string, keys: readonly string[]): Promise<() => Promise<void>> {
+    const value = `${jobId}|${Date.now()}`;
+    const taken: string[] = [];
+    const release = async (): Promise<void> => {
+      for (const k of taken) await raw.eval(DELETE_IF_LUA, 1, k, value).catch(() => undefined);
+    };
+    try {
+      for (const key of keys) {
+        const k = scribaKey('excl', key);
+        for (let tries = 0; ; tries++) {
+          if ((await raw.set(k, value, 'NX')) === 'OK') {
+            taken.push(k);
+            break;
+          }
+          const holder = await raw.get(k);
+          if (holder === null) continue; // freed in between: try again
+          const [holderId = '', since = '0'] = holder.split('|');
+          const job = await Job.fromId<T>(queue, holderId);
+          const state = job === undefined ? null : toStatus(await job.getState());
+          const stale = job === undefined ? Date.now() - Number(since) > MISSING_HOLDER_GRACE_MS : state === 'completed' || state === 'failed';
+          if (!stale || tries >= 3) throw new ExclusiveKeyConflict(key, fromBullId(holderId));
+          await raw.eval(DELETE_IF_LUA, 1, k, holder);
+        }
+      }
+    } catch (err) {
+      await release();
+      throw err;
+    }
+    return release;
+  }
   async function failWaiting(jobId: string, error: JobError, mode: 'stop' | 'sweep'): Promise<number> {
     const c: IRedisClient = redis;
     const k = queue.keys;
@@ -205,15 +246,20 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
 
   let closed: Promise<void> | null = null;
 
-  return {
+  const self: JobQueue<T> = {
     async enqueue(data, options?: EnqueueOptions) {
-      const job = await queue.add('job', data, {
-        jobId: toBullId(options?.jobId ?? randomUUID()),
-        attempts: timing.maxAttempts,
-        removeOnComplete: false,
-        removeOnFail: false,
-      });
+      const jobId = toBullId(options?.jobId ?? randomUUID());
+      if (options?.jobId !== undefined && (await Job.fromId<T>(queue, jobId)) !== undefined) return options.jobId; // idempotent
+      const release = await takeExclusiveKeys(jobId, options?.exclusiveKeys ?? []);
+      let job: Job<T>;
+      try {
+        job = await queue.add('job', data, { jobId, attempts: timing.maxAttempts, removeOnComplete: false, removeOnFail: false });
+      } catch (err) {
+        await release();
+        throw err;
+      }
       if (job.id === undefined) throw new Error('BullMQ returned a job without an id');
+      for (const tag of options?.tags ?? []) await raw.zadd(scribaKey('tag', tag), job.timestamp, job.id);
       return fromBullId(job.id);
     },
 
@@ -335,6 +381,12 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
       };
     },
 
+    async list({ tag, limit = 50 }: ListOptions): Promise<JobRecord<T>[]> {
+      const ids = await raw.zrevrange(scribaKey('tag', tag), 0, Math.max(1, Math.min(limit, 1000)) - 1);
+      const records = await Promise.all(ids.map((id) => self.get(fromBullId(id))));
+      return records.filter((r): r is JobRecord<T> => r !== null);
+    },
+
     async counts(): Promise<QueueCounts> {
       const c = await queue.getJobCounts('waiting', 'delayed', 'prioritized', 'waiting-children', 'active', 'completed', 'failed');
       const n = (k: string): number => c[k] ?? 0;
@@ -358,4 +410,5 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
       return closed;
     },
   };
+  return self;
 }

@@ -8,14 +8,22 @@ import type { JobRequest } from '../domain/job-request.ts';
 import type { StopReason } from '../domain/session-state.ts';
 import type { Logger } from '../log/logger.ts';
 import { recorderLogin } from '../session/recorder-login.ts';
-import type { RecordingRequest, SessionResult } from '../session/session-types.ts';
+import type { SessionState } from '../domain/session-state.ts';
+import type { RecordingRequest, SessionResult, StreamStatus } from '../session/session-types.ts';
+import type { WebhookEventInput } from '../webhooks/webhook-event.ts';
+import { JobEventTracker } from './job-events.ts';
 import type { ClaimedJob, JobQueue } from './job-queue.ts';
 
 /** What the processor needs of a session (RecordingSession satisfies it). */
 export interface ProcessableSession {
   run(signal?: AbortSignal): Promise<SessionResult>;
   stop(reason?: Exclude<StopReason, 'error'>): void;
+  on(event: 'state', listener: (state: SessionState) => void): unknown;
+  on(event: 'stream', listener: (status: StreamStatus) => void): unknown;
 }
+
+/** Where the processor's webhook events go (the durable outbox); `extraUrl` is the job's own receiver. */
+export type PublishEvent = (event: WebhookEventInput, extraUrl: string | null) => Promise<void>;
 
 export interface ProcessorDeps {
   readonly queue: JobQueue<JobRequest>;
@@ -24,6 +32,7 @@ export interface ProcessorDeps {
   createSession(request: RecordingRequest): ProcessableSession;
   /** How often the lease is renewed (a third of the lease is a good choice). */
   readonly renewEveryMs: number;
+  readonly publish?: PublishEvent;
 }
 
 export type JobOutcome =
@@ -55,12 +64,25 @@ export function toRecordingRequest(job: JobRequest, config: ScribaConfig): Recor
 export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDeps, signal: AbortSignal): Promise<JobOutcome> {
   const { queue } = deps;
   const log = deps.logger.child({ jobId: job.id, attempt: job.attempts });
+  const events = new JobEventTracker(job.data);
+  // Publishing stores the event in the durable outbox; a failure there is logged, never fails the job.
+  const publish = (list: readonly WebhookEventInput[]): Promise<void> =>
+    Promise.all(
+      list.map((e) =>
+        (deps.publish?.(e, job.data.webhookUrl ?? null) ?? Promise.resolve()).catch((err: unknown) =>
+          log.error({ err, eventType: e.eventType }, 'could not queue a webhook event'),
+        ),
+      ),
+    ).then(() => undefined);
   const request = toRecordingRequest(job.data, deps.config);
   if ('unsupported' in request) {
-    await queue.fail(job.id, job.token, { message: request.unsupported, retryable: false });
+    const reported = await queue.fail(job.id, job.token, { message: request.unsupported, retryable: false });
+    if (reported) await publish(events.onFailure({ code: 'invalid_request', message: request.unsupported, retryable: false }));
     return { kind: 'failed', message: request.unsupported, retryable: false };
   }
   const session = deps.createSession(request);
+  session.on('state', (s) => void publish(events.onState(s)));
+  session.on('stream', (s) => void publish(events.onStream(s)));
   let lost = false;
   const unsubscribe = queue.onStopRequested(job.id, () => {
     log.info('stop requested through the queue');
@@ -83,11 +105,17 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     if (lost) return { kind: 'lost' };
     if (result.status === 'finished') {
       const summary = { path: result.file?.path ?? null, durationSec: result.durationSec, reason: result.reason };
-      return (await queue.complete(job.id, job.token, summary)) ? { kind: 'completed', result } : { kind: 'lost' };
+      const completed = await queue.complete(job.id, job.token, summary);
+      if (completed) await publish(events.onEnd(result, true));
+      return completed ? { kind: 'completed', result } : { kind: 'lost' };
     }
     const failure = result.failure ?? { message: 'the session failed', retryable: false };
     const reported = await queue.fail(job.id, job.token, { message: failure.message, retryable: failure.retryable });
-    return reported ? { kind: 'failed', message: failure.message, retryable: failure.retryable } : { kind: 'lost' };
+    if (!reported) return { kind: 'lost' };
+    // Final when no retry follows: not retryable, attempts used up, or a stop was asked for.
+    const after = await queue.get(job.id).catch(() => null);
+    await publish(events.onEnd(result, after?.status !== 'queued'));
+    return { kind: 'failed', message: failure.message, retryable: failure.retryable };
   } finally {
     clearInterval(renewer);
     unsubscribe();

@@ -32,8 +32,34 @@ export interface ClaimedJob<T> {
 }
 
 export interface EnqueueOptions {
-  /** Idempotency: enqueueing the same id twice keeps the first job. */
+  /** Idempotency: enqueueing the same id twice keeps the first job (and checks nothing else). */
   readonly jobId?: string;
+  /** Labels to find the job by later with list(), e.g. `room:<tenant>/<room>`. */
+  readonly tags?: readonly string[];
+  /**
+   * Keys no other queued or active job may hold at the same time, e.g. `room:<tenant>/<room>:file` (one session
+   * per room and mode, like Jicofo). A clash throws ExclusiveKeyConflict and enqueues nothing; a key is free
+   * again as soon as its job completes or fails.
+   */
+  readonly exclusiveKeys?: readonly string[];
+}
+
+/** enqueue() refused: another job that is still queued or active holds one of the exclusive keys. */
+export class ExclusiveKeyConflict extends Error {
+  override name = 'ExclusiveKeyConflict';
+  readonly key: string;
+  readonly holderId: string;
+  constructor(key: string, holderId: string) {
+    super(`job ${holderId} already holds ${key}`);
+    this.key = key;
+    this.holderId = holderId;
+  }
+}
+
+export interface ListOptions {
+  readonly tag: string;
+  /** Newest first; at most this many (default 50). */
+  readonly limit?: number;
 }
 
 export interface ClaimOptions {
@@ -64,6 +90,8 @@ export interface JobQueue<T> {
   /** Calls back when a stop is requested for a job this process holds (polled or pushed). Returns unsubscribe. */
   onStopRequested(jobId: string, listener: () => void): () => void;
   get(jobId: string): Promise<JobRecord<T> | null>;
+  /** Jobs enqueued with this tag, newest first. */
+  list(options: ListOptions): Promise<JobRecord<T>[]>;
   counts(): Promise<QueueCounts>;
   close(): Promise<void>;
 }

@@ -19,8 +19,10 @@ import {
   DEFAULT_QUEUE_TIMING,
   type ClaimOptions,
   type ClaimedJob,
+  ExclusiveKeyConflict,
   type EnqueueOptions,
   type JobQueue,
+  type ListOptions,
   type JobRecord,
   type JobStatus,
   type QueueCounts,
@@ -46,7 +48,7 @@ export interface SqliteQueueOptions {
   readonly busyTimeoutMs?: number;
 }
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -67,6 +69,13 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_lease ON jobs (status, lease_until_ms);
+-- v2: tags (list by room) and exclusive keys (one session per room and mode); rows are never updated.
+CREATE TABLE IF NOT EXISTS job_keys (
+  key     TEXT    NOT NULL,
+  kind    TEXT    NOT NULL CHECK (kind IN ('tag', 'exclusive')),
+  job_seq INTEGER NOT NULL REFERENCES jobs (seq),
+  PRIMARY KEY (kind, key, job_seq)
+);
 `;
 
 type Row = Record<string, SQLOutputValue>;
@@ -172,12 +181,26 @@ class SqliteQueue<T> implements JobQueue<T> {
     this.#assertOpen();
     const id = options?.jobId ?? randomUUID();
     const now = this.#now();
-    this.#db
-      .prepare(
-        `INSERT INTO jobs (id, data, status, attempts, enqueued_at_ms, updated_at_ms)
-         VALUES (?, ?, 'queued', 0, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      )
-      .run(id, toJson(data, 'job data'), now, now);
+    const json = toJson(data, 'job data');
+    this.#transaction(() => {
+      if (this.#db.prepare('SELECT 1 FROM jobs WHERE id = ?').get(id) !== undefined) return; // idempotent
+      this.#sweepLost(now); // a lost job that may not run again frees its keys first
+      for (const key of options?.exclusiveKeys ?? []) {
+        const holder = this.#db
+          .prepare(`SELECT j.id FROM job_keys k JOIN jobs j ON j.seq = k.job_seq
+                    WHERE k.kind = 'exclusive' AND k.key = ? AND j.status IN ('queued', 'active') LIMIT 1`)
+          .get(key);
+        if (holder !== undefined) throw new ExclusiveKeyConflict(key, str(holder, 'id'));
+      }
+      const row = this.#db
+        .prepare(`INSERT INTO jobs (id, data, status, attempts, enqueued_at_ms, updated_at_ms)
+                  VALUES (?, ?, 'queued', 0, ?, ?) RETURNING seq`)
+        .get(id, json, now, now);
+      const seq = num(row ?? {}, 'seq');
+      const insertKey = this.#db.prepare('INSERT OR IGNORE INTO job_keys (key, kind, job_seq) VALUES (?, ?, ?)');
+      for (const tag of options?.tags ?? []) insertKey.run(tag, 'tag', seq);
+      for (const key of options?.exclusiveKeys ?? []) insertKey.run(key, 'exclusive', seq);
+    });
     this.#wake();
     return id;
   }
@@ -298,6 +321,16 @@ class SqliteQueue<T> implements JobQueue<T> {
     this.#transaction(() => this.#sweepLost(this.#now()));
     const row = this.#db.prepare('SELECT * FROM jobs WHERE id = ?').get(jobId);
     return row === undefined ? null : toRecord<T>(row);
+  }
+
+  async list(options: ListOptions): Promise<JobRecord<T>[]> {
+    this.#assertOpen();
+    this.#transaction(() => this.#sweepLost(this.#now()));
+    const rows = this.#db
+      .prepare(`SELECT j.* FROM job_keys k JOIN jobs j ON j.seq = k.job_seq
+                WHERE k.kind = 'tag' AND k.key = ? ORDER BY j.seq DESC LIMIT ?`)
+      .all(options.tag, Math.max(1, Math.min(options.limit ?? 50, 1000)));
+    return rows.map((row) => toRecord<T>(row));
   }
 
   async counts(): Promise<QueueCounts> {

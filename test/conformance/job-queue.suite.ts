@@ -133,6 +133,48 @@ export function describeJobQueueConformance(name: string, factory: QueueFactory)
       expect(await queue.counts()).toEqual({ queued: 0, active: 0, completed: 1, failed: 0 });
     });
 
+    it('lists jobs by tag, newest first', async () => {
+      const { queue } = await open();
+      await queue.enqueue({ n: 1 }, { jobId: 'a', tags: ['room:x'] });
+      await sleep(5);
+      await queue.enqueue({ n: 2 }, { jobId: 'b', tags: ['room:y'] });
+      await sleep(5);
+      await queue.enqueue({ n: 3 }, { jobId: 'c', tags: ['room:x', 'other'] });
+      expect((await queue.list({ tag: 'room:x' })).map((j) => j.id)).toEqual(['c', 'a']);
+      expect((await queue.list({ tag: 'room:x', limit: 1 })).map((j) => j.id)).toEqual(['c']);
+      expect(await queue.list({ tag: 'nothing' })).toEqual([]);
+      const job = await mustClaim(queue, 'w1');
+      expect(job.id).toBe('a');
+      expect((await queue.list({ tag: 'room:x' })).find((j) => j.id === 'a')?.status).toBe('active');
+    });
+
+    it('refuses a second job holding an exclusive key until the first finishes', async () => {
+      const { queue } = await open();
+      await queue.enqueue({ n: 1 }, { jobId: 'first', exclusiveKeys: ['room:x:file'] });
+      await expect(queue.enqueue({ n: 2 }, { jobId: 'second', exclusiveKeys: ['room:x:file'] })).rejects.toMatchObject({
+        name: 'ExclusiveKeyConflict',
+        key: 'room:x:file',
+        holderId: 'first',
+      });
+      expect(await queue.get('second')).toBeNull();
+      // Other keys (another mode, another room) are free; a clash on any key refuses the whole job.
+      await queue.enqueue({ n: 3 }, { jobId: 'stream', exclusiveKeys: ['room:x:stream'] });
+      await expect(queue.enqueue({ n: 4 }, { jobId: 'both', exclusiveKeys: ['room:z:file', 'room:x:stream'] })).rejects.toThrow(
+        /stream/,
+      );
+      await queue.enqueue({ n: 5 }, { jobId: 'z', exclusiveKeys: ['room:z:file'] }); // not left taken by 'both'
+      // Retrying the same id is idempotent, not a clash.
+      expect(await queue.enqueue({ n: 1 }, { jobId: 'first', exclusiveKeys: ['room:x:file'] })).toBe('first');
+      const job = await mustClaim(queue, 'w1');
+      expect(job.id).toBe('first');
+      await expect(queue.enqueue({ n: 6 }, { exclusiveKeys: ['room:x:file'] })).rejects.toThrow(/room:x:file/);
+      expect(await queue.complete(job.id, job.token, null)).toBe(true);
+      expect(await queue.enqueue({ n: 7 }, { jobId: 'after', exclusiveKeys: ['room:x:file'] })).toBe('after');
+      // A stopped (failed) job frees its key too.
+      expect(await queue.requestStop('after')).toBe(true);
+      expect(await queue.enqueue({ n: 8 }, { jobId: 'again', exclusiveKeys: ['room:x:file'] })).toBe('again');
+    });
+
     it('completes only with the current token, once', async () => {
       const { queue } = await open();
       const id = await queue.enqueue({ n: 1 });

@@ -61,6 +61,8 @@ describe('parseJobRequest', () => {
       maxDurationSec: 3600,
       metadata: {},
       initiator: null,
+      appId: null,
+      webhookUrl: null,
     });
   });
   it('combines file, stream and transcription in one session', () => {

@@ -1,0 +1,88 @@
+/**
+ * Which webhook events a job's session produces, as a pure tracker: fed the session's state and stream
+ * events and its result, it returns the events to publish, each exactly once per attempt.
+ */
+import type { JobKind, JobRequest } from '../domain/job-request.ts';
+import type { SessionFailure, SessionState } from '../domain/session-state.ts';
+import type { SessionResult, StreamStatus } from '../session/session-types.ts';
+import type { FailedMode, WebhookEventInput } from '../webhooks/webhook-event.ts';
+
+/** The room's JID as Jicofo names it (jitsi-interop.md §5): `<room>@conference.[<tenant>.]<domain>`. */
+export function conferenceJid(job: JobRequest): string {
+  const host = new URL(job.target.baseUrl).hostname;
+  return `${job.target.room}@conference.${job.target.tenant ? `${job.target.tenant}.` : ''}${host}`.toLowerCase();
+}
+
+function primaryMode(kinds: readonly JobKind[]): FailedMode {
+  return kinds.includes('file') ? 'file' : kinds.includes('stream') ? 'stream' : 'transcription';
+}
+
+export class JobEventTracker {
+  readonly #job: JobRequest;
+  readonly #kinds: readonly JobKind[];
+  readonly #now: () => number;
+  #recordingStarted = false;
+  #streamStarted = false;
+  #streamEnded = false;
+
+  constructor(job: JobRequest, now: () => number = Date.now) {
+    this.#job = job;
+    this.#kinds = job.outputs.map((o) => o.kind);
+    this.#now = now;
+  }
+
+  #event<E extends WebhookEventInput>(e: Omit<E, 'sessionId' | 'room' | 'appId' | 'timestampMs'>): WebhookEventInput {
+    return { ...e, sessionId: this.#job.sessionId, room: this.#job.target.room, appId: this.#job.appId ?? null, timestampMs: this.#now() } as WebhookEventInput;
+  }
+
+  onState(state: SessionState): WebhookEventInput[] {
+    if (state.status !== 'running' || this.#recordingStarted || !this.#kinds.includes('file')) return [];
+    this.#recordingStarted = true;
+    return [this.#event({ eventType: 'RECORDING_STARTED', data: { conference: conferenceJid(this.#job) } })];
+  }
+
+  onStream(status: StreamStatus): WebhookEventInput[] {
+    const conference = conferenceJid(this.#job);
+    if (status.status === 'connected' && !this.#streamStarted) {
+      this.#streamStarted = true;
+      return [this.#event({ eventType: 'LIVE_STREAM_STARTED', data: { conference } })];
+    }
+    if (status.status === 'ended' && this.#streamStarted && !this.#streamEnded) {
+      this.#streamEnded = true;
+      return [
+        this.#event({
+          eventType: 'LIVE_STREAM_ENDED',
+          data: { conference, reason: status.reason, ...(status.error ? { error: { code: 'stream_failed', message: status.reason } } : {}) },
+        }),
+      ];
+    }
+    return [];
+  }
+
+  /** At the end of an attempt. `final`: the job will not run again (so a failure is reported). */
+  onEnd(result: SessionResult, final: boolean): WebhookEventInput[] {
+    const conference = conferenceJid(this.#job);
+    const out: WebhookEventInput[] = [];
+    const failure = result.failure;
+    const error = failure ? { code: failure.code, message: failure.message } : undefined;
+    if (this.#streamStarted && !this.#streamEnded) {
+      this.#streamEnded = true;
+      out.push(this.#event({ eventType: 'LIVE_STREAM_ENDED', data: { conference, reason: result.reason, ...(error ? { error } : {}) } }));
+    }
+    if (this.#recordingStarted) {
+      out.push(this.#event({ eventType: 'RECORDING_ENDED', data: { conference, reason: result.reason, ...(error ? { error } : {}) } }));
+    }
+    if (result.status === 'failed' && final) out.push(...this.onFailure(failure ?? { code: 'internal', message: 'the session failed', retryable: false }));
+    return out;
+  }
+
+  /** The job failed for good (also before any session ran, e.g. an output this worker cannot make). */
+  onFailure(failure: Pick<SessionFailure, 'code' | 'message' | 'retryable'>): WebhookEventInput[] {
+    return [
+      this.#event({
+        eventType: 'RECORDING_FAILED',
+        data: { conference: conferenceJid(this.#job), mode: primaryMode(this.#kinds), reason: failure.code, message: failure.message, shouldRetry: failure.retryable },
+      }),
+    ];
+  }
+}
