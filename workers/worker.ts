@@ -16,6 +16,7 @@ import type { JobQueue } from '../src/queue/job-queue.ts';
 import { createSqliteQueue } from '../src/queue/sqlite-queue.ts';
 import { WorkerLoop } from '../src/queue/worker-loop.ts';
 import { createWorkerMetrics } from '../src/queue/worker-metrics.ts';
+import { createWebhookService, type WebhookService } from '../src/webhooks/index.ts';
 import { createRecorder } from './recorder.ts';
 
 export function createQueue(config: ScribaConfig): JobQueue<JobRequest> {
@@ -56,6 +57,7 @@ export interface RunningWorker {
   readonly url: string;
   readonly loop: WorkerLoop;
   readonly queue: JobQueue<JobRequest>;
+  readonly webhooks: WebhookService;
   /** Drain (grace from config unless given), stop the HTTP server, close the queue. Idempotent. */
   shutdown(graceMs?: number): Promise<void>;
 }
@@ -63,6 +65,11 @@ export interface RunningWorker {
 export async function startWorker(config: ScribaConfig, logger: Logger, queue: JobQueue<JobRequest> = createQueue(config)): Promise<RunningWorker> {
   const recorder = createRecorder(config, logger);
   const budget = admissionBudget(config);
+  if (config.webhooks.outboxPath !== ':memory:') mkdirSync(dirname(config.webhooks.outboxPath), { recursive: true });
+  // Every worker delivers the events of the sessions it runs, from the durable outbox (retried across restarts).
+  let webhooks: WebhookService | null = null;
+  const publish = (event: Parameters<WebhookService['publish']>[0], extraUrl: string | null) =>
+    webhooks === null ? Promise.resolve() : webhooks.publish(event, extraUrl);
   // The loop and the metrics refer to each other only through callbacks that run after both exist.
   const loop: WorkerLoop = new WorkerLoop({
     queue,
@@ -70,10 +77,17 @@ export async function startWorker(config: ScribaConfig, logger: Logger, queue: J
     budget,
     logger,
     process: (job, signal) =>
-      processJob(job, { queue, config, logger, createSession: (r) => recorder.createSession(r), renewEveryMs: (config.queue.leaseSec * 1000) / 3 }, signal),
+      processJob(
+        job,
+        { queue, config, logger, createSession: (r) => recorder.createSession(r), renewEveryMs: (config.queue.leaseSec * 1000) / 3, publish },
+        signal,
+      ),
     onJobEvent: (e) => (e.type === 'started' ? metrics.jobStarted(e.kinds, e.waitMs) : metrics.jobEnded(e.kinds, e.outcome)),
   });
   const metrics = createWorkerMetrics(() => loop.capacity());
+  webhooks = createWebhookService(config.webhooks, { logger, registry: metrics.registry });
+  const sending = new AbortController();
+  webhooks.start(sending.signal);
   const http = buildWorkerHttp({ state: () => loop.state(), registry: metrics.registry, logger });
   const url = await http.listen({ host: config.worker.host, port: config.worker.port });
   loop.start();
@@ -83,9 +97,14 @@ export async function startWorker(config: ScribaConfig, logger: Logger, queue: J
     url,
     loop,
     queue,
+    webhooks,
     shutdown(graceMs = config.worker.drainGraceSec * 1000) {
       down ??= (async () => {
         await loop.drain(graceMs);
+        // The last sessions' events: a short chance to deliver now; the rest wait in the outbox for the next start.
+        await webhooks?.flush(AbortSignal.timeout(5_000)).catch(() => undefined);
+        sending.abort();
+        await webhooks?.close();
         await http.close();
         await queue.close();
       })();

@@ -17,7 +17,7 @@ export interface ApiServerDeps<Caller> extends SessionsRoutesDeps<Caller> {
 
 export function buildApiServer<Caller>(deps: ApiServerDeps<Caller>): FastifyInstance {
   const log = deps.logger.child({ component: 'api' });
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: deps.bodyLimitBytes, disableRequestLogging: false });
+  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: deps.bodyLimitBytes });
   app.setErrorHandler((err, req, reply) => {
     const http = toHttpError(err);
     if (http.status >= 500) req.log.error({ err }, 'request failed');

@@ -6,12 +6,15 @@ import { scrubText } from '../log/redact.ts';
 import { runDemo } from './demo-command.ts';
 import { runDemoMeeting } from './demo-meeting-command.ts';
 import { runRecord } from './record-command.ts';
+import { runApi, runServe } from './serve-command.ts';
 import { runEnqueue, runWorker } from './worker-command.ts';
 
 const USAGE = `Usage:
   scriba record --url <meeting URL> [--out DIR] [--max-duration S] [--resolution 720p|1080p]
                 [--empty-call-timeout S] [--check-interval S] [--session-id ID] [--room-password P]
                 [--log-level info|warn|…]
+  scriba serve                         control API + worker in one process (single host; SIGTERM drains)
+  scriba api                           control API only (in front of a shared Redis queue)
   scriba worker                        run recording jobs from the queue (SIGTERM drains)
   scriba enqueue --url <meeting URL> [--max-duration S] [--resolution 720p|1080p] [--session-id ID]
   scriba demo-meeting [--port P]       serve the synthetic meeting on 127.0.0.1
@@ -45,6 +48,12 @@ async function main(argv: string[]): Promise<number> {
     case 'worker':
       parseArgs({ args: rest, options: {}, strict: true });
       return runWorker();
+    case 'serve':
+      parseArgs({ args: rest, options: {}, strict: true });
+      return runServe();
+    case 'api':
+      parseArgs({ args: rest, options: {}, strict: true });
+      return runApi();
     case 'enqueue': {
       const { values } = parseArgs({
         args: rest,

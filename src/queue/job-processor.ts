@@ -83,9 +83,11 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
   const session = deps.createSession(request);
   session.on('state', (s) => void publish(events.onState(s)));
   session.on('stream', (s) => void publish(events.onStream(s)));
+  let stopRequested = false;
   let lost = false;
   const unsubscribe = queue.onStopRequested(job.id, () => {
     log.info('stop requested through the queue');
+    stopRequested = true;
     session.stop('requested');
   });
   const renewer = setInterval(() => {
@@ -112,9 +114,8 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     const failure = result.failure ?? { message: 'the session failed', retryable: false };
     const reported = await queue.fail(job.id, job.token, { message: failure.message, retryable: failure.retryable });
     if (!reported) return { kind: 'lost' };
-    // Final when no retry follows: not retryable, attempts used up, or a stop was asked for.
-    const after = await queue.get(job.id).catch(() => null);
-    await publish(events.onEnd(result, after?.status !== 'queued'));
+    // Final when no retry follows (lease.ts's rule): not retryable, attempts used up, or a stop was asked for.
+    await publish(events.onEnd(result, !failure.retryable || stopRequested || job.attempts >= deps.config.queue.maxAttempts));
     return { kind: 'failed', message: failure.message, retryable: failure.retryable };
   } finally {
     clearInterval(renewer);

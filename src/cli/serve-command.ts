@@ -1,0 +1,50 @@
+/**
+ * `scriba serve`: the control API and a worker in one process on the embedded queue, the single-host default.
+ * `scriba api`: the API alone (pods in front of a Redis queue). Both stop cleanly on SIGTERM/SIGINT.
+ */
+import { loadConfig } from '../config/config.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
+import { startApi } from '../../workers/api.ts';
+import { createQueue, startWorker } from '../../workers/worker.ts';
+
+function untilSignal(logger: Logger): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+}
+
+export async function runServe(): Promise<number> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, destination: process.stderr as never });
+  const queue = createQueue(config);
+  const worker = await startWorker(config, logger, queue);
+  const api = await startApi(config, logger, queue).catch(async (err: unknown) => {
+    await worker.shutdown(0);
+    throw err;
+  });
+  await untilSignal(logger);
+  // New starts are refused first; running sessions then drain as in `scriba worker`.
+  await api.close();
+  await worker.shutdown();
+  logger.info('stopped');
+  return 0;
+}
+
+export async function runApi(): Promise<number> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, destination: process.stderr as never });
+  const queue = createQueue(config);
+  const api = await startApi(config, logger, queue).catch(async (err: unknown) => {
+    await queue.close();
+    throw err;
+  });
+  await untilSignal(logger);
+  await api.close();
+  await queue.close();
+  return 0;
+}
