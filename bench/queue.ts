@@ -12,6 +12,7 @@ import { createBullmqQueue } from '../src/queue/bullmq-queue.ts';
 import type { JobQueue } from '../src/queue/job-queue.ts';
 import { createSqliteQueue } from '../src/queue/sqlite-queue.ts';
 import { startRedis } from '../test/helpers/redis-server.ts';
+import { measureSessionStart } from './lib/session-start.ts';
 
 const POLL_MS = 200;
 const LATENCY_JOBS = 200;
@@ -119,6 +120,19 @@ try {
 } finally {
   await redis.stop();
 }
+// End to end: the request through the API to a session capturing (Chromium launched, meeting joined).
+process.stderr.write('bench: API → session running, 5 sessions one after the other…\n');
+const starts = await measureSessionStart(5);
+const stat = (k: 'requestMs' | 'enqueueToClaimMs' | 'enqueueToRunningMs') => {
+  const v = starts.map((s) => s[k]).sort((a, b) => a - b);
+  return { p50: pct(v, 50), max: v[v.length - 1] ?? null, samples: v.length };
+};
+const sessionStart = {
+  measured: 'POST /v1/sessions on `scriba serve` (embedded queue, one worker, synthetic meeting with 2 participants) until the session is running (capture started; RECORDING_STARTED is sent then); one at a time',
+  requestMs: stat('requestMs'),
+  enqueueToClaimMs: stat('enqueueToClaimMs'),
+  enqueueToRunningMs: stat('enqueueToRunningMs'),
+};
 const report = {
   benchmark: 'queue',
   measured: `enqueue → claim latency (${LATENCY_JOBS} jobs, 25 ms apart; a claim is when a worker would start the session) and ${BULK_JOBS} jobs enqueued at once, claimed by 1 or 2 worker processes; jobs do no work; pollMs ${POLL_MS}`,
@@ -130,7 +144,8 @@ const report = {
     doubled: 'jobs claimed more than once (no worker died, so any is a bug)',
   },
   ...results,
+  sessionStart,
 };
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/queue.json', `${JSON.stringify(report, null, 2)}\n`);
-process.stdout.write(`${JSON.stringify(results)}\n`);
+process.stdout.write(`${JSON.stringify({ ...results, sessionStart })}\n`);

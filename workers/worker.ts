@@ -58,6 +58,8 @@ export interface RunningWorker {
   readonly loop: WorkerLoop;
   readonly queue: JobQueue<JobRequest>;
   readonly webhooks: WebhookService;
+  /** The lifecycle state of each session this worker runs, by job id. */
+  sessionStates(): ReadonlyMap<string, string>;
   /** Drain (grace from config unless given), stop the HTTP server, close the queue. Idempotent. */
   shutdown(graceMs?: number): Promise<void>;
 }
@@ -68,6 +70,7 @@ export async function startWorker(config: ScribaConfig, logger: Logger, queue: J
   if (config.webhooks.outboxPath !== ':memory:') mkdirSync(dirname(config.webhooks.outboxPath), { recursive: true });
   // Every worker delivers the events of the sessions it runs, from the durable outbox (retried across restarts).
   let webhooks: WebhookService | null = null;
+  const states = new Map<string, string>();
   const publish = (event: Parameters<WebhookService['publish']>[0], extraUrl: string | null) =>
     webhooks === null ? Promise.resolve() : webhooks.publish(event, extraUrl);
   // The loop and the metrics refer to each other only through callbacks that run after both exist.
@@ -79,10 +82,14 @@ export async function startWorker(config: ScribaConfig, logger: Logger, queue: J
     process: (job, signal) =>
       processJob(
         job,
-        { queue, config, logger, createSession: (r) => recorder.createSession(r), renewEveryMs: (config.queue.leaseSec * 1000) / 3, publish },
+        { queue, config, logger, createSession: (r) => recorder.createSession(r), renewEveryMs: (config.queue.leaseSec * 1000) / 3, publish, onState: (id, s) => (states.set(id, s.status), metrics.sessionState(id, s.status)) },
         signal,
       ),
-    onJobEvent: (e) => (e.type === 'started' ? metrics.jobStarted(e.kinds, e.waitMs) : metrics.jobEnded(e.kinds, e.outcome)),
+    onJobEvent: (e) => {
+      if (e.type === 'started') return metrics.jobStarted(e.jobId, e.kinds, e.waitMs);
+      states.delete(e.jobId);
+      metrics.jobEnded(e.jobId, e.kinds, e.outcome);
+    },
   });
   const metrics = createWorkerMetrics(() => loop.capacity());
   webhooks = createWebhookService(config.webhooks, { logger, registry: metrics.registry });
@@ -98,6 +105,7 @@ export async function startWorker(config: ScribaConfig, logger: Logger, queue: J
     loop,
     queue,
     webhooks,
+    sessionStates: () => states,
     shutdown(graceMs = config.worker.drainGraceSec * 1000) {
       down ??= (async () => {
         await loop.drain(graceMs);

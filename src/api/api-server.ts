@@ -22,6 +22,7 @@ export function buildApiServer<Caller>(deps: ApiServerDeps<Caller>): FastifyInst
     const http = toHttpError(err);
     if (http.status >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ status: http.status, code: http.code }, 'request refused');
+    if (http.status === 401) void reply.header('www-authenticate', 'Bearer realm="scriba"');
     void reply.code(http.status).send({ error: { code: http.code, message: http.message } });
   });
   app.setNotFoundHandler((_req, reply) => {
@@ -29,6 +30,7 @@ export function buildApiServer<Caller>(deps: ApiServerDeps<Caller>): FastifyInst
   });
   const doc = openApiDocument();
   app.get('/v1/openapi.json', async () => doc);
+  app.get('/healthz', async () => ({ status: 'ok' }));
   registerSessionRoutes(app, deps);
   deps.extend?.(app);
   return app;

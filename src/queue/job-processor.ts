@@ -33,6 +33,8 @@ export interface ProcessorDeps {
   /** How often the lease is renewed (a third of the lease is a good choice). */
   readonly renewEveryMs: number;
   readonly publish?: PublishEvent;
+  /** Every state the session goes through (metrics). */
+  onState?(jobId: string, state: SessionState): void;
 }
 
 export type JobOutcome =
@@ -81,7 +83,10 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     return { kind: 'failed', message: request.unsupported, retryable: false };
   }
   const session = deps.createSession(request);
-  session.on('state', (s) => void publish(events.onState(s)));
+  session.on('state', (s) => {
+    deps.onState?.(job.id, s);
+    void publish(events.onState(s));
+  });
   session.on('stream', (s) => void publish(events.onStream(s)));
   let stopRequested = false;
   let lost = false;

@@ -19,7 +19,11 @@ export interface WorkerLoopDeps {
   /** Runs one claimed job to its end; the signal asks it to stop (drain). */
   process(job: ClaimedJob<JobRequest>, signal: AbortSignal): Promise<JobOutcome>;
   /** Called when a job starts and ends, for metrics. */
-  onJobEvent?(event: { readonly type: 'started'; readonly kinds: readonly JobKind[]; readonly waitMs: number } | { readonly type: 'ended'; readonly kinds: readonly JobKind[]; readonly outcome: JobOutcome }): void;
+  onJobEvent?(
+    event:
+      | { readonly type: 'started'; readonly jobId: string; readonly kinds: readonly JobKind[]; readonly waitMs: number }
+      | { readonly type: 'ended'; readonly jobId: string; readonly kinds: readonly JobKind[]; readonly outcome: JobOutcome },
+  ): void;
   readonly now?: () => number;
 }
 
@@ -93,13 +97,13 @@ export class WorkerLoop {
       const kinds = jobKinds(job.data);
       const cost = jobCost(kinds, this.#deps.budget);
       const stop = new AbortController();
-      this.#deps.onJobEvent?.({ type: 'started', kinds, waitMs: Math.max(0, now() - job.enqueuedAtMs) });
+      this.#deps.onJobEvent?.({ type: 'started', jobId: job.id, kinds, waitMs: Math.max(0, now() - job.enqueuedAtMs) });
       logger.info({ jobId: job.id, cost }, 'job claimed');
       const claimed = job;
       const done = this.#deps
         .process(claimed, stop.signal)
         .then(
-          (outcome) => this.#deps.onJobEvent?.({ type: 'ended', kinds, outcome }),
+          (outcome) => this.#deps.onJobEvent?.({ type: 'ended', jobId: job.id, kinds, outcome }),
           (err: unknown) => logger.error({ err, jobId: claimed.id }, 'job processing crashed'),
         )
         .finally(() => {

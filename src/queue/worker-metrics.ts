@@ -2,12 +2,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CapacityReport } from '../domain/admission.ts';
 import type { JobKind } from '../domain/job-request.ts';
+import type { SessionState } from '../domain/session-state.ts';
 import type { JobOutcome } from './job-processor.ts';
 
 export interface WorkerMetrics {
   readonly registry: Registry;
-  jobStarted(kinds: readonly JobKind[], waitMs: number): void;
-  jobEnded(kinds: readonly JobKind[], outcome: JobOutcome): void;
+  jobStarted(jobId: string, kinds: readonly JobKind[], waitMs: number): void;
+  /** The session's lifecycle state (starting, running, stopping…), for scriba_sessions{state}. */
+  sessionState(jobId: string, state: SessionState['status']): void;
+  jobEnded(jobId: string, kinds: readonly JobKind[], outcome: JobOutcome): void;
 }
 
 /** Pure: the outcome label of a finished job. */
@@ -30,7 +33,18 @@ export function createWorkerMetrics(capacity: () => CapacityReport): WorkerMetri
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'scriba_process_' });
   const kindLabel = (kinds: readonly JobKind[]) => [...kinds].sort().join('+');
-  const sessions = new Gauge({ name: 'scriba_sessions', help: 'Sessions running, by output kinds', labelNames: ['kind'], registers: [registry] });
+  // Set from the live table at scrape time, so a session is counted once, in its current state.
+  const live = new Map<string, { kind: string; state: SessionState['status'] }>();
+  new Gauge({
+    name: 'scriba_sessions',
+    help: 'Sessions on this worker, by output kinds and lifecycle state (starting, running, stopping)',
+    labelNames: ['kind', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { kind, state } of live.values()) this.inc({ kind, state });
+    },
+  });
   new Gauge({
     name: 'scriba_capacity_cores',
     help: 'Admission budget in CPU cores, by state (used, free)',
@@ -52,16 +66,19 @@ export function createWorkerMetrics(capacity: () => CapacityReport): WorkerMetri
   });
   return {
     registry,
-    jobStarted(kinds, waitMs) {
+    jobStarted(jobId, kinds, waitMs) {
       const kind = kindLabel(kinds);
       started.inc({ kind });
-      sessions.inc({ kind });
+      live.set(jobId, { kind, state: 'starting' });
       wait.observe(waitMs / 1000);
     },
-    jobEnded(kinds, outcome) {
-      const kind = kindLabel(kinds);
-      sessions.dec({ kind });
-      ended.inc({ kind, ...outcomeLabels(outcome) });
+    sessionState(jobId, state) {
+      const entry = live.get(jobId);
+      if (entry) entry.state = state;
+    },
+    jobEnded(jobId, kinds, outcome) {
+      live.delete(jobId);
+      ended.inc({ kind: kindLabel(kinds), ...outcomeLabels(outcome) });
     },
   };
 }

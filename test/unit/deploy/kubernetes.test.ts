@@ -5,6 +5,7 @@ import { loadConfig } from '../../../src/config/config.ts';
 
 const worker = readFileSync('deploy/kubernetes/worker-deployment.yaml', 'utf8');
 const keda = readFileSync('deploy/kubernetes/worker-keda.yaml', 'utf8');
+const api = readFileSync('deploy/kubernetes/api-deployment.yaml', 'utf8');
 const env = (name: string) => new RegExp(`name: ${name}, value: "?([^"} ]+)"?`).exec(worker)?.[1];
 
 describe('deploy/kubernetes', () => {
@@ -25,5 +26,19 @@ describe('deploy/kubernetes', () => {
   it('scales on the BullMQ wait list of the configured queue name', () => {
     expect(keda).toContain(`listName: bull:${loadConfig({ env: {} }).queue.name}:wait`);
     expect(worker).toContain('SCRIBA_REDIS_ADDRESS');
+  });
+  it('runs the API as `scriba api` behind a Service, hardened, with the same allow-lists as the workers', () => {
+    expect(api).toMatch(/args: \["api"\]/);
+    expect(api).toMatch(/kind: Service/);
+    expect(api).toMatch(/readinessProbe:\s+httpGet: \{ path: \/healthz/);
+    expect(api).toMatch(/readOnlyRootFilesystem: true/);
+    const list = (doc: string, name: string) => new RegExp(`name: ${name}, value: "([^"]+)"`).exec(doc)?.[1];
+    expect(list(api, 'SCRIBA_ALLOWED_MEETING_HOSTS')).toBe(list(worker, 'SCRIBA_ALLOWED_MEETING_HOSTS'));
+    expect(api).toMatch(/SCRIBA_JWT_SECRETS\s+valueFrom: \{ secretKeyRef/);
+  });
+  it('keeps the webhook outbox on a volume and its secret in a Secret', () => {
+    expect(worker).toMatch(/SCRIBA_WEBHOOK_OUTBOX_PATH, value: \/data\//);
+    expect(worker).toMatch(/mountPath: \/data \}/);
+    expect(worker).toMatch(/SCRIBA_WEBHOOK_SECRET\s+valueFrom: \{ secretKeyRef/);
   });
 });

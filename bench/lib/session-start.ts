@@ -1,0 +1,78 @@
+/**
+ * End to end through `scriba serve` on the embedded queue: POST /v1/sessions → job claimed → Chromium joined
+ * and capture running (the session's `running` state, which is also when RECORDING_STARTED is sent). One
+ * session at a time, each stopped through the API before the next.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { SignJWT } from 'jose';
+import { loadConfig } from '../../src/config/config.ts';
+import { startDemoMeeting } from '../../src/demo-meeting/demo-meeting-server.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { startApi } from '../../workers/api.ts';
+import { createQueue, startWorker } from '../../workers/worker.ts';
+
+const SECRET = 'bench-secret-0123456789abcdef0123456789';
+
+export interface SessionStartSample {
+  readonly requestMs: number;
+  readonly enqueueToClaimMs: number;
+  readonly enqueueToRunningMs: number;
+}
+
+export async function measureSessionStart(runs: number): Promise<SessionStartSample[]> {
+  const dir = mkdtempSync(`${tmpdir()}/scriba-bench-start-`);
+  const meeting = await startDemoMeeting({ port: 0 });
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      recordingsDir: `${dir}/recordings`,
+      workDir: `${dir}/work`,
+      logLevel: 'warn',
+      meeting: { allowHttp: true },
+      queue: { sqlitePath: `${dir}/queue.sqlite` },
+      worker: { port: 0, allowedMeetingHosts: ['127.0.0.1'] },
+      api: { port: 0 },
+      auth: { algorithms: ['HS256'], secrets: [SECRET] },
+      webhooks: { outboxPath: `${dir}/webhooks.sqlite` },
+    },
+  });
+  const logger = createLogger({ level: 'warn', destination: process.stderr as never });
+  const queue = createQueue(config);
+  const worker = await startWorker(config, logger, queue);
+  const api = await startApi(config, logger, queue);
+  const token = await new SignJWT({ room: '*', context: { user: { id: 'bench', moderator: true } } })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('*')
+    .setIssuer('bench')
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(SECRET));
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const samples: SessionStartSample[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      let claimedAt = 0;
+      let runningAt = 0;
+      const t0 = performance.now();
+      const res = await fetch(`${api.url}/v1/sessions`, { method: 'POST', headers, body: JSON.stringify({ meetingUrl: `${meeting.url}/bench-${i}?participants=2`, mode: 'file' }) });
+      const requestMs = performance.now() - t0;
+      const { id } = (await res.json()) as { id: string };
+      // Poll the queue for the claim and the worker's state table for `running`, every 20 ms.
+      while (runningAt === 0 && performance.now() - t0 < 60_000) {
+        const record = await queue.get(id);
+        if (claimedAt === 0 && record?.status === 'active') claimedAt = performance.now();
+        if (record?.status === 'failed') throw new Error(`bench session failed: ${record.error?.message}`);
+        if (worker.sessionStates().get(id) === 'running') runningAt = performance.now();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      samples.push({ requestMs: Math.round(requestMs), enqueueToClaimMs: Math.round(claimedAt - t0), enqueueToRunningMs: Math.round(runningAt - t0) });
+      await fetch(`${api.url}/v1/sessions/${id}/stop`, { method: 'POST', headers: { authorization: headers.authorization } });
+      while ((await queue.get(id))?.status === 'active') await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await api.close();
+    await worker.shutdown(10_000);
+    await meeting.close();
+  }
+  return samples;
+}
