@@ -35,25 +35,44 @@ export interface TreeUsage {
   readonly peakPssMb: number;
 }
 
+export interface ProcSamplerOptions {
+  /** Processes (with everything under them) not to count, e.g. a test server or a stream reader the
+   *  benchmark started itself. Called at every sample, so processes started later can be named. */
+  readonly exclude?: () => readonly (number | undefined)[];
+  /** Names a process in cpuCoresByProcess (default: its comm), asked once per pid. */
+  readonly label?: (pid: number, comm: string) => string;
+}
+
 export class ProcSampler {
   readonly #root: number;
+  readonly #exclude: () => readonly (number | undefined)[];
+  readonly #label: (pid: number, comm: string) => string;
   readonly #ticks = new Map<number, { ticks: number; comm: string; base: number }>();
   #peakPss = 0;
   #timer: NodeJS.Timeout | null = null;
   #startedAt = 0;
 
-  constructor(root: number = process.pid) {
+  constructor(root: number = process.pid, opts: ProcSamplerOptions = {}) {
     this.#root = root;
+    this.#exclude = opts.exclude ?? (() => []);
+    this.#label = opts.label ?? ((_pid, comm) => comm);
   }
 
   #sample(baseline: boolean): void {
     let pss = 0;
+    const excluded = new Set<number>();
+    for (const pid of this.#exclude()) {
+      if (pid === undefined) continue;
+      excluded.add(pid);
+      for (const d of descendants(pid)) excluded.add(d);
+    }
     for (const pid of descendants(this.#root)) {
+      if (excluded.has(pid)) continue;
       const t = cpuTicks(pid);
       if (!t) continue;
       const known = this.#ticks.get(pid);
       // Processes already running at start only count what they use from now on.
-      this.#ticks.set(pid, { ticks: Math.max(known?.ticks ?? 0, t.ticks), comm: t.comm, base: known?.base ?? (baseline ? t.ticks : 0) });
+      this.#ticks.set(pid, { ticks: Math.max(known?.ticks ?? 0, t.ticks), comm: known?.comm ?? this.#label(pid, t.comm), base: known?.base ?? (baseline ? t.ticks : 0) });
       pss += pssKb(pid);
     }
     this.#peakPss = Math.max(this.#peakPss, pss);

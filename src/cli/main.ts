@@ -6,13 +6,15 @@ import { scrubText } from '../log/redact.ts';
 import { runDemo } from './demo-command.ts';
 import { runDemoMeeting } from './demo-meeting-command.ts';
 import { runRecord } from './record-command.ts';
+import { RECORD_ARG_OPTIONS } from './record-options.ts';
 import { runApi, runServe } from './serve-command.ts';
 import { runEnqueue, runWorker } from './worker-command.ts';
 
 const USAGE = `Usage:
   scriba record --url <meeting URL> [--out DIR] [--max-duration S] [--resolution 720p|1080p]
                 [--empty-call-timeout S] [--check-interval S] [--session-id ID] [--room-password P]
-                [--log-level info|warn|…]
+                [--log-level info|warn|…] [--stream <rtmp(s) URL | YouTube key>] [--youtube-broadcast-id ID]
+                [--no-file]
   scriba serve                         control API + worker in one process (single host; SIGTERM drains)
   scriba api                           control API only (in front of a shared Redis queue)
   scriba worker                        run recording jobs from the queue (SIGTERM drains)
@@ -26,21 +28,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'record': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          url: { type: 'string' },
-          out: { type: 'string' },
-          'max-duration': { type: 'string' },
-          resolution: { type: 'string' },
-          'empty-call-timeout': { type: 'string' },
-          'check-interval': { type: 'string' },
-          'session-id': { type: 'string' },
-          'room-password': { type: 'string' },
-          'log-level': { type: 'string' },
-        },
-        strict: true,
-      });
+      const { values } = parseArgs({ args: rest, options: RECORD_ARG_OPTIONS, strict: true, allowNegative: true });
       const { summary, result } = await runRecord(values);
       process.stdout.write(`${JSON.stringify(summary)}\n`);
       return result.status === 'finished' ? 0 : 1;

@@ -2,8 +2,9 @@
 import { parseMeetingUrl } from '../browser/meeting-url.ts';
 import type { ScribaConfig } from '../config/config.ts';
 import { ScribaError } from '../domain/errors.ts';
+import { resolveStreamTarget } from '../domain/job-request.ts';
 import { recorderLogin } from '../session/recorder-login.ts';
-import type { RecordingRequest } from '../session/session-types.ts';
+import type { RecordingRequest, StreamTarget } from '../session/session-types.ts';
 
 export interface RecordFlags {
   readonly url?: string | undefined;
@@ -15,7 +16,28 @@ export interface RecordFlags {
   readonly 'session-id'?: string | undefined;
   readonly 'room-password'?: string | undefined;
   readonly 'log-level'?: string | undefined;
+  /** An rtmp(s):// URL or a YouTube stream key. */
+  readonly stream?: string | undefined;
+  readonly 'youtube-broadcast-id'?: string | undefined;
+  /** false (`--no-file`): stream only. */
+  readonly file?: boolean | undefined;
 }
+
+/** node:util parseArgs options of `scriba record` (use with `allowNegative: true` for `--no-file`). */
+export const RECORD_ARG_OPTIONS = {
+  url: { type: 'string' },
+  out: { type: 'string' },
+  'max-duration': { type: 'string' },
+  resolution: { type: 'string' },
+  'empty-call-timeout': { type: 'string' },
+  'check-interval': { type: 'string' },
+  'session-id': { type: 'string' },
+  'room-password': { type: 'string' },
+  'log-level': { type: 'string' },
+  stream: { type: 'string' },
+  'youtube-broadcast-id': { type: 'string' },
+  file: { type: 'boolean' },
+} as const;
 
 function seconds(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -46,6 +68,27 @@ export function isLoopbackUrl(url: string): boolean {
   }
 }
 
+/**
+ * `--stream` through the same check as every other edge (resolveStreamTarget: a URL on an allowed host, or a
+ * YouTube key). Loopback RTMP hosts are allowed here as loopback meetings are: whoever runs the CLI already
+ * runs code on this machine, and it makes local testing against a local nginx possible. The API and the
+ * queue do not do this: there a loopback target would let a caller reach services on the worker itself.
+ */
+export function cliStreamTarget(flags: RecordFlags, config: ScribaConfig): StreamTarget | null {
+  const id = flags.stream;
+  if (id === undefined) {
+    if (flags['youtube-broadcast-id'] !== undefined) throw new ScribaError('invalid_request', '--youtube-broadcast-id needs --stream');
+    return null;
+  }
+  const broadcast = flags['youtube-broadcast-id'] ?? null;
+  if (broadcast !== null && !/^[A-Za-z0-9_-]{1,64}$/.test(broadcast)) {
+    throw new ScribaError('invalid_request', '--youtube-broadcast-id is not a YouTube broadcast id');
+  }
+  const hosts = [...config.worker.allowedStreamHosts];
+  if (/^rtmps?:\/\//i.test(id.trim()) && isLoopbackUrl(id.trim())) hosts.push(new URL(id.trim()).hostname);
+  return { url: resolveStreamTarget(id, hosts), youtubeBroadcastId: broadcast };
+}
+
 export function buildRecordingRequest(flags: RecordFlags, config: ScribaConfig, sessionId: string): RecordingRequest {
   if (!flags.url) throw new ScribaError('invalid_request', 'missing --url <meeting URL>');
   const resolution = flags.resolution ?? config.capture.resolution;
@@ -54,6 +97,9 @@ export function buildRecordingRequest(flags: RecordFlags, config: ScribaConfig, 
   }
   // Plain http only for loopback meetings (the synthetic meeting, local dev) unless configured otherwise.
   const target = parseMeetingUrl(flags.url, config.meeting.allowHttp || isLoopbackUrl(flags.url));
+  const stream = cliStreamTarget(flags, config);
+  const recordFile = flags.file ?? true;
+  if (!recordFile && stream === null) throw new ScribaError('invalid_request', '--no-file needs --stream <rtmp URL or YouTube key>');
   return {
     sessionId,
     target,
@@ -61,8 +107,8 @@ export function buildRecordingRequest(flags: RecordFlags, config: ScribaConfig, 
     roomPassword: flags['room-password'] ?? null,
     resolution,
     maxDurationSec: config.checks.maxDurationSec,
-    recordFile: true,
-    stream: null,
+    recordFile,
+    stream,
     fileRecordingMetadata: {},
   };
 }

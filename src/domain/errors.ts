@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'helper_failed'
   | 'stream_rejected'
   | 'stream_failed'
+  | 'stream_lost'
   | 'storage_failed'
   | 'upload_failed'
   | 'conflict'

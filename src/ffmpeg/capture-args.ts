@@ -4,42 +4,12 @@
  * MP4 at finalize. Every list here is asserted element by element in test/unit/ffmpeg/capture-args.test.ts;
  * every flag that is not obvious says why it is there (checked against ffmpeg 5.1, Debian 12).
  */
-import { ScribaError } from '../domain/errors.ts';
 import type { FfmpegCommandSpec, FfmpegInput, FfmpegOutput } from './command-spec.ts';
+import { type AudioProfile, checkEvenSize, checkPositiveInt, invalid, type VideoProfile } from './encoder-args.ts';
+import { buildEncodedOutput, fragmentedMp4Leg, type OutputStreamMap } from './output-legs.ts';
 
-export interface VideoProfile {
-  readonly width: number;
-  readonly height: number;
-  readonly fps: number;
-  /** libx264 preset, normally 'veryfast' (Jibri's file recording uses ultrafast: less CPU, much larger files). */
-  readonly preset: string;
-  /** libx264 constant rate factor, normally 23. */
-  readonly crf: number;
-  /** Keyframe interval in seconds, normally 2. */
-  readonly gopSeconds: number;
-  /** With both set, crf is capped (VBV): needed for live streams, optional for files. */
-  readonly maxrateKbps?: number;
-  readonly bufsizeKbps?: number;
-  /** libx264 tune, e.g. 'zerolatency' for a live stream; none for files. */
-  readonly tune?: string;
-}
-
-export interface AudioProfile {
-  readonly bitrateKbps: number;
-  readonly sampleRate: number;
-  readonly channels: number;
-}
-
-export const DEFAULT_VIDEO_PROFILE_720P: VideoProfile = {
-  width: 1280,
-  height: 720,
-  fps: 30,
-  preset: 'veryfast',
-  crf: 23,
-  gopSeconds: 2,
-};
-
-export const DEFAULT_AUDIO_PROFILE: AudioProfile = { bitrateKbps: 128, sampleRate: 48_000, channels: 2 };
+export { type AudioProfile, DEFAULT_AUDIO_PROFILE, DEFAULT_VIDEO_PROFILE_720P, type VideoProfile } from './encoder-args.ts';
+export type { OutputStreamMap } from './output-legs.ts';
 
 /**
  * Per-input packet queues between ffmpeg's demuxer threads and the main loop (ffmpeg's default is 8 packets).
@@ -153,13 +123,6 @@ export function buildX11PulseInputs(opts: X11PulseInputOptions): readonly [Ffmpe
   return [video, audio];
 }
 
-export interface OutputStreamMap {
-  /** Index of the video input (default 0). */
-  readonly videoInput?: number;
-  /** Index of the audio input (default 1). */
-  readonly audioInput?: number;
-}
-
 /**
  * The recording file: H.264 + AAC in a fragmented MP4 that stays playable if ffmpeg (or the machine's
  * process) dies at any instant. Measured here: SIGKILL after 3.5 s left 2 complete 1 s fragments, read by
@@ -172,27 +135,7 @@ export function buildFragmentedMp4Output(
   audio: AudioProfile,
   map: OutputStreamMap = {},
 ): FfmpegOutput {
-  return {
-    options: [
-      '-map', `${map.videoInput ?? 0}:v`,
-      '-map', `${map.audioInput ?? 1}:a`,
-      ...videoEncoderOptions(video),
-      ...audioEncoderOptions(audio),
-      // empty_moov: write the moov (track headers, no samples) first, so the file is valid from the start.
-      // frag_keyframe + frag_duration: close a fragment (moof+mdat) at every keyframe and at least every
-      // 1 000 000 µs, so at most ~1 s is lost on a crash (either condition cuts; fragments need not start on
-      // a keyframe). default_base_moof: sample offsets relative to each fragment's own moof
-      // ('default-base-is-moof') instead of to the file start, so every fragment is self-contained.
-      '-movflags', '+frag_keyframe+empty_moov+default_base_moof',
-      '-frag_duration', '1000000',
-      // Write each fragment to the file as soon as it is closed. Without it the file grew in 256 KiB steps
-      // (measured: a kill at 3.5 s left 1 whole fragment and a torn second; with it, 2 whole fragments and
-      // nothing torn). Costs one write() per packet.
-      '-flush_packets', '1',
-      '-f', 'mp4',
-    ],
-    target,
-  };
+  return buildEncodedOutput([fragmentedMp4Leg(target)], video, audio, map);
 }
 
 export interface CaptureCommandOptions {
@@ -237,66 +180,14 @@ export function buildRemuxToMp4Command(input: string, output: string): FfmpegCom
 
 /**
  * -hide_banner: the build configuration dump is noise in our logs.
- * -nostdin: ffmpeg must not read keyboard commands ('q', '?'); we stop it with SIGINT (as Jibri does), and the
- *   wrapper gives it no stdin at all.
+ * -nostdin: ffmpeg must not read keyboard commands ('q', '?'); we stop it with SIGINT (as Jibri does). The
+ *   wrapper gives it no stdin at all, except to the RTMP relay, which reads media from `pipe:0` (-nostdin
+ *   only turns off the keyboard, not a pipe:0 input).
  * -loglevel level+X: every log line carries its level ("[error] …", "[warning] …"), so the line classifier
  *   does not have to guess from the wording.
  */
-function baseGlobalOptions(logLevel: FfmpegLogLevel): string[] {
+export function baseGlobalOptions(logLevel: FfmpegLogLevel): string[] {
   return ['-hide_banner', '-nostdin', '-loglevel', `level+${logLevel}`];
-}
-
-function videoEncoderOptions(v: VideoProfile): string[] {
-  checkEvenSize(v.width, v.height);
-  checkPositiveInt(v.fps, 'fps');
-  if (!(v.crf >= 0 && v.crf <= 51)) throw invalid(`crf must be within 0..51, got ${v.crf}`);
-  if (!(v.gopSeconds > 0)) throw invalid(`gopSeconds must be positive, got ${v.gopSeconds}`);
-  const gop = Math.max(1, Math.round(v.fps * v.gopSeconds));
-  const vbv: string[] = [];
-  if (v.maxrateKbps !== undefined || v.bufsizeKbps !== undefined) {
-    if (v.maxrateKbps === undefined || v.bufsizeKbps === undefined) {
-      throw invalid('maxrateKbps and bufsizeKbps go together');
-    }
-    checkPositiveInt(v.maxrateKbps, 'maxrateKbps');
-    checkPositiveInt(v.bufsizeKbps, 'bufsizeKbps');
-    vbv.push('-maxrate', `${v.maxrateKbps}k`, '-bufsize', `${v.bufsizeKbps}k`);
-  }
-  return [
-    '-c:v', 'libx264',
-    '-preset', v.preset,
-    ...(v.tune === undefined ? [] : ['-tune', v.tune]),
-    '-crf', String(v.crf),
-    ...vbv,
-    // x11grab delivers bgr0; left alone libx264 would encode 4:4:4 (High 4:4:4 profile), which browsers and
-    // most hardware decoders cannot play.
-    '-pix_fmt', 'yuv420p',
-    // A keyframe exactly every gopSeconds: -g sets the interval, -sc_threshold 0 turns off extra keyframes on
-    // scene cuts (a slide change would otherwise reset the cadence), so fragments and any later segmenting
-    // line up. -keyint_min matches for clarity; x264 clamps it to g/2+1 anyway ("keyint_min=31" in its log).
-    '-g', String(gop),
-    '-keyint_min', String(gop),
-    '-sc_threshold', '0',
-    // Constant frame rate output: x11grab timestamps frames by the wall clock, so a late grab would give a
-    // variable frame rate; cfr duplicates or drops frames to exactly fps (the dup=/drop= counters).
-    // (-fps_mode replaces the deprecated -vsync since ffmpeg 5.1.)
-    '-r', String(v.fps),
-    '-fps_mode', 'cfr',
-  ];
-}
-
-function audioEncoderOptions(a: AudioProfile): string[] {
-  checkPositiveInt(a.bitrateKbps, 'bitrateKbps');
-  checkPositiveInt(a.sampleRate, 'sampleRate');
-  checkPositiveInt(a.channels, 'channels');
-  return [
-    '-c:a', 'aac',
-    '-b:a', `${a.bitrateKbps}k`,
-    '-ar', String(a.sampleRate),
-    '-ac', String(a.channels),
-    // As Jibri: stretch/squeeze and pad the audio to its timestamps, so PulseAudio clock drift and gaps
-    // (a stalled sink) do not accumulate into lip-sync error over a long recording.
-    '-af', 'aresample=async=1:first_pts=0',
-  ];
 }
 
 /** Milliseconds → seconds with 3 decimals, as ffmpeg time durations ("0.320"). */
@@ -309,19 +200,4 @@ function checkDisplay(display: string): void {
   if (!/^[A-Za-z0-9.-]*:\d+(\.\d+)?$/.test(display)) {
     throw invalid(`X display must look like ":12", got "${display}"`);
   }
-}
-
-function checkEvenSize(width: number, height: number): void {
-  checkPositiveInt(width, 'width');
-  checkPositiveInt(height, 'height');
-  // yuv420p subsamples chroma 2x2: libx264 refuses odd sizes ("width not divisible by 2").
-  if (width % 2 !== 0 || height % 2 !== 0) throw invalid(`video size must be even, got ${width}x${height}`);
-}
-
-function checkPositiveInt(value: number, name: string): void {
-  if (!Number.isInteger(value) || value <= 0) throw invalid(`${name} must be a positive integer, got ${value}`);
-}
-
-function invalid(message: string): ScribaError {
-  return new ScribaError('invalid_request', message, { scope: 'session', retryable: false });
 }

@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { ScribaError } from '../domain/errors.ts';
 import { type FfmpegCommandSpec, toArgv } from './command-spec.ts';
 import { type FfmpegExit, ffmpegExitToError } from './ffmpeg-exit.ts';
@@ -47,6 +48,15 @@ export interface StartFfmpegOptions {
   readonly killOnParentDeath?: boolean;
   /** Clock for livenessMark/startedAtMs (tests). Default Date.now. */
   readonly now?: () => number;
+  /** Media in through `pipe:0` (handle.stdin) / out through `pipe:1` (handle.stdout). Default: neither. */
+  readonly stdin?: 'pipe';
+  readonly stdout?: 'pipe';
+  /**
+   * Applied to every raw stderr line before anything else sees it (tail, lastError, onLine): ffmpeg prints
+   * its output URL ("Output #0, flv, to 'rtmp://…/<key>'"), so a command with a secret in its arguments
+   * must scrub it here.
+   */
+  readonly redactLine?: (line: string) => string;
 }
 
 export interface FfmpegHandle {
@@ -64,6 +74,9 @@ export interface FfmpegHandle {
   readonly livenessMark: LivenessMark | null;
   /** The last non-progress stderr lines, oldest first. */
   stderrTail(): readonly string[];
+  /** ffmpeg's stdin/stdout when asked for with `stdin`/`stdout: 'pipe'`, else null. */
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
 }
 
 interface SpawnPlan {
@@ -122,7 +135,7 @@ export function startFfmpeg(spec: FfmpegCommandSpec, opts: StartFfmpegOptions = 
   });
 
   const onLine = (raw: string): void => {
-    const line = parseFfmpegLine(raw);
+    const line = parseFfmpegLine(opts.redactLine ? opts.redactLine(raw) : raw);
     if (line.kind === 'progress') {
       lastProgress = line;
       livenessMark = advanceLivenessMark(livenessMark, line.frame, now());
@@ -204,7 +217,12 @@ export function startFfmpeg(spec: FfmpegCommandSpec, opts: StartFfmpegOptions = 
       spawnThroughFluent(
         plan.program,
         plan.args,
-        { ...(opts.env === undefined ? {} : { env: opts.env }), ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }) },
+        {
+          ...(opts.env === undefined ? {} : { env: opts.env }),
+          ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
+          ...(opts.stdin === undefined ? {} : { stdin: opts.stdin }),
+          ...(opts.stdout === undefined ? {} : { stdout: opts.stdout }),
+        },
         (proc) => {
           child = proc;
           proc.stderr?.on('data', (chunk: string | Buffer) => {
@@ -238,6 +256,12 @@ export function startFfmpeg(spec: FfmpegCommandSpec, opts: StartFfmpegOptions = 
       return livenessMark;
     },
     stderrTail: () => [...tail],
+    get stdin() {
+      return child?.stdin ?? null;
+    },
+    get stdout() {
+      return child?.stdout ?? null;
+    },
   };
 }
 

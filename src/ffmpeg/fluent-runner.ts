@@ -32,7 +32,7 @@ interface FluentPrivateCommand {
 interface FluentSpawnOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
-  readonly stdio: ['ignore', 'ignore', 'pipe'];
+  readonly stdio: ['ignore' | 'pipe', 'ignore' | 'pipe', 'pipe'];
   readonly detached: boolean;
   readonly windowsHide: true;
   readonly captureStdout: false;
@@ -43,6 +43,11 @@ interface FluentSpawnOptions {
 export interface RunnerSpawnOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /** 'pipe' only for a command that reads `pipe:0` (the RTMP relay); default 'ignore'. */
+  readonly stdin?: 'ignore' | 'pipe';
+  /** 'pipe' only for a command that writes `pipe:1` (the capture's live-stream leg); the caller must read
+   *  it from the moment of spawn, or ffmpeg blocks once the pipe buffer is full. Default 'ignore'. */
+  readonly stdout?: 'ignore' | 'pipe';
 }
 
 /**
@@ -51,8 +56,9 @@ export interface RunnerSpawnOptions {
  * has closed (so every line has been read), with fluent's error for a failed spawn or a non-zero exit, which
  * callers may ignore in favour of the exit code they observe themselves.
  *
- * stdio: no stdin (ffmpeg is stopped with signals, never with 'q'), stdout discarded (our outputs are files or
- * URLs; a pipe nobody reads would block ffmpeg once full), stderr piped. detached: ffmpeg gets its own process
+ * stdio: by default no stdin (ffmpeg is stopped with signals, never with 'q'), stdout discarded (a pipe nobody
+ * reads would block ffmpeg once full), stderr piped; stdin/stdout become pipes only when asked for (media
+ * through `pipe:0`/`pipe:1`; fluent leaves them alone when captureStdout is false). detached: ffmpeg gets its own process
  * group, so a Ctrl-C in our terminal does not also reach it: only our stop() signals it, exactly once (a
  * second SIGINT makes ffmpeg 5.1 abort the trailer write: "Immediate exit requested").
  */
@@ -68,7 +74,7 @@ export function spawnThroughFluent(
   const spawnOptions: FluentSpawnOptions = {
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: [options.stdin ?? 'ignore', options.stdout ?? 'ignore', 'pipe'],
     detached: true,
     windowsHide: true,
     captureStdout: false,

@@ -19,6 +19,8 @@ export {
   type VideoProfile,
   type X11PulseInputOptions,
 } from './capture-args.ts';
+export { buildEncodedOutput, escapeTeeTarget, fragmentedMp4Leg, type MuxLeg, mpegtsPipeLeg, teeSlave } from './output-legs.ts';
+export { buildRtmpRelayCommand, RELAY_ANALYZE_DURATION_US } from './relay-args.ts';
 export {
   advanceLivenessMark,
   createLineSplitter,

@@ -17,8 +17,9 @@ const TEXT_RULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/(appData\.localStorageContent=)[^&\s"']*/g, `$1${REDACTED}`],
   // user:password@ in URLs.
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@"']+:)[^@\s/"']+@/gi, `$1${REDACTED}@`],
-  // RTMP(S) stream keys are the last path segment.
-  [/(\brtmps?:\/\/[^\s"']*\/)[^/\s"'?#]+/gi, `$1${REDACTED}`],
+  // RTMP(S): everything after the application (the key, any instance path before it, any query) is secret;
+  // a target already written as `…/app/***` (src/sinks/stream-url.ts) is left as it is.
+  [/(\brtmps?:\/\/[^\s"'/]+\/[^\s"'/?#]+\/)(?!\*\*\*(?:[\s"']|$))[^\s"']+/gi, `$1${REDACTED}`],
 ];
 
 export function scrubText(text: string): string {

@@ -52,7 +52,7 @@ export class JobEventTracker {
       return [
         this.#event({
           eventType: 'LIVE_STREAM_ENDED',
-          data: { conference, reason: status.reason, ...(status.error ? { error: { code: 'stream_failed', message: status.reason } } : {}) },
+          data: { conference, reason: status.code, ...(status.error ? { error: { code: status.code, message: status.reason } } : {}) },
         }),
       ];
     }

@@ -45,20 +45,20 @@ export type JobOutcome =
 /** Pure: the session request for a job, or why this worker cannot run it. */
 export function toRecordingRequest(job: JobRequest, config: ScribaConfig): RecordingRequest | { readonly unsupported: string } {
   const file = job.outputs.find((o) => o.kind === 'file');
-  const others = job.outputs.filter((o) => o.kind !== 'file').map((o) => o.kind);
-  // Streams (issue 6) and transcription (issue 7) are not built yet: say so instead of silently dropping them.
-  if (!file || file.kind !== 'file' || others.length > 0) {
-    return { unsupported: `this worker can record to a file only; ${others.join(' and ') || 'no file output'} is not supported yet` };
+  const stream = job.outputs.find((o) => o.kind === 'stream');
+  // Transcription (issue 7) is not built yet: say so instead of silently dropping it.
+  if (job.outputs.some((o) => o.kind === 'transcription')) {
+    return { unsupported: 'this worker cannot transcribe yet; ask for file and/or stream' };
   }
   return {
     sessionId: job.sessionId,
     target: job.target,
     login: recorderLogin(config, job.sessionId),
     roomPassword: job.roomPassword,
-    resolution: file.resolution,
+    resolution: file?.kind === 'file' ? file.resolution : config.capture.resolution,
     maxDurationSec: job.maxDurationSec,
-    recordFile: true,
-    stream: null,
+    recordFile: file !== undefined,
+    stream: stream?.kind === 'stream' ? { url: stream.url, youtubeBroadcastId: stream.youtubeBroadcastId } : null,
     fileRecordingMetadata: job.metadata,
   };
 }

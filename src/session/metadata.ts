@@ -1,6 +1,7 @@
 /**
  * metadata.json beside the recording (jitsi-interop.md §4): meeting_url, participants seen (hidden members
- * excluded) and every key of app_data.file_recording_metadata at top level. That metadata may carry upload
+ * excluded), live_view_url when the session also streams to a YouTube broadcast, and every key of
+ * app_data.file_recording_metadata at top level. That metadata may carry upload
  * tokens, so the file is written 0600 and never logged.
  */
 import { rename, writeFile } from 'node:fs/promises';
@@ -11,6 +12,8 @@ export interface MetadataInput {
   readonly target: MeetingTarget;
   readonly participants: readonly ParticipantInfo[];
   readonly fileRecordingMetadata: Readonly<Record<string, unknown>>;
+  /** Where viewers watch the live stream (a YouTube broadcast id's watch page), if known. */
+  readonly liveViewUrl?: string | null;
   readonly scriba: Readonly<Record<string, unknown>>;
 }
 
@@ -27,6 +30,7 @@ export function buildMetadata(input: MetadataInput): Record<string, unknown> {
     // Our keys last so a request cannot overwrite them.
     meeting_url: publicMeetingUrl(input.target),
     participants: input.participants.map((p) => ({ id: p.id, name: p.name })),
+    ...(input.liveViewUrl ? { live_view_url: input.liveViewUrl } : {}),
     scriba: input.scriba,
   };
 }

@@ -24,11 +24,14 @@ import {
 } from '../domain/session-state.ts';
 import { buildCaptureCommand, startFfmpeg, type FfmpegHandle, type FfmpegProgress } from '../ffmpeg/index.ts';
 import { sessionLogger, type Logger } from '../log/logger.ts';
-import { createSink, type Sink, type SinkResult } from '../sinks/sink.ts';
+import { fileEncodingProfile, planCaptureOutputs, streamEncodingProfile } from '../sinks/encode-plan.ts';
+import { createSink, type FileSinkResult, type Sink } from '../sinks/sink.ts';
+import { redactStreamUrl, youtubeLiveViewUrl } from '../sinks/stream-url.ts';
 import { pause, withTimeout } from './abortable.ts';
 import { monitorSession } from './monitor.ts';
 import { buildMetadata, writeMetadata } from './metadata.ts';
-import type { ParticipantInfo, RecordingRequest, SessionEvents, SessionResult } from './session-types.ts';
+import { notStartedEnd, notStartedSummary, reconnectPolicy, streamSessionFailure } from './session-stream.ts';
+import type { ParticipantInfo, RecordingRequest, SessionEvents, SessionResult, StreamStatus, StreamSummary } from './session-types.ts';
 
 export interface SessionDeps {
   readonly config: ScribaConfig;
@@ -45,7 +48,9 @@ interface Acquired {
   page?: MeetingPage;
   tab?: Page;
   paths?: RecordingPaths;
-  sink?: Sink;
+  fileSink?: Sink;
+  streamSink?: Sink;
+  stream?: StreamSummary;
   ffmpeg?: FfmpegHandle;
   captureStartedAtMs?: number;
   captureStoppedAtMs?: number;
@@ -93,7 +98,7 @@ export class RecordingSession {
   /** pids of every process this session started that may still run (tests check none survive). */
   pids(): number[] {
     const a = this.#acquired;
-    return [...(a.capture?.helperPids ?? []), a.browser?.pid, a.ffmpeg?.pid].filter((p): p is number => typeof p === 'number');
+    return [...(a.capture?.helperPids ?? []), a.browser?.pid, a.ffmpeg?.pid, ...(a.streamSink?.pids() ?? [])].filter((p): p is number => typeof p === 'number');
   }
 
   /** The meeting tab while the session runs (diagnostics and tests: screenshots, what the page received). */
@@ -176,9 +181,14 @@ export class RecordingSession {
     const stop = this.#stop.signal;
     const a = this.#acquired;
     const { width, height } = RESOLUTIONS[this.request.resolution];
+    if (!this.request.recordFile && this.request.stream === null) {
+      throw new ScribaError('invalid_request', 'nothing to do: the request asks for neither a file nor a stream');
+    }
 
     await mkdir(config.workDir, { recursive: true, mode: 0o700 });
-    a.workDir = await mkdtemp(`${config.workDir}/${sanitizeSessionId(this.id)}-`);
+    // Short on purpose: Chromium's singleton socket lives below this directory, and a Unix socket path has at
+    // most 107 bytes (a 36-character session id here made Chromium abort at start).
+    a.workDir = await mkdtemp(`${config.workDir}/${sanitizeSessionId(this.id).slice(0, 8)}-`);
     stop.throwIfAborted();
     a.capture = await backend.prepare(
       { width, height, fps: config.capture.fps, audioOffsetMs: config.capture.audioOffsetMs },
@@ -220,7 +230,7 @@ export class RecordingSession {
       );
     }
     // Presence tags as Jibri sets them; Meet shows the recording state from the focus and these.
-    await a.page.setPresence({ session_id: this.id, mode: 'FILE' });
+    await a.page.setPresence({ session_id: this.id, mode: this.request.recordFile ? 'FILE' : 'STREAM' });
     // Everyone must learn the meeting is recorded, whoever started it (Jicofo is not involved here).
     if (meeting.recordingNotice && !(await a.page.announce(meeting.recordingNotice))) {
       this.#log.warn('could not post the recording notice in the meeting chat');
@@ -235,29 +245,48 @@ export class RecordingSession {
   async #startCapture(width: number, height: number): Promise<void> {
     const { config } = this.#deps;
     const a = this.#acquired;
-    const startedAt = new Date(this.#now());
-    a.paths = recordingPaths(config.recordingsDir, this.id, this.request.target.room, startedAt);
-    await mkdir(a.paths.sessionDir, { recursive: true, mode: 0o750 });
-    const gop = 2;
-    a.sink = createSink(
-      { kind: 'file', path: a.paths.mediaFile },
-      {
-        video: { width, height, fps: config.capture.fps, preset: config.capture.videoPreset, crf: config.capture.videoCrf, gopSeconds: gop },
-        audio: { bitrateKbps: config.capture.audioBitrateKbps, sampleRate: 48_000, channels: 2 },
-      },
-      { ffmpegPath: config.ffmpegPath },
-    );
+    if (this.request.recordFile) {
+      a.paths = recordingPaths(config.recordingsDir, this.id, this.request.target.room, new Date(this.#now()));
+      await mkdir(a.paths.sessionDir, { recursive: true, mode: 0o750 });
+      a.fileSink = createSink({ kind: 'file', path: a.paths.mediaFile }, { ffmpegPath: config.ffmpegPath });
+    }
+    const stream = this.request.stream;
+    if (stream !== null) {
+      a.streamSink = createSink(
+        { kind: 'stream', url: stream.url, youtubeBroadcastId: stream.youtubeBroadcastId },
+        {
+          ffmpegPath: config.ffmpegPath,
+          stream: {
+            policy: reconnectPolicy(config),
+            connectTimeoutMs: config.stream.connectTimeoutSec * 1000,
+            onStatus: (status) => this.#onStreamStatus(status),
+            log: this.#log,
+            now: this.#now,
+          },
+        },
+      );
+    }
+    const sinks = [a.fileSink, a.streamSink].filter((sink): sink is Sink => sink !== undefined);
+    const outputs = planCaptureOutputs({
+      legs: sinks.map((sink) => ({ kind: sink.spec.kind, leg: sink.leg })),
+      file: fileEncodingProfile(config, width, height),
+      stream: streamEncodingProfile(config, width, height),
+      shareEncode: config.stream.shareEncode,
+    });
     let firstFrame: () => void = () => {};
     const framed = new Promise<void>((resolve) => (firstFrame = resolve));
-    a.ffmpeg = startFfmpeg(buildCaptureCommand({ inputs: a.capture!.ffmpegInputs, outputs: a.sink.outputs }), {
+    a.ffmpeg = startFfmpeg(buildCaptureCommand({ inputs: a.capture!.ffmpegInputs, outputs }), {
       env: a.capture!.ffmpegEnv,
       ffmpegPath: config.ffmpegPath,
       killGraceMs: config.stopGraceSec * 1000,
+      // The stream leg comes out on stdout (mpegtsPipeLeg); the stream sink reads it from the first byte.
+      ...(a.streamSink ? { stdout: 'pipe' as const } : {}),
       onProgress: (p) => {
         if (p.frame > 0) firstFrame();
         for (const listener of this.#progressListeners) listener(p);
       },
     });
+    for (const sink of sinks) sink.start({ stdout: a.ffmpeg.stdout });
     const outcome = await Promise.race([
       framed.then(() => 'ok' as const),
       a.ffmpeg.exited.then((exit) => exit),
@@ -283,7 +312,15 @@ export class RecordingSession {
     }
   }
 
-  async #writeMetadata(status: string, file: SinkResult | null): Promise<void> {
+  #onStreamStatus(status: StreamStatus): void {
+    this.#events.emit('stream', status);
+    if (status.status !== 'ended') return;
+    // A stream-only session has nothing left to do; with a file, the recording goes on without the stream.
+    const failure = streamSessionFailure(status, this.request.recordFile);
+    if (failure !== null) this.#fail(failure);
+  }
+
+  async #writeMetadata(status: string, file: FileSinkResult | null): Promise<void> {
     const a = this.#acquired;
     if (!a.paths) return;
     const started = a.captureStartedAtMs;
@@ -294,6 +331,7 @@ export class RecordingSession {
         target: this.request.target,
         participants: [...this.#participants.values()],
         fileRecordingMetadata: this.request.fileRecordingMetadata,
+        liveViewUrl: youtubeLiveViewUrl(this.request.stream?.youtubeBroadcastId ?? null),
         scriba: {
           session_id: this.id,
           room: this.request.target.room,
@@ -302,13 +340,23 @@ export class RecordingSession {
           ended_at: stopped === undefined ? null : new Date(stopped).toISOString(),
           duration_sec: a.mediaDurationSec ?? (started !== undefined && stopped !== undefined ? (stopped - started) / 1000 : null),
           file: file ? { name: a.paths.mediaFile.split('/').pop(), size_bytes: file.sizeBytes, finalized: file.finalized } : null,
+          ...(this.request.stream
+            ? {
+                stream: {
+                  target: redactStreamUrl(this.request.stream.url),
+                  connects: a.stream?.connects ?? null,
+                  connected_sec: a.stream?.connectedSec ?? null,
+                  end: a.stream ? { code: a.stream.end.code, reason: a.stream.end.reason } : null,
+                },
+              }
+            : {}),
         },
       }),
     ).catch((err: unknown) => this.#log.warn({ err }, 'could not write metadata.json'));
   }
 
   /** Total: every step runs even if an earlier one fails. Returns the file result, if any. */
-  async #teardown(): Promise<SinkResult | null> {
+  async #teardown(): Promise<FileSinkResult | null> {
     const a = this.#acquired;
     const step = async (name: string, fn: () => Promise<unknown>) => {
       try {
@@ -324,6 +372,19 @@ export class RecordingSession {
       if (exit.lastProgress) a.mediaDurationSec = exit.lastProgress.timeSec;
       this.#log.info({ code: exit.code, signal: exit.signal }, 'ffmpeg stopped');
     });
+    // Right after the capture: the relay gets the capture's last bytes, then ends the stream cleanly.
+    await step('finish stream', async () => {
+      const stream = this.request.stream;
+      if (stream === null) return;
+      if (!a.streamSink) {
+        const end = notStartedEnd(this.#state.status === 'stopping' ? this.#state.failure : null);
+        a.stream = notStartedSummary(stream, end);
+        this.#events.emit('stream', end);
+        return;
+      }
+      const result = await a.streamSink.finalize(AbortSignal.timeout(15_000));
+      if (result?.kind === 'stream') a.stream = result.summary;
+    });
     // A last look at who is there: a short session may otherwise end before the first periodic poll.
     await step('collect participants', async () => {
       if (a.page) this.#recordParticipants(await a.page.participants());
@@ -331,11 +392,13 @@ export class RecordingSession {
     await step('leave meeting', () => (a.page ? withTimeout(a.page.leave({ timeoutMs: 3000 }), 4000, undefined) : Promise.resolve()));
     await step('close browser', () => a.browser?.close() ?? Promise.resolve());
     await step('stop capture helpers', () => a.capture?.close() ?? Promise.resolve());
-    let file: SinkResult | null = null;
+    let file: FileSinkResult | null = null;
     await step('finalize file', async () => {
-      if (!a.sink) return;
-      file = await a.sink.finalize(AbortSignal.timeout(10 * 60_000));
-      if (file?.warning) this.#log.warn(file.warning);
+      if (!a.fileSink) return;
+      const result = await a.fileSink.finalize(AbortSignal.timeout(10 * 60_000));
+      if (result?.kind !== 'file') return;
+      file = result;
+      if (result.warning) this.#log.warn(result.warning);
     });
     await step('write metadata', async () => {
       if (!a.paths) return;
@@ -351,7 +414,7 @@ export class RecordingSession {
     return file;
   }
 
-  #result(file: SinkResult | null, startedAtMs: number): SessionResult {
+  #result(file: FileSinkResult | null, startedAtMs: number): SessionResult {
     const s = this.#state;
     const a = this.#acquired;
     const wall = a.captureStartedAtMs !== undefined && a.captureStoppedAtMs !== undefined ? (a.captureStoppedAtMs - a.captureStartedAtMs) / 1000 : 0;
@@ -363,6 +426,7 @@ export class RecordingSession {
       failure: s.status === 'failed' ? s.failure : null,
       file,
       metadataFile: file && a.paths ? a.paths.metadataFile : null,
+      stream: a.stream ?? null,
       durationSec: duration,
       startedAt: a.captureStartedAtMs !== undefined ? new Date(a.captureStartedAtMs).toISOString() : new Date(startedAtMs).toISOString(),
       endedAt: new Date(this.#now()).toISOString(),

@@ -1,7 +1,10 @@
 /** What a recording session is asked to do, and what it reports back. */
 import type { MeetingTarget, RecorderLogin } from '../browser/meeting-url.ts';
 import type { SessionFailure, SessionState, StopReason } from '../domain/session-state.ts';
-import type { SinkResult } from '../sinks/sink.ts';
+import type { FileSinkResult } from '../sinks/sink.ts';
+import type { StreamStatus, StreamSummary } from '../sinks/stream-status.ts';
+
+export type { StreamEnd, StreamEndCode, StreamStatus, StreamSummary } from '../sinks/stream-status.ts';
 
 export interface RecordingRequest {
   readonly sessionId: string;
@@ -19,19 +22,10 @@ export interface RecordingRequest {
 }
 
 export interface StreamTarget {
-  /** rtmp:// or rtmps:// URL including the key. */
+  /** rtmp:// or rtmps:// URL including the key (already checked: resolveStreamTarget). */
   readonly url: string;
   readonly youtubeBroadcastId: string | null;
 }
-
-/**
- * The live stream's life as the session reports it: `connected` the first time and after every reconnect,
- * `reconnecting` after a drop, `ended` exactly once (stop, give-up or rejection). Reasons never hold the key.
- */
-export type StreamStatus =
-  | { readonly status: 'connected'; readonly reconnects: number }
-  | { readonly status: 'reconnecting'; readonly attempt: number; readonly reason: string }
-  | { readonly status: 'ended'; readonly reason: string; readonly error: boolean; readonly retryable: boolean };
 
 export interface ParticipantInfo {
   readonly id: string;
@@ -52,8 +46,10 @@ export interface SessionResult {
   readonly status: 'finished' | 'failed';
   readonly reason: StopReason;
   readonly failure: SessionFailure | null;
-  readonly file: SinkResult | null;
+  readonly file: FileSinkResult | null;
   readonly metadataFile: string | null;
+  /** The live stream's outcome (target redacted), null when none was asked for. */
+  readonly stream: StreamSummary | null;
   /** Seconds of media captured (from capture start to stop). */
   readonly durationSec: number;
   readonly startedAt: string | null;

@@ -5,18 +5,20 @@
  * player opens and seeks, and atomically renamed over the fragmented one.
  */
 import { rename, rm, stat } from 'node:fs/promises';
-import { buildFragmentedMp4Output, buildRemuxToMp4Command, startFfmpeg } from '../ffmpeg/index.ts';
-import type { EncodingProfile, Sink, SinkDeps, SinkResult, SinkSpec } from './sink.ts';
+import { buildRemuxToMp4Command, fragmentedMp4Leg, startFfmpeg } from '../ffmpeg/index.ts';
+import type { FileSinkResult, Sink, SinkDeps, SinkSpec } from './sink.ts';
 
 async function sizeOf(path: string): Promise<number | null> {
   return stat(path).then((s) => s.size, () => null);
 }
 
-export function createFileSink(spec: Extract<SinkSpec, { kind: 'file' }>, profile: EncodingProfile, deps: SinkDeps): Sink {
+export function createFileSink(spec: Extract<SinkSpec, { kind: 'file' }>, deps: SinkDeps): Sink {
   return {
     spec,
-    outputs: [buildFragmentedMp4Output(spec.path, profile.video, profile.audio)],
-    async finalize(signal: AbortSignal): Promise<SinkResult | null> {
+    leg: fragmentedMp4Leg(spec.path),
+    start: () => undefined, // ffmpeg writes the file itself
+    pids: () => [],
+    async finalize(signal: AbortSignal): Promise<FileSinkResult | null> {
       const fragmentedSize = await sizeOf(spec.path);
       if (fragmentedSize === null || fragmentedSize === 0) {
         await rm(spec.path, { force: true });

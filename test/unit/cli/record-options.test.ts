@@ -49,4 +49,40 @@ describe('scriba record flags', () => {
   ])('rejects %o with a clear message', (flags, message) => {
     expect(() => buildRecordingRequest(flags, config, 's')).toThrow(message);
   });
+
+  describe('--stream and --no-file', () => {
+    const url = 'https://meet.example.com/r';
+    it('records a file by default and streams nothing', () => {
+      expect(buildRecordingRequest({ url }, config, 's')).toMatchObject({ recordFile: true, stream: null });
+    });
+    it('a YouTube key becomes the YouTube ingest URL (allowed by default); the broadcast id is kept', () => {
+      expect(buildRecordingRequest({ url, stream: 'abcd-efgh-ijkl-mnop', 'youtube-broadcast-id': 'dQw4w9WgXcQ' }, config, 's')).toMatchObject({
+        recordFile: true,
+        stream: { url: 'rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl-mnop', youtubeBroadcastId: 'dQw4w9WgXcQ' },
+      });
+    });
+    it('stream only with --no-file; --no-file alone is refused', () => {
+      expect(buildRecordingRequest({ url, stream: 'k3y', file: false }, config, 's')).toMatchObject({ recordFile: false, stream: { url: 'rtmp://a.rtmp.youtube.com/live2/k3y' } });
+      expect(() => buildRecordingRequest({ url, file: false }, config, 's')).toThrow(/--no-file needs --stream/);
+    });
+    it('loopback RTMP servers are allowed from the CLI (local testing); other hosts only through the allow-list', () => {
+      expect(buildRecordingRequest({ url, stream: 'rtmp://127.0.0.1:1935/live/k' }, config, 's').stream?.url).toBe('rtmp://127.0.0.1:1935/live/k');
+      expect(buildRecordingRequest({ url, stream: 'rtmp://localhost/live/k' }, config, 's').stream?.url).toBe('rtmp://localhost/live/k');
+      expect(() => buildRecordingRequest({ url, stream: 'rtmp://live.example.com/app/s3cr3t' }, config, 's')).toThrow(/streaming to live\.example\.com is not allowed/);
+      const allowing = loadConfig({ env: { SCRIBA_ALLOWED_STREAM_HOSTS: '*.example.com' } });
+      expect(buildRecordingRequest({ url, stream: 'rtmps://live.example.com/app/k' }, allowing, 's').stream?.url).toBe('rtmps://live.example.com/app/k');
+    });
+    it.each([
+      [{ stream: 'rtmp://127.0.0.1/k' }, /application and a stream key/],
+      [{ stream: 'http://127.0.0.1/live/k' }, /rtmp:\/\/ or rtmps:\/\/ URL or a YouTube stream key/],
+      [{ stream: 'has space' }, /characters a key cannot have/],
+      [{ 'youtube-broadcast-id': 'b1' }, /--youtube-broadcast-id needs --stream/],
+      [{ stream: 'k3y', 'youtube-broadcast-id': 'no/slash' }, /not a YouTube broadcast id/],
+    ])('rejects %o', (flags, message) => {
+      expect(() => buildRecordingRequest({ url, ...flags }, config, 's')).toThrow(message);
+    });
+    it('errors never repeat the key', () => {
+      expect(() => buildRecordingRequest({ url, stream: 'rtmp://evil.example.org/live/s3cr3t' }, config, 's')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('s3cr3t') }));
+    });
+  });
 });

@@ -288,3 +288,30 @@ describe('runFfmpeg', () => {
     await expect(aborted).rejects.toMatchObject({ code: 'aborted' });
   });
 });
+
+describe('media pipes and line redaction (the live-stream relay)', () => {
+  it('asks for stdin/stdout pipes only when told, and hands them out', () => {
+    const plain = startFfmpeg(spec, { killOnParentDeath: false });
+    expect(lastCall().options['stdio']).toEqual(['ignore', 'ignore', 'pipe']);
+    expect(plain.stdin).toBeNull();
+    expect(plain.stdout).toBeNull();
+    startFfmpeg(spec, { killOnParentDeath: false, stdin: 'pipe', stdout: 'pipe' });
+    expect(lastCall().options['stdio']).toEqual(['pipe', 'pipe', 'pipe']);
+  });
+
+  it('redactLine runs before anything keeps or classifies a line', async () => {
+    const seen: FfmpegLine[] = [];
+    const handle = startFfmpeg(spec, {
+      killOnParentDeath: false,
+      redactLine: (l) => l.split('rtmp://h/live/s3cr3t').join('rtmp://h/live/***'),
+      onLine: (l) => seen.push(l),
+    });
+    const call = lastCall();
+    call.child.stderr.write("[info] Output #0, flv, to 'rtmp://h/live/s3cr3t':\n[error] rtmp://h/live/s3cr3t: Broken pipe\n");
+    await new Promise((r) => setImmediate(r));
+    call.child.finish(call, 1);
+    const exit = await handle.exited;
+    expect(JSON.stringify([seen, exit])).not.toContain('s3cr3t');
+    expect(exit.lastError).toBe('rtmp://h/live/***: Broken pipe');
+  });
+});

@@ -40,10 +40,11 @@ describe('JobEventTracker', () => {
     const t = new JobEventTracker(job({ stream: { streamId: 'rtmp://live.example.com/app/key' } }));
     expect(t.onState({ status: 'running', captureStartedAtMs: 1 })).toEqual([]); // no file output
     expect(types(t.onStream({ status: 'connected', reconnects: 0 }))).toEqual(['LIVE_STREAM_STARTED']);
-    expect(t.onStream({ status: 'reconnecting', attempt: 1, reason: 'dropped' })).toEqual([]);
+    expect(t.onStream({ status: 'reconnecting', attempt: 1, reason: 'dropped', delayMs: 500 })).toEqual([]);
     expect(t.onStream({ status: 'connected', reconnects: 1 })).toEqual([]);
-    const ended = t.onStream({ status: 'ended', reason: 'gave up after 60 s', error: true, retryable: true });
+    const ended = t.onStream({ status: 'ended', code: 'stream_lost', reason: 'gave up after 60 s', error: true, retryable: true });
     expect(types(ended)).toEqual(['LIVE_STREAM_ENDED']);
+    expect(ended[0]!.data).toMatchObject({ reason: 'stream_lost', error: { code: 'stream_lost' } });
     expect(t.onEnd(result(), true)).toEqual([]);
   });
   it('ends a stream that was still live when the session ended', () => {
