@@ -11,6 +11,7 @@ import { DEFAULT_ADMISSION_COSTS, type AdmissionBudget } from '../src/domain/adm
 import type { JobPolicy, JobRequest } from '../src/domain/job-request.ts';
 import type { Logger } from '../src/log/logger.ts';
 import { processJob } from '../src/queue/job-processor.ts';
+import type { StorageDeps } from '../src/queue/upload-phase.ts';
 import { createBullmqQueue } from '../src/queue/bullmq-queue.ts';
 import type { JobQueue } from '../src/queue/job-queue.ts';
 import { createSqliteQueue } from '../src/queue/sqlite-queue.ts';
@@ -18,6 +19,7 @@ import { WorkerLoop } from '../src/queue/worker-loop.ts';
 import { createWorkerMetrics } from '../src/queue/worker-metrics.ts';
 import { createWebhookService, type WebhookService } from '../src/webhooks/index.ts';
 import { createRecorder } from './recorder.ts';
+import { createConfiguredStore, startRetention, storageDeps, type ConfiguredStore } from './storage.ts';
 
 export function createQueue(config: ScribaConfig): JobQueue<JobRequest> {
   // Waiting workers look for new jobs every 200 ms: bench/results/queue.json measures enqueue → claim at
@@ -64,13 +66,25 @@ export interface RunningWorker {
   shutdown(graceMs?: number): Promise<void>;
 }
 
-export async function startWorker(config: ScribaConfig, logger: Logger, queue: JobQueue<JobRequest> = createQueue(config)): Promise<RunningWorker> {
+export interface WorkerOptions {
+  /** The object store (shared with the API under `scriba serve`); default: from configuration. */
+  readonly store?: ConfiguredStore | null;
+}
+
+export async function startWorker(
+  config: ScribaConfig,
+  logger: Logger,
+  queue: JobQueue<JobRequest> = createQueue(config),
+  options: WorkerOptions = {},
+): Promise<RunningWorker> {
+  const configured = options.store !== undefined ? options.store : createConfiguredStore(config, logger);
   const recorder = createRecorder(config, logger);
   const budget = admissionBudget(config);
   if (config.webhooks.outboxPath !== ':memory:') mkdirSync(dirname(config.webhooks.outboxPath), { recursive: true });
   // Every worker delivers the events of the sessions it runs, from the durable outbox (retried across restarts).
   let webhooks: WebhookService | null = null;
   const states = new Map<string, string>();
+  let storage: StorageDeps | null = null;
   const publish = (event: Parameters<WebhookService['publish']>[0], extraUrl: string | null) =>
     webhooks === null ? Promise.resolve() : webhooks.publish(event, extraUrl);
   // The loop and the metrics refer to each other only through callbacks that run after both exist.
@@ -82,7 +96,8 @@ export async function startWorker(config: ScribaConfig, logger: Logger, queue: J
     process: (job, signal) =>
       processJob(
         job,
-        { queue, config, logger, createSession: (r) => recorder.createSession(r), renewEveryMs: (config.queue.leaseSec * 1000) / 3, publish, onState: (id, s) => (states.set(id, s.status), metrics.sessionState(id, s.status)) },
+        { queue, config, logger, createSession: (r) => recorder.createSession(r), renewEveryMs: (config.queue.leaseSec * 1000) / 3, publish, onState: (id, s) => (states.set(id, s.status), metrics.sessionState(id, s.status)),
+          ...(storage ? { storage } : {}) },
         signal,
       ),
     onJobEvent: (e) => {
@@ -95,6 +110,8 @@ export async function startWorker(config: ScribaConfig, logger: Logger, queue: J
   webhooks = createWebhookService(config.webhooks, { logger, registry: metrics.registry });
   const sending = new AbortController();
   webhooks.start(sending.signal);
+  storage = configured ? storageDeps(config, configured.store, (outcome, bytes) => metrics.uploaded(outcome, bytes)) : null;
+  const retention = startRetention(config, configured?.store ?? null, logger, sending.signal, (a) => metrics.retentionDeleted(a.kind));
   const http = buildWorkerHttp({ state: () => loop.state(), registry: metrics.registry, logger });
   const url = await http.listen({ host: config.worker.host, port: config.worker.port });
   loop.start();
@@ -112,6 +129,7 @@ export async function startWorker(config: ScribaConfig, logger: Logger, queue: J
         // The last sessions' events: a short chance to deliver now; the rest wait in the outbox for the next start.
         await webhooks?.flush(AbortSignal.timeout(5_000)).catch(() => undefined);
         sending.abort();
+        await retention;
         await webhooks?.close();
         await http.close();
         await queue.close();

@@ -35,6 +35,7 @@ export async function measureSessionStart(runs: number): Promise<SessionStartSam
       api: { port: 0 },
       auth: { algorithms: ['HS256'], secrets: [SECRET] },
       webhooks: { outboxPath: `${dir}/webhooks.sqlite` },
+      storage: { backend: 'none' },
     },
   });
   const logger = createLogger({ level: 'warn', destination: process.stderr as never });

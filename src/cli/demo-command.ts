@@ -5,7 +5,7 @@
  * file and what ffprobe says about it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -13,8 +13,7 @@ import { loadConfig } from '../config/config.ts';
 import { startDemoMeeting } from '../demo-meeting/demo-meeting-server.ts';
 import { probeMedia, measureAudioLevel } from '../ffmpeg/index.ts';
 import { createLogger } from '../log/logger.ts';
-import { startApi } from '../../workers/api.ts';
-import { createQueue, startWorker } from '../../workers/worker.ts';
+import { startServe } from '../../workers/serve.ts';
 import { startDemoReceiver, type ReceivedEvent } from './demo-receiver.ts';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -59,12 +58,12 @@ export async function runDemo(opts: { seconds: number }): Promise<number> {
       api: { port: 0 },
       auth: { enabled: true, algorithms: ['HS256'], secrets: [jwtSecret], issuers: ['scriba-demo'], audiences: ['jitsi'] },
       webhooks: { urls: [receiver.url], secret: webhookSecret, outboxPath: join(scratch, 'webhooks.sqlite'), allowPrivateAddresses: true, initialBackoffMs: 200 },
+      // Uploaded while recording into the local store under ./data/store; links served by the API.
+      storage: { backend: 'local', local: { linkSecrets: [randomBytes(32).toString('hex')] } },
     },
   });
   const logger = createLogger({ level: config.logLevel, destination: process.stderr as never });
-  const queue = createQueue(config);
-  const worker = await startWorker(config, logger, queue);
-  const api = await startApi(config, logger, queue);
+  const { api, shutdown } = await startServe(config, logger);
   try {
     const meetingUrl = `${meeting.url}/demo-room?participants=3`;
     const auth = { authorization: `Bearer ${await devToken(jwtSecret)}`, 'content-type': 'application/json' };
@@ -82,24 +81,26 @@ export async function runDemo(opts: { seconds: number }): Promise<number> {
     await new Promise((r) => setTimeout(r, opts.seconds * 1000));
     const stop = await fetch(`${api.url}/v1/sessions/${session.id}/stop`, { method: 'POST', headers: { authorization: auth.authorization } });
     out(`POST /v1/sessions/${session.id}/stop → ${stop.status}`);
-    await receiver.waitFor('RECORDING_ENDED', AbortSignal.timeout(60_000));
-    const final = (await (await fetch(`${api.url}/v1/sessions/${session.id}`, { headers: { authorization: auth.authorization } })).json()) as {
-      status: string;
-      result?: { path?: string | null } | null;
-      error?: { message: string } | null;
-    };
-    const path = final.result?.path;
-    if (final.status !== 'completed' || typeof path !== 'string') {
-      process.stderr.write(`demo failed: session ${final.status}${final.error ? `: ${final.error.message}` : ''}\n`);
+    const uploaded = await receiver.waitFor('RECORDING_UPLOADED', AbortSignal.timeout(120_000));
+    const link = (uploaded.body['data'] as { preAuthenticatedLink?: string }).preAuthenticatedLink ?? '';
+    // Download through the link, as a user would, and look at what arrived.
+    const download = await fetch(link);
+    if (!download.ok) {
+      process.stderr.write(`demo failed: the link answered ${download.status}\n`);
       return 1;
     }
+    await mkdir('recordings', { recursive: true });
+    const path = join('recordings', `demo-${session.id}.mp4`);
+    await writeFile(path, Buffer.from(await download.arrayBuffer()));
     const media = await probeMedia(path);
     const level = await measureAudioLevel(path);
     const v = media.video;
     const a = media.audio;
     out(
       [
-        `File:     ${path}`,
+        `Link:     ${link}`,
+        `          valid ${Math.round(config.storage.linkTtlSec / 3600)} h while Scriba serves it; the demo's server stops now, so it was`,
+        `          downloaded through the link to ${path} (the recording's local copy went once the upload was verified)`,
         `Format:   ${media.formatName}, ${media.durationSec.toFixed(2)} s, ${(media.sizeBytes / 1024 / 1024).toFixed(1)} MB`,
         `Video:    ${v ? `${v.codec} ${v.width}x${v.height} @ ${v.avgFps.toFixed(2)} fps` : 'none'}`,
         `Audio:    ${a ? `${a.codec} ${a.sampleRate} Hz ${a.channels} ch, mean ${level.meanDb.toFixed(1)} dB, max ${level.maxDb.toFixed(1)} dB` : 'none'}`,
@@ -108,8 +109,7 @@ export async function runDemo(opts: { seconds: number }): Promise<number> {
     );
     return 0;
   } finally {
-    await api.close();
-    await worker.shutdown(10_000);
+    await shutdown(10_000);
     await meeting.close();
     await receiver.close();
     await rm(scratch, { recursive: true, force: true });

@@ -3,9 +3,11 @@
  * `scriba api`: the API alone (pods in front of a Redis queue). Both stop cleanly on SIGTERM/SIGINT.
  */
 import { loadConfig } from '../config/config.ts';
+import { createLocalStore, localLinksPlugin } from '../storage/index.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { startApi } from '../../workers/api.ts';
-import { createQueue, startWorker } from '../../workers/worker.ts';
+import { startServe } from '../../workers/serve.ts';
+import { createQueue } from '../../workers/worker.ts';
 
 function untilSignal(logger: Logger): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -21,16 +23,10 @@ function untilSignal(logger: Logger): Promise<void> {
 export async function runServe(): Promise<number> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, destination: process.stderr as never });
-  const queue = createQueue(config);
-  const worker = await startWorker(config, logger, queue);
-  const api = await startApi(config, logger, queue).catch(async (err: unknown) => {
-    await worker.shutdown(0);
-    throw err;
-  });
+  const stack = await startServe(config, logger);
   await untilSignal(logger);
   // New starts are refused first; running sessions then drain as in `scriba worker`.
-  await api.close();
-  await worker.shutdown();
+  await stack.shutdown();
   logger.info('stopped');
   return 0;
 }
@@ -39,7 +35,11 @@ export async function runApi(): Promise<number> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, destination: process.stderr as never });
   const queue = createQueue(config);
-  const api = await startApi(config, logger, queue).catch(async (err: unknown) => {
+  // With the local store on a volume shared with the workers, the API serves its links.
+  const local = config.storage.backend === 'local' && config.storage.local.linkSecrets.length > 0
+    ? createLocalStore({ root: config.storage.local.root, publicBaseUrl: '', linkSecret: config.storage.local.linkSecrets })
+    : null;
+  const api = await startApi(config, logger, queue, local ? (app) => void localLinksPlugin(app, { store: local }) : undefined).catch(async (err: unknown) => {
     await queue.close();
     throw err;
   });

@@ -31,26 +31,27 @@ export class JobEventTracker {
     this.#now = now;
   }
 
-  #event<E extends WebhookEventInput>(e: Omit<E, 'sessionId' | 'room' | 'appId' | 'timestampMs'>): WebhookEventInput {
+  /** Any event of this job, with the envelope's session, room and app filled in. */
+  event<E extends WebhookEventInput>(e: Omit<E, 'sessionId' | 'room' | 'appId' | 'timestampMs'>): WebhookEventInput {
     return { ...e, sessionId: this.#job.sessionId, room: this.#job.target.room, appId: this.#job.appId ?? null, timestampMs: this.#now() } as WebhookEventInput;
   }
 
   onState(state: SessionState): WebhookEventInput[] {
     if (state.status !== 'running' || this.#recordingStarted || !this.#kinds.includes('file')) return [];
     this.#recordingStarted = true;
-    return [this.#event({ eventType: 'RECORDING_STARTED', data: { conference: conferenceJid(this.#job) } })];
+    return [this.event({ eventType: 'RECORDING_STARTED', data: { conference: conferenceJid(this.#job) } })];
   }
 
   onStream(status: StreamStatus): WebhookEventInput[] {
     const conference = conferenceJid(this.#job);
     if (status.status === 'connected' && !this.#streamStarted) {
       this.#streamStarted = true;
-      return [this.#event({ eventType: 'LIVE_STREAM_STARTED', data: { conference } })];
+      return [this.event({ eventType: 'LIVE_STREAM_STARTED', data: { conference } })];
     }
     if (status.status === 'ended' && this.#streamStarted && !this.#streamEnded) {
       this.#streamEnded = true;
       return [
-        this.#event({
+        this.event({
           eventType: 'LIVE_STREAM_ENDED',
           data: { conference, reason: status.code, ...(status.error ? { error: { code: status.code, message: status.reason } } : {}) },
         }),
@@ -67,10 +68,10 @@ export class JobEventTracker {
     const error = failure ? { code: failure.code, message: failure.message } : undefined;
     if (this.#streamStarted && !this.#streamEnded) {
       this.#streamEnded = true;
-      out.push(this.#event({ eventType: 'LIVE_STREAM_ENDED', data: { conference, reason: result.reason, ...(error ? { error } : {}) } }));
+      out.push(this.event({ eventType: 'LIVE_STREAM_ENDED', data: { conference, reason: result.reason, ...(error ? { error } : {}) } }));
     }
     if (this.#recordingStarted) {
-      out.push(this.#event({ eventType: 'RECORDING_ENDED', data: { conference, reason: result.reason, ...(error ? { error } : {}) } }));
+      out.push(this.event({ eventType: 'RECORDING_ENDED', data: { conference, reason: result.reason, ...(error ? { error } : {}) } }));
     }
     if (result.status === 'failed' && final) out.push(...this.onFailure(failure ?? { code: 'internal', message: 'the session failed', retryable: false }));
     return out;
@@ -79,7 +80,7 @@ export class JobEventTracker {
   /** The job failed for good (also before any session ran, e.g. an output this worker cannot make). */
   onFailure(failure: Pick<SessionFailure, 'code' | 'message' | 'retryable'>): WebhookEventInput[] {
     return [
-      this.#event({
+      this.event({
         eventType: 'RECORDING_FAILED',
         data: { conference: conferenceJid(this.#job), mode: primaryMode(this.#kinds), reason: failure.code, message: failure.message, shouldRetry: failure.retryable },
       }),

@@ -12,6 +12,7 @@ import type { SessionState } from '../domain/session-state.ts';
 import type { RecordingRequest, SessionResult, StreamStatus } from '../session/session-types.ts';
 import type { WebhookEventInput } from '../webhooks/webhook-event.ts';
 import { JobEventTracker } from './job-events.ts';
+import { completeUpload, factsFromResult, finishedRecording, newRecordingUpload, uploadedData, type RecordingFacts, type StorageDeps } from './upload-phase.ts';
 import type { ClaimedJob, JobQueue } from './job-queue.ts';
 
 /** What the processor needs of a session (RecordingSession satisfies it). */
@@ -20,6 +21,7 @@ export interface ProcessableSession {
   stop(reason?: Exclude<StopReason, 'error'>): void;
   on(event: 'state', listener: (state: SessionState) => void): unknown;
   on(event: 'stream', listener: (status: StreamStatus) => void): unknown;
+  on(event: 'file', listener: (file: { readonly path: string }) => void): unknown;
 }
 
 /** Where the processor's webhook events go (the durable outbox); `extraUrl` is the job's own receiver. */
@@ -35,10 +37,14 @@ export interface ProcessorDeps {
   readonly publish?: PublishEvent;
   /** Every state the session goes through (metrics). */
   onState?(jobId: string, state: SessionState): void;
+  /** Where recordings go; absent: they stay in recordingsDir. */
+  readonly storage?: StorageDeps;
 }
 
 export type JobOutcome =
   | { readonly kind: 'completed'; readonly result: SessionResult }
+  /** An earlier attempt's finished recording was uploaded; nothing was recorded this time. */
+  | { readonly kind: 'recovered' }
   | { readonly kind: 'failed'; readonly message: string; readonly retryable: boolean }
   | { readonly kind: 'lost' };
 
@@ -82,39 +88,100 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     if (reported) await publish(events.onFailure({ code: 'invalid_request', message: request.unsupported, retryable: false }));
     return { kind: 'failed', message: request.unsupported, retryable: false };
   }
-  const session = deps.createSession(request);
-  session.on('state', (s) => {
-    deps.onState?.(job.id, s);
-    void publish(events.onState(s));
-  });
-  session.on('stream', (s) => void publish(events.onStream(s)));
-  let stopRequested = false;
+  const storage = request.recordFile ? deps.storage : undefined;
   let lost = false;
-  const unsubscribe = queue.onStopRequested(job.id, () => {
-    log.info('stop requested through the queue');
-    stopRequested = true;
-    session.stop('requested');
-  });
+  let stopRequested = false;
+  let onLeaseLost = (): void => undefined;
   const renewer = setInterval(() => {
     void queue.renew(job.id, job.token).then(
       (ok) => {
         if (ok || lost) return;
         // Another worker may already run this job: stop ours so it never runs twice at once.
         lost = true;
-        log.warn('lease lost; stopping the session');
-        session.stop('requested');
+        log.warn('lease lost; stopping');
+        onLeaseLost();
       },
       (err: unknown) => log.warn({ err }, 'lease renewal failed; will retry'),
     );
   }, deps.renewEveryMs);
+
+  /** Upload, announce, then complete; an abort (drain) leaves the job to whoever recovers it. */
+  const upload = async (uploader: ReturnType<typeof newRecordingUpload>, facts: RecordingFacts): Promise<{ key: string; link: string | null } | { error: string } | 'aborted'> => {
+    const aborter = new AbortController();
+    onLeaseLost = () => aborter.abort();
+    const onAbort = (): void => aborter.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const up = await completeUpload(uploader, facts, aborter.signal);
+      storage?.onUploaded?.('uploaded', up.size);
+      log.info({ key: up.key, sizeBytes: up.size }, 'recording uploaded and verified; local copy removed');
+      await publish([events.event({ eventType: 'RECORDING_UPLOADED', data: uploadedData(job.data, facts, up.link) })]);
+      return { key: up.key, link: up.link };
+    } catch (err) {
+      await uploader.abort();
+      if (aborter.signal.aborted) return 'aborted';
+      storage?.onUploaded?.('failed', 0);
+      const message = `the upload failed: ${(err as Error).message}`;
+      log.error({ err }, 'upload failed; the local copy is kept until retention deletes it');
+      await publish(events.onFailure({ code: 'upload_failed', message, retryable: false }));
+      return { error: message };
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  };
+
   try {
-    const result = await session.run(signal);
-    if (lost) return { kind: 'lost' };
+    // A previous attempt finished recording but died before its upload was done: upload, do not record again.
+    const previous = storage ? await finishedRecording(deps.config.recordingsDir, job.data.sessionId) : null;
+    if (storage && previous) {
+      log.info({ file: previous.file }, 'found a finished recording of an earlier attempt; uploading it');
+      const done = await upload(newRecordingUpload(storage, job.data.sessionId, log, previous.startedAtMs), previous);
+      if (done === 'aborted' || lost) return { kind: 'lost' };
+      if ('error' in done) {
+        return (await queue.fail(job.id, job.token, { message: done.error, retryable: false })) ? { kind: 'failed', message: done.error, retryable: false } : { kind: 'lost' };
+      }
+      const summary = { path: null, key: done.key, link: done.link, durationSec: previous.durationSec, reason: 'recovered' };
+      return (await queue.complete(job.id, job.token, summary)) ? { kind: 'recovered' } : { kind: 'lost' };
+    }
+
+    const session = deps.createSession({ ...request, uploadWhileRecording: storage !== undefined });
+    const uploader = storage ? newRecordingUpload(storage, job.data.sessionId, log, Date.now()) : null;
+    session.on('state', (s) => {
+      deps.onState?.(job.id, s);
+      void publish(events.onState(s));
+    });
+    session.on('stream', (s) => void publish(events.onStream(s)));
+    session.on('file', ({ path }) => uploader?.begin(path));
+    onLeaseLost = () => session.stop('requested');
+    const unsubscribe = queue.onStopRequested(job.id, () => {
+      log.info('stop requested through the queue');
+      stopRequested = true;
+      session.stop('requested');
+    });
+    let result: SessionResult;
+    try {
+      result = await session.run(signal);
+    } finally {
+      unsubscribe();
+    }
+    if (lost) {
+      await uploader?.abort();
+      return { kind: 'lost' };
+    }
+    const facts = factsFromResult(result, Date.now());
+    let stored: { key: string; link: string | null } | { error: string } | null = null;
+    if (result.status === 'finished') await publish(events.onEnd(result, true));
+    if (uploader && facts) {
+      const done = await upload(uploader, facts);
+      if (done === 'aborted' || lost) return { kind: 'lost' };
+      stored = done;
+    } else {
+      await uploader?.abort();
+    }
     if (result.status === 'finished') {
-      const summary = { path: result.file?.path ?? null, durationSec: result.durationSec, reason: result.reason };
-      const completed = await queue.complete(job.id, job.token, summary);
-      if (completed) await publish(events.onEnd(result, true));
-      return completed ? { kind: 'completed', result } : { kind: 'lost' };
+      const where = stored === null ? { path: result.file?.path ?? null } : 'error' in stored ? { path: result.file?.path ?? null, uploadError: stored.error } : { path: null, key: stored.key, link: stored.link };
+      const summary = { ...where, durationSec: result.durationSec, reason: result.reason, ...(result.stream ? { stream: result.stream } : {}) };
+      return (await queue.complete(job.id, job.token, summary)) ? { kind: 'completed', result } : { kind: 'lost' };
     }
     const failure = result.failure ?? { message: 'the session failed', retryable: false };
     const reported = await queue.fail(job.id, job.token, { message: failure.message, retryable: failure.retryable });
@@ -124,6 +191,5 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     return { kind: 'failed', message: failure.message, retryable: failure.retryable };
   } finally {
     clearInterval(renewer);
-    unsubscribe();
   }
 }

@@ -11,6 +11,9 @@ export interface WorkerMetrics {
   /** The session's lifecycle state (starting, running, stopping…), for scriba_sessions{state}. */
   sessionState(jobId: string, state: SessionState['status']): void;
   jobEnded(jobId: string, kinds: readonly JobKind[], outcome: JobOutcome): void;
+  uploaded(outcome: 'uploaded' | 'failed', bytes: number): void;
+  /** One artifact deleted by retention: a stored object, a local session directory, incomplete uploads. */
+  retentionDeleted(kind: 'object' | 'local' | 'incomplete_uploads'): void;
 }
 
 /** Pure: the outcome label of a finished job. */
@@ -20,6 +23,8 @@ export function outcomeLabels(outcome: JobOutcome): { outcome: 'succeeded' | 'fa
       return { outcome: 'succeeded', reason: outcome.result.reason };
     case 'failed':
       return { outcome: 'failed', reason: outcome.retryable ? 'retryable' : 'final' };
+    case 'recovered':
+      return { outcome: 'succeeded', reason: 'recovered_upload' };
     case 'lost':
       return { outcome: 'lost', reason: 'lease_lost' };
     default: {
@@ -64,8 +69,18 @@ export function createWorkerMetrics(capacity: () => CapacityReport): WorkerMetri
     buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
     registers: [registry],
   });
+  const uploads = new Counter({ name: 'scriba_uploads_total', help: 'Recordings uploaded and verified, or given up', labelNames: ['outcome'], registers: [registry] });
+  const uploadBytes = new Counter({ name: 'scriba_upload_bytes_total', help: 'Bytes of verified uploads', registers: [registry] });
+  const deletions = new Counter({ name: 'scriba_retention_deletions_total', help: 'Artifacts deleted by the retention sweeper, by kind', labelNames: ['kind'], registers: [registry] });
   return {
     registry,
+    uploaded(outcome, bytes) {
+      uploads.inc({ outcome });
+      if (bytes > 0) uploadBytes.inc(bytes);
+    },
+    retentionDeleted(kind) {
+      deletions.inc({ kind });
+    },
     jobStarted(jobId, kinds, waitMs) {
       const kind = kindLabel(kinds);
       started.inc({ kind });

@@ -248,7 +248,10 @@ export class RecordingSession {
     if (this.request.recordFile) {
       a.paths = recordingPaths(config.recordingsDir, this.id, this.request.target.room, new Date(this.#now()));
       await mkdir(a.paths.sessionDir, { recursive: true, mode: 0o750 });
-      a.fileSink = createSink({ kind: 'file', path: a.paths.mediaFile }, { ffmpegPath: config.ffmpegPath });
+      a.fileSink = createSink(
+        { kind: 'file', path: a.paths.mediaFile, remux: this.request.uploadWhileRecording !== true },
+        { ffmpegPath: config.ffmpegPath },
+      );
     }
     const stream = this.request.stream;
     if (stream !== null) {
@@ -287,6 +290,7 @@ export class RecordingSession {
       },
     });
     for (const sink of sinks) sink.start({ stdout: a.ffmpeg.stdout });
+    if (a.paths) this.#events.emit('file', { path: a.paths.mediaFile });
     const outcome = await Promise.race([
       framed.then(() => 'ok' as const),
       a.ffmpeg.exited.then((exit) => exit),

@@ -17,6 +17,8 @@ export interface RecordingRequest {
   readonly recordFile: boolean;
   /** Live stream target, or null. The URL holds the stream key: secret, never logged. */
   readonly stream: StreamTarget | null;
+  /** The file is uploaded while it is written: keep it fragmented at the end (no remux). */
+  readonly uploadWhileRecording?: boolean;
   /** app_data.file_recording_metadata: copied to the top level of metadata.json; may hold secrets. */
   readonly fileRecordingMetadata: Readonly<Record<string, unknown>>;
 }
@@ -62,4 +64,6 @@ export interface SessionEvents {
   state: [SessionState];
   progress: [SessionProgress];
   stream: [StreamStatus];
+  /** The recording file exists and grows from now on (ffmpeg started writing it). */
+  file: [{ readonly path: string }];
 }

@@ -24,6 +24,9 @@ export function createFileSink(spec: Extract<SinkSpec, { kind: 'file' }>, deps: 
         await rm(spec.path, { force: true });
         return null;
       }
+      // Uploaded while recording: the stored object is this fragmented MP4 (ISO BMFF, plays everywhere), so
+      // rewriting it here would only make the local copy differ from what was verified.
+      if (spec.remux === false) return { kind: 'file', path: spec.path, sizeBytes: fragmentedSize, finalized: true, warning: null };
       const tmp = `${spec.path}.remux.mp4`;
       const remux = startFfmpeg(buildRemuxToMp4Command(spec.path, tmp), { signal, ffmpegPath: deps.ffmpegPath });
       const exit = await remux.exited;

@@ -13,7 +13,12 @@ import { createStreamSink } from './stream-sink.ts';
 import type { StreamStatus, StreamSummary } from './stream-status.ts';
 
 export type SinkSpec =
-  | { readonly kind: 'file'; readonly path: string }
+  | {
+      readonly kind: 'file';
+      readonly path: string;
+      /** false: keep the fragmented MP4 as it is (it is being uploaded while written, byte for byte). */
+      readonly remux?: boolean;
+    }
   | {
       readonly kind: 'stream';
       /** rtmp(s) URL with the key: secret, never logged (see stream-url.ts). */

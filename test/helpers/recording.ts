@@ -15,6 +15,10 @@ export function testConfig(overrides: Record<string, unknown> = {}): ScribaConfi
     overrides: {
       recordingsDir: `${root}/recordings`,
       workDir: `${root}/work`,
+      queue: { sqlitePath: `${root}/queue.sqlite` },
+      webhooks: { outboxPath: `${root}/webhooks.sqlite` },
+      // Files stay in recordingsDir unless a test asks for a store (test/integration/upload.test.ts does).
+      storage: { backend: 'none', local: { root: `${root}/store` } },
       logLevel: 'warn',
       ...overrides,
     },

@@ -49,6 +49,9 @@ describe('two workers on one Redis', () => {
       SCRIBA_QUEUE_NAME: queueName,
       SCRIBA_QUEUE_LEASE_SEC: '3',
       SCRIBA_RECORDINGS_DIR: config.recordingsDir,
+      // These tests are about the queue: files stay in recordingsDir (storage is tested in upload.test.ts).
+      SCRIBA_STORAGE_BACKEND: 'none',
+      SCRIBA_WEBHOOK_OUTBOX_PATH: config.webhooks.outboxPath,
       SCRIBA_WORK_DIR: config.workDir,
       SCRIBA_WORKER_PORT: '0',
       SCRIBA_WORKER_CORES: '0.9', // one recording per worker: two at once on this 2-core machine

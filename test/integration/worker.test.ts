@@ -71,6 +71,9 @@ describe('worker on the embedded queue', () => {
       ...process.env,
       SCRIBA_QUEUE_SQLITE_PATH: config.queue.sqlitePath,
       SCRIBA_RECORDINGS_DIR: config.recordingsDir,
+      // These tests are about the queue: files stay in recordingsDir (storage is tested in upload.test.ts).
+      SCRIBA_STORAGE_BACKEND: 'none',
+      SCRIBA_WEBHOOK_OUTBOX_PATH: config.webhooks.outboxPath,
       SCRIBA_WORK_DIR: config.workDir,
       SCRIBA_WORKER_PORT: String(port),
       SCRIBA_DRAIN_GRACE_SEC: '1',
@@ -106,6 +109,9 @@ describe('worker on the embedded queue', () => {
       SCRIBA_QUEUE_SQLITE_PATH: config.queue.sqlitePath,
       SCRIBA_QUEUE_LEASE_SEC: '3',
       SCRIBA_RECORDINGS_DIR: config.recordingsDir,
+      // These tests are about the queue: files stay in recordingsDir (storage is tested in upload.test.ts).
+      SCRIBA_STORAGE_BACKEND: 'none',
+      SCRIBA_WEBHOOK_OUTBOX_PATH: config.webhooks.outboxPath,
       SCRIBA_WORK_DIR: config.workDir,
       SCRIBA_WORKER_PORT: '0',
       SCRIBA_WORKER_CORES: '0.9', // one recording at a time

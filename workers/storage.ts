@@ -1,0 +1,99 @@
+/**
+ * Composition of storage from configuration: the object store (local or S3), what the job processor needs
+ * to upload, and the retention sweeper every worker runs.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ScribaConfig } from '../src/config/config.ts';
+import type { Logger } from '../src/log/logger.ts';
+import type { StorageDeps } from '../src/queue/upload-phase.ts';
+import {
+  createLocalStore,
+  createS3Store,
+  scheduleRetention,
+  sweepExpired,
+  type DeletedArtifact,
+  type LocalStore,
+  type ObjectStore,
+} from '../src/storage/index.ts';
+
+export interface ConfiguredStore {
+  readonly store: ObjectStore;
+  /** Set for the local store: the API serves its links. */
+  readonly local: LocalStore | null;
+}
+
+/**
+ * The store of `storage.backend`, or null for `none`. `publicBaseUrl` is the API's own address, used for
+ * local links when `storage.local.publicBaseUrl` is empty (`scriba serve`).
+ */
+export function createConfiguredStore(config: ScribaConfig, logger: Logger, publicBaseUrl = ''): ConfiguredStore | null {
+  const s = config.storage;
+  switch (s.backend) {
+    case 'none':
+      return null;
+    case 'local': {
+      let secrets = s.local.linkSecrets;
+      if (secrets.length === 0) {
+        logger.warn('storage.local.linkSecrets is empty: links are signed with a random secret and stop working when this process ends');
+        secrets = [randomBytes(32).toString('base64url')];
+      }
+      const base = s.local.publicBaseUrl || publicBaseUrl;
+      if (!base) logger.warn('storage.local.publicBaseUrl is empty: recordings are stored locally without links');
+      const local = createLocalStore({ root: s.local.root, publicBaseUrl: base, linkSecret: secrets });
+      return { store: local, local };
+    }
+    case 's3': {
+      if (!s.s3.bucket) throw new Error('storage.backend is s3 but storage.s3.bucket (SCRIBA_S3_BUCKET) is empty');
+      const opt = <K extends string, V>(key: K, value: V | ''): { [P in K]?: V } => (value === '' ? {} : ({ [key]: value } as { [P in K]?: V }));
+      const store = createS3Store({
+        bucket: s.s3.bucket,
+        forcePathStyle: s.s3.forcePathStyle,
+        prefix: s.s3.prefix,
+        checksums: s.s3.checksums,
+        ...opt('region', s.s3.region),
+        ...opt('endpoint', s.s3.endpoint),
+        ...opt('serverSideEncryption', s.s3.serverSideEncryption),
+        ...opt('kmsKeyId', s.s3.kmsKeyId),
+        ...opt('publicEndpoint', s.s3.publicEndpoint),
+      });
+      return { store, local: null };
+    }
+    default: {
+      const unreachable: never = s.backend;
+      throw new Error(`unknown storage backend ${String(unreachable)}`);
+    }
+  }
+}
+
+export function storageDeps(config: ScribaConfig, store: ObjectStore, onUploaded?: StorageDeps['onUploaded']): StorageDeps {
+  return {
+    store,
+    partSizeBytes: config.storage.partSizeMiB * 1024 * 1024,
+    retryInitialMs: config.storage.retryInitialMs,
+    retryMaxMs: config.storage.retryMaxMs,
+    linkTtlSec: config.storage.linkTtlSec,
+    retentionSec: config.retention.retentionSec,
+    ...(onUploaded ? { onUploaded } : {}),
+  };
+}
+
+/** Runs the retention sweep on `retention.cron` until the signal aborts (every worker; sweeps are idempotent). */
+export function startRetention(config: ScribaConfig, store: ObjectStore | null, logger: Logger, signal: AbortSignal, onDeleted: (a: DeletedArtifact) => void): Promise<void> {
+  if (!config.retention.enabled) return Promise.resolve();
+  const log = logger.child({ component: 'retention' });
+  return scheduleRetention({
+    cron: config.retention.cron,
+    signal,
+    logger: log,
+    runOnStart: true,
+    sweep: (s) =>
+      sweepExpired({
+        stores: store ? [store] : [],
+        localDirs: [config.recordingsDir],
+        retentionSec: config.retention.retentionSec,
+        logger: log,
+        onDeleted,
+        signal: s,
+      }),
+  }).stopped;
+}
