@@ -13,6 +13,7 @@ import { TEST_SECRET, mintHmacRaw, mintHs, mintRs, mintUnsigned, rsaTestKey, typ
 import { memoryLogger, testConfig } from '../helpers/recording.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { waitUntil } from '../helpers/processes.ts';
+import { startNginxRtmp, type NginxRtmp } from '../helpers/nginx-rtmp.ts';
 
 const SECRET = TEST_SECRET; // what mintHs signs with
 const WEBHOOK_SECRET = 'whsec_0123456789abcdef0123456789abcdef';
@@ -32,17 +33,19 @@ describe('control API (scriba serve)', () => {
   let worker: RunningWorker;
   let api: RunningApi;
   let rsa: RsaTestKey;
+  let nginx: NginxRtmp;
   const log = memoryLogger();
 
   beforeAll(async () => {
     rsa = await rsaTestKey();
+    nginx = await startNginxRtmp();
     meeting = await startDemoMeeting({ port: 0 });
     receiver = await startWebhookReceiver();
     const config = testConfig({
       meeting: { allowHttp: true },
       checks: { maxDurationSec: 60, intervalSec: 1 },
       queue: { backend: 'sqlite', sqlitePath: join(testConfig().workDir, `queue-${randomUUID()}.sqlite`) },
-      worker: { port: 0, allowedMeetingHosts: ['127.0.0.1'], allowedStreamHosts: ['rtmp.example.com'] },
+      worker: { port: 0, allowedMeetingHosts: ['127.0.0.1'], allowedStreamHosts: ['rtmp.example.com', '127.0.0.1'] },
       api: { port: 0, bodyLimitBytes: 4096 },
       auth: { enabled: true, algorithms: ['HS256', 'RS256'], secrets: [SECRET], publicKey: rsa.publicKeyPem, issuers: ['my-app'], audiences: ['jitsi'] },
       webhooks: {
@@ -60,6 +63,7 @@ describe('control API (scriba serve)', () => {
     await worker?.shutdown(10_000);
     await receiver?.stop();
     await meeting?.close();
+    await nginx?.close();
   });
 
   const post = (path: string, token: string | null, body: unknown, raw?: string) =>
@@ -102,6 +106,25 @@ describe('control API (scriba serve)', () => {
     expect(events('RECORDING_ENDED')[0]!.body['data']).toMatchObject({ reason: 'requested' });
     const done = await (await fetch(`${api.url}/v1/sessions/${session.id}`, { headers: { authorization: `Bearer ${token}` } })).json();
     expect(done).toMatchObject({ id: session.id, status: 'completed' });
+  }, 120_000);
+
+  it('a livestream through the API: LIVE_STREAM_STARTED and LIVE_STREAM_ENDED, the key nowhere in the view or the events', async () => {
+    const token = await mintHs(moderator('live-room'));
+    const res = await post('/v1/sessions', token, { meetingUrl: `${meeting.url}/live-room?participants=2`, mode: 'stream', rtmpStreamKey: nginx.url('sekret-key-42') });
+    expect(res.status).toBe(201);
+    const session = (await res.json()) as { id: string; modes: string[] };
+    expect(session.modes).toEqual(['stream']);
+    expect(await waitUntil(() => events('LIVE_STREAM_STARTED').some((e) => e.body['sessionId'] === session.id), 60_000)).toBe(true);
+    expect((await post(`/v1/sessions/${session.id}/stop`, token, {})).status).toBe(202);
+    expect(await waitUntil(() => events('LIVE_STREAM_ENDED').some((e) => e.body['sessionId'] === session.id), 30_000)).toBe(true);
+    const ended = events('LIVE_STREAM_ENDED').find((e) => e.body['sessionId'] === session.id)!;
+    expect(ended.body['data']).toMatchObject({ conference: 'live-room@conference.127.0.0.1', reason: 'stopped' });
+    expect(events('RECORDING_STARTED').some((e) => e.body['sessionId'] === session.id)).toBe(false); // no file asked for
+    const view = await (await fetch(`${api.url}/v1/sessions/${session.id}`, { headers: { authorization: `Bearer ${token}` } })).text();
+    expect(view).not.toContain('sekret-key-42');
+    expect(JSON.stringify(await worker.queue.get(session.id))).toContain('sekret-key-42'); // only the job itself holds it
+    expect(receiver.received.map((r) => r.rawBody).join('\n')).not.toContain('sekret-key-42');
+    expect(log.lines.join('\n')).not.toContain('sekret-key-42');
   }, 120_000);
 
   describe('refuses bad requests with a clear 4xx and creates no job', () => {
