@@ -41,4 +41,9 @@ describe('deploy/kubernetes', () => {
     expect(worker).toMatch(/mountPath: \/data \}/);
     expect(worker).toMatch(/SCRIBA_WEBHOOK_SECRET\s+valueFrom: \{ secretKeyRef/);
   });
+  it('uploads to S3 from the pods (an emptyDir dies with the pod)', () => {
+    expect(env('SCRIBA_STORAGE_BACKEND')).toBe('s3');
+    expect(env('SCRIBA_S3_BUCKET')).toBeTruthy();
+    expect(worker).not.toMatch(/AWS_SECRET_ACCESS_KEY, value/);
+  });
 });
