@@ -23,11 +23,16 @@ COPY workers ./workers
 RUN bash scripts/make-fixtures.sh
 
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin scriba \
- && mkdir -p /recordings && chown scriba:scriba /recordings
+ && mkdir -p /recordings /data && chown scriba:scriba /recordings /data
 USER 10001
+# /data holds the embedded queue, the webhook outbox and the local store: everything that must outlive a
+# restart of the process. /recordings holds recordings until their upload is verified.
 ENV NODE_ENV=production \
     SCRIBA_RECORDINGS_DIR=/recordings \
-    SCRIBA_WORK_DIR=/tmp/scriba
-VOLUME ["/recordings"]
+    SCRIBA_WORK_DIR=/tmp/scriba \
+    SCRIBA_QUEUE_SQLITE_PATH=/data/queue.sqlite \
+    SCRIBA_WEBHOOK_OUTBOX_PATH=/data/webhooks.sqlite \
+    SCRIBA_STORAGE_LOCAL_ROOT=/data/store
+VOLUME ["/recordings", "/data"]
 ENTRYPOINT ["node", "/app/src/cli/main.ts"]
 CMD ["help"]

@@ -1,6 +1,7 @@
 /** The image cannot be built here (no Docker engine): keep it in step with scripts/setup.sh by construction. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ENV_KEYS } from '../../../src/config/config.ts';
 
 const dockerfile = readFileSync('Dockerfile', 'utf8');
 const setup = readFileSync('scripts/setup.sh', 'utf8');
@@ -30,5 +31,23 @@ describe('Dockerfile', () => {
   });
   it('copies every runtime folder the CLI imports', () => {
     for (const dir of ['bin', 'config', 'scripts', 'src', 'workers']) expect(dockerfile).toContain(`COPY ${dir} ./${dir}`);
+  });
+  it('points every relative default path at a directory the unprivileged user owns', () => {
+    const defaults = JSON.parse(readFileSync('config/default.json', 'utf8')) as Record<string, unknown>;
+    const relative: string[][] = [];
+    const walk = (node: Record<string, unknown>, path: string[]) => {
+      for (const [k, v] of Object.entries(node)) {
+        if (typeof v === 'string' && v.startsWith('./')) relative.push([...path, k]);
+        else if (v && typeof v === 'object' && !Array.isArray(v)) walk(v as Record<string, unknown>, [...path, k]);
+      }
+    };
+    walk(defaults, []);
+    expect(relative.length).toBeGreaterThan(0);
+    for (const path of relative) {
+      const env = Object.entries(ENV_KEYS).find(([, spec]) => spec.path.join('.') === path.join('.'))?.[0];
+      expect(env, path.join('.')).toBeDefined();
+      expect(dockerfile, `${path.join('.')} (${env})`).toMatch(new RegExp(`${env}=/(data|recordings)`));
+    }
+    expect(dockerfile).toMatch(/chown scriba:scriba \/recordings \/data/);
   });
 });
