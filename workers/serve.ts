@@ -19,7 +19,8 @@ export interface ServeStack {
 
 /** Both stores must verify each other's links: an empty secret list gets one random secret for the process. */
 function withLinkSecret(config: ScribaConfig, logger: Logger): ScribaConfig {
-  if (config.storage.backend !== 'local' || config.storage.local.linkSecrets.length > 0) return config;
+  const local = config.storage.backend === 'local' || (config.storage.backend === 's3' && config.storage.backup.backend === 'local');
+  if (!local || config.storage.local.linkSecrets.length > 0) return config;
   logger.warn('storage.local.linkSecrets is empty: links are signed with a random secret and stop working when this process ends');
   return { ...config, storage: { ...config.storage, local: { ...config.storage.local, linkSecrets: [randomBytes(32).toString('base64url')] } } };
 }
@@ -27,7 +28,7 @@ function withLinkSecret(config: ScribaConfig, logger: Logger): ScribaConfig {
 export async function startServe(baseConfig: ScribaConfig, logger: Logger): Promise<ServeStack> {
   const config = withLinkSecret(baseConfig, logger);
   const queue = createQueue(config);
-  const local = config.storage.backend === 'local';
+  const local = config.storage.backend === 'local' || (config.storage.backend === 's3' && config.storage.backup.backend === 'local');
   // The serving side only verifies links, so it needs no public address.
   const serving = local ? createLocalStore({ root: config.storage.local.root, publicBaseUrl: '', linkSecret: config.storage.local.linkSecrets }) : null;
   const api = await startApi(config, logger, queue, serving ? (app) => void localLinksPlugin(app, { store: serving }) : undefined).catch(async (err: unknown) => {

@@ -18,8 +18,10 @@ import {
 
 export interface ConfiguredStore {
   readonly store: ObjectStore;
-  /** Set for the local store: the API serves its links. */
+  /** Set when a local store is in use (primary or backup): the API serves its links. */
   readonly local: LocalStore | null;
+  /** `storage.backup`: the local store behind an S3 primary, or null. */
+  readonly backup?: ObjectStore | null;
 }
 
 /**
@@ -32,14 +34,7 @@ export function createConfiguredStore(config: ScribaConfig, logger: Logger, publ
     case 'none':
       return null;
     case 'local': {
-      let secrets = s.local.linkSecrets;
-      if (secrets.length === 0) {
-        logger.warn('storage.local.linkSecrets is empty: links are signed with a random secret and stop working when this process ends');
-        secrets = [randomBytes(32).toString('base64url')];
-      }
-      const base = s.local.publicBaseUrl || publicBaseUrl;
-      if (!base) logger.warn('storage.local.publicBaseUrl is empty: recordings are stored locally without links');
-      const local = createLocalStore({ root: s.local.root, publicBaseUrl: base, linkSecret: secrets });
+      const local = localStore(config, logger, publicBaseUrl);
       return { store: local, local };
     }
     case 's3': {
@@ -56,7 +51,8 @@ export function createConfiguredStore(config: ScribaConfig, logger: Logger, publ
         ...opt('kmsKeyId', s.s3.kmsKeyId),
         ...opt('publicEndpoint', s.s3.publicEndpoint),
       });
-      return { store, local: null };
+      const backup = s.backup.backend === 'local' ? localStore(config, logger, publicBaseUrl) : null;
+      return { store, local: backup, backup };
     }
     default: {
       const unreachable: never = s.backend;
@@ -65,9 +61,22 @@ export function createConfiguredStore(config: ScribaConfig, logger: Logger, publ
   }
 }
 
-export function storageDeps(config: ScribaConfig, store: ObjectStore, onUploaded?: StorageDeps['onUploaded']): StorageDeps {
+function localStore(config: ScribaConfig, logger: Logger, publicBaseUrl: string): LocalStore {
+  const s = config.storage;
+  let secrets = s.local.linkSecrets;
+  if (secrets.length === 0) {
+    logger.warn('storage.local.linkSecrets is empty: links are signed with a random secret and stop working when this process ends');
+    secrets = [randomBytes(32).toString('base64url')];
+  }
+  const base = s.local.publicBaseUrl || publicBaseUrl;
+  if (!base) logger.warn('storage.local.publicBaseUrl is empty: recordings are stored locally without links');
+  return createLocalStore({ root: s.local.root, publicBaseUrl: base, linkSecret: secrets });
+}
+
+export function storageDeps(config: ScribaConfig, configured: ConfiguredStore, onUploaded?: StorageDeps['onUploaded']): StorageDeps {
   return {
-    store,
+    store: configured.store,
+    ...(configured.backup ? { backup: { store: configured.backup, afterMs: config.storage.backup.afterSec * 1000 } } : {}),
     partSizeBytes: config.storage.partSizeMiB * 1024 * 1024,
     retryInitialMs: config.storage.retryInitialMs,
     retryMaxMs: config.storage.retryMaxMs,
@@ -78,7 +87,7 @@ export function storageDeps(config: ScribaConfig, store: ObjectStore, onUploaded
 }
 
 /** Runs the retention sweep on `retention.cron` until the signal aborts (every worker; sweeps are idempotent). */
-export function startRetention(config: ScribaConfig, store: ObjectStore | null, logger: Logger, signal: AbortSignal, onDeleted: (a: DeletedArtifact) => void): Promise<void> {
+export function startRetention(config: ScribaConfig, store: ConfiguredStore | null, logger: Logger, signal: AbortSignal, onDeleted: (a: DeletedArtifact) => void): Promise<void> {
   if (!config.retention.enabled) return Promise.resolve();
   const log = logger.child({ component: 'retention' });
   return scheduleRetention({
@@ -88,7 +97,7 @@ export function startRetention(config: ScribaConfig, store: ObjectStore | null, 
     runOnStart: true,
     sweep: (s) =>
       sweepExpired({
-        stores: store ? [store] : [],
+        stores: store ? [store.store, ...(store.backup ? [store.backup] : [])] : [],
         localDirs: [config.recordingsDir],
         retentionSec: config.retention.retentionSec,
         logger: log,

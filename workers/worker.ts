@@ -110,8 +110,8 @@ export async function startWorker(
   webhooks = createWebhookService(config.webhooks, { logger, registry: metrics.registry });
   const sending = new AbortController();
   webhooks.start(sending.signal);
-  storage = configured ? storageDeps(config, configured.store, (outcome, bytes) => metrics.uploaded(outcome, bytes)) : null;
-  const retention = startRetention(config, configured?.store ?? null, logger, sending.signal, (a) => metrics.retentionDeleted(a.kind));
+  storage = configured ? storageDeps(config, configured, (outcome, bytes) => metrics.uploaded(outcome, bytes)) : null;
+  const retention = startRetention(config, configured ?? null, logger, sending.signal, (a) => metrics.retentionDeleted(a.kind));
   const http = buildWorkerHttp({ state: () => loop.state(), registry: metrics.registry, logger });
   const url = await http.listen({ host: config.worker.host, port: config.worker.port });
   loop.start();

@@ -98,6 +98,10 @@ export const configSchema = z.strictObject({
     partSizeMiB: z.number().int().min(5).max(512),
     retryInitialMs: z.number().int().positive(),
     retryMaxMs: z.number().int().positive(),
+    backup: z.strictObject({
+      backend: z.enum(['none', 'local']),
+      afterSec: z.number().int().min(0),
+    }),
     local: z.strictObject({
       root: z.string().min(1),
       publicBaseUrl: z.string(),
@@ -188,6 +192,7 @@ export const ENV_KEYS: Readonly<Record<string, { path: readonly string[]; type: 
   SCRIBA_JWT_AUDIENCES: { path: ['auth', 'audiences'], type: 'list' },
   SCRIBA_STORAGE_BACKEND: { path: ['storage', 'backend'], type: 'string' },
   SCRIBA_STORAGE_LINK_TTL_SEC: { path: ['storage', 'linkTtlSec'], type: 'number' },
+  SCRIBA_STORAGE_BACKUP: { path: ['storage', 'backup', 'backend'], type: 'string' },
   SCRIBA_STORAGE_LOCAL_ROOT: { path: ['storage', 'local', 'root'], type: 'string' },
   SCRIBA_STORAGE_PUBLIC_BASE_URL: { path: ['storage', 'local', 'publicBaseUrl'], type: 'string' },
   SCRIBA_STORAGE_LINK_SECRETS: { path: ['storage', 'local', 'linkSecrets'], type: 'list' },

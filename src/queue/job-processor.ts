@@ -112,9 +112,12 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     const onAbort = (): void => aborter.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const up = await completeUpload(uploader, facts, aborter.signal);
+      const backup = storage?.backup
+        ? { upload: () => newRecordingUpload(storage, job.data.sessionId, log, facts.startedAtMs, 'backup'), logger: log }
+        : undefined;
+      const up = await completeUpload(uploader, facts, aborter.signal, backup);
       storage?.onUploaded?.('uploaded', up.size);
-      log.info({ key: up.key, sizeBytes: up.size }, 'recording uploaded and verified; local copy removed');
+      log.info({ key: up.key, sizeBytes: up.size, store: up.store }, 'recording uploaded and verified; local copy removed');
       await publish([events.event({ eventType: 'RECORDING_UPLOADED', data: uploadedData(job.data, facts, up.link) })]);
       return { key: up.key, link: up.link };
     } catch (err) {

@@ -21,6 +21,8 @@ export interface StorageDeps {
   readonly linkTtlSec: number;
   /** Everything is deleted after this anyway, so retrying an upload longer makes no sense. */
   readonly retentionSec: number;
+  /** Where recordings go when the store keeps failing for `afterMs` (or refuses them outright). */
+  readonly backup?: { readonly store: ObjectStore; readonly afterMs: number };
   /** Counted in metrics. */
   onUploaded?(outcome: 'uploaded' | 'failed', bytes: number): void;
 }
@@ -94,9 +96,13 @@ export function uploadedData(job: JobRequest, facts: RecordingFacts, link: strin
   };
 }
 
-export function newRecordingUpload(storage: StorageDeps, sessionId: string, logger: Logger, startedAtMs: number): RecordingUpload {
+export function newRecordingUpload(storage: StorageDeps, sessionId: string, logger: Logger, startedAtMs: number, target: 'primary' | 'backup' = 'primary'): RecordingUpload {
+  // At least a couple of attempts even when the horizon has (nearly) passed.
+  const horizonMs = Math.max(2 * storage.retryMaxMs, storage.retentionSec * 1000 - (Date.now() - startedAtMs));
+  // With a backup store, the primary gets only `afterMs` of retries before the backup takes over.
+  const giveUpAfterMs = target === 'primary' && storage.backup ? Math.min(storage.backup.afterMs, horizonMs) : horizonMs;
   return new RecordingUpload({
-    store: storage.store,
+    store: target === 'backup' && storage.backup ? storage.backup.store : storage.store,
     sessionId: sanitizeSessionId(sessionId),
     partSizeBytes: storage.partSizeBytes,
     linkTtlSec: storage.linkTtlSec,
@@ -104,14 +110,33 @@ export function newRecordingUpload(storage: StorageDeps, sessionId: string, logg
     retry: {
       initialDelayMs: storage.retryInitialMs,
       maxDelayMs: storage.retryMaxMs,
-      giveUpAfterMs: Math.max(60_000, storage.retentionSec * 1000 - (Date.now() - startedAtMs)),
+      giveUpAfterMs,
     },
   });
 }
 
-/** Finishes the upload; on success removes the local session directory (verified copies only). */
-export async function completeUpload(upload: RecordingUpload, facts: RecordingFacts, signal: AbortSignal): Promise<UploadedRecording> {
-  const uploaded = await upload.complete({ recording: facts.file, metadata: facts.metadataFile }, signal);
+/**
+ * Finishes the upload (falling back to `backup()` when the store keeps failing); on success removes the
+ * local session directory (verified copies only).
+ */
+export async function completeUpload(
+  upload: RecordingUpload,
+  facts: RecordingFacts,
+  signal: AbortSignal,
+  backup?: { readonly upload: () => RecordingUpload; readonly logger: Logger },
+): Promise<UploadedRecording & { readonly store: 'primary' | 'backup' }> {
+  const files = { recording: facts.file, metadata: facts.metadataFile };
+  let uploaded: UploadedRecording;
+  let store: 'primary' | 'backup' = 'primary';
+  try {
+    uploaded = await upload.complete(files, signal);
+  } catch (err) {
+    if (backup === undefined || signal.aborted) throw err;
+    await upload.abort();
+    backup.logger.warn({ err: (err as Error).message }, 'the store keeps failing: uploading to the backup store');
+    uploaded = await backup.upload().complete(files, signal);
+    store = 'backup';
+  }
   await rm(dirname(facts.file), { recursive: true, force: true });
-  return uploaded;
+  return { ...uploaded, store };
 }
