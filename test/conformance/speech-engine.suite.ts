@@ -5,7 +5,7 @@
  * implementation declares, and whatever an engine finishes in the background (a process exiting, a call
  * closing) is awaited with waitUntil.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CorpusVoice, loadVoiceCorpus } from '../../bench/lib/wer-direct.ts';
 import type { SpeechEngine, SpeechResult, SpeechStream } from '../../src/transcription/speech-engine.ts';
 import { combineWer, wordErrorRate } from '../../src/transcription/wer.ts';
@@ -80,9 +80,6 @@ export function describeSpeechEngineConformance(name: string, factory: SpeechEng
       corpus = await loadVoiceCorpus();
     });
     afterEach(async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    });
-    afterAll(async () => {
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     });
 

@@ -96,6 +96,26 @@ const duration = (sec: number): { seconds: number; nanos: number } => {
   return { seconds: whole, nanos: Math.round((sec - whole) * 1e9) };
 };
 
+interface PhraseKey extends FakePhrase {
+  /** A short run of loud samples inside the phrase: found fast by indexOf, where the phrase's leading silence
+   *  would make a whole-phrase search crawl through silent audio. */
+  readonly key: Buffer;
+  readonly keyOffset: number;
+}
+
+function phraseKey(phrase: FakePhrase): PhraseKey {
+  const length = Math.min(64, phrase.pcm.length);
+  let offset = 0;
+  for (let i = 0; i + length <= phrase.pcm.length; i += 2) {
+    if (Math.abs(phrase.pcm.readInt16LE(i)) > 500) {
+      offset = Math.min(i, phrase.pcm.length - length);
+      break;
+    }
+  }
+  offset -= offset % 2;
+  return { ...phrase, key: phrase.pcm.subarray(offset, offset + length), keyOffset: offset };
+}
+
 interface Request {
   streamingConfig?: { interimResults?: boolean } | null;
   audioContent?: Buffer | null;
@@ -108,6 +128,7 @@ export async function startFakeGoogleSpeech(options: FakeGoogleSpeechOptions): P
   const calls: FakeCallRecord[] = [];
   const open = new Set<Call>();
   const server = new grpc.Server();
+  const keys = options.phrases.map(phraseKey);
 
   const streamingRecognize = (call: Call): void => {
     const record: FakeCallRecord = {
@@ -145,13 +166,26 @@ export async function startFakeGoogleSpeech(options: FakeGoogleSpeechOptions): P
       open.delete(call);
     });
 
+    /** Where each phrase starts in `received` (≥ searchFrom), and how much of it has arrived. */
+    const locate = (key: PhraseKey): { start: number; complete: boolean } | null => {
+      let at = received.indexOf(key.key, searchFrom + key.keyOffset);
+      while (at !== -1) {
+        const start = at - key.keyOffset;
+        if (start % 2 === 0) {
+          const have = Math.min(key.pcm.length, received.length - start);
+          if (received.subarray(start, start + have).equals(key.pcm.subarray(0, have))) return { start, complete: have === key.pcm.length };
+        }
+        at = received.indexOf(key.key, at + 1);
+      }
+      return null;
+    };
+
     const recognize = (): void => {
       for (;;) {
-        let best: { at: number; phrase: FakePhrase } | null = null;
-        for (const phrase of options.phrases) {
-          let at = received.indexOf(phrase.pcm, searchFrom);
-          while (at !== -1 && at % 2 !== 0) at = received.indexOf(phrase.pcm, at + 1);
-          if (at !== -1 && (best === null || at < best.at)) best = { at, phrase };
+        let best: { at: number; phrase: PhraseKey } | null = null;
+        for (const phrase of keys) {
+          const found = locate(phrase);
+          if (found !== null && found.complete && (best === null || found.start < best.at)) best = { at: found.start, phrase };
         }
         if (best === null) break;
         const endByte = best.at + best.phrase.pcm.length;
@@ -179,12 +213,11 @@ export async function startFakeGoogleSpeech(options: FakeGoogleSpeechOptions): P
         searchFrom = endByte;
       }
       if (!interimResults) return;
-      // A phrase whose first half (but not all) has arrived: one interim hypothesis.
-      options.phrases.forEach((phrase, index) => {
+      // A phrase at least half (but not all) here: one interim hypothesis.
+      keys.forEach((phrase, index) => {
         if (interimSent.has(index)) return;
-        const half = phrase.pcm.subarray(0, Math.floor(phrase.pcm.length / 4) * 2);
-        const at = received.indexOf(half, searchFrom);
-        if (at === -1 || at % 2 !== 0) return;
+        const found = locate(phrase);
+        if (found === null || found.complete || received.length - found.start < phrase.pcm.length / 2) return;
         interimSent.add(index);
         const words = phrase.text.split(/\s+/);
         const partial = words.slice(0, Math.max(1, Math.floor(words.length / 2))).join(' ');
