@@ -3,7 +3,7 @@
  * queue does the rest (one session per room and mode is its exclusive key, so it holds across API replicas).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { jobKinds, type JobPolicy, type JobRequest } from '../domain/job-request.ts';
+import { jobKinds, type JobKind, type JobPolicy, type JobRequest } from '../domain/job-request.ts';
 import type { JobQueue, JobRecord } from '../queue/job-queue.ts';
 import type { ApiAuth, RoomTarget } from './api-auth.ts';
 import { ApiError } from './api-error.ts';
@@ -17,6 +17,8 @@ export interface SessionsRoutesDeps<Caller> {
   /** Whether a request's own webhook URL is allowed (the deployment's allow-list). */
   callbackAllowed(url: string): boolean;
   newId(): string;
+  /** Output kinds this deployment's workers can make; others are refused at once instead of failing later. */
+  readonly supportedKinds?: readonly JobKind[];
 }
 
 function targetOf(job: JobRequest): RoomTarget {
@@ -49,6 +51,10 @@ export function registerSessionRoutes<Caller>(app: FastifyInstance, deps: Sessio
     }
     const kinds = jobKinds(parsed);
     auth.authorizeStart(who, targetOf(parsed), kinds);
+    const unsupported = kinds.filter((k) => deps.supportedKinds !== undefined && !deps.supportedKinds.includes(k));
+    if (unsupported.length > 0) {
+      throw new ApiError(400, 'unsupported_mode', `${unsupported.join(' and ')} is not available on this deployment yet`);
+    }
     const job: JobRequest = { ...parsed, initiator: auth.initiatorOf(who) ?? parsed.initiator, appId: auth.appIdOf(who), webhookUrl };
     if ((await queue.get(job.sessionId)) !== null) throw new ApiError(409, 'conflict', `a session with id ${job.sessionId} already exists`);
     const id = await queue.enqueue(job, {

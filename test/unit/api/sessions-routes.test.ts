@@ -47,6 +47,7 @@ function setup() {
     bodyLimitBytes: 4096,
     callbackAllowed: (url) => url.startsWith('https://hooks.example.com/'),
     newId: () => `s${++n}`,
+    supportedKinds: ['file', 'stream'],
   });
   return { queue, app };
 }
@@ -125,6 +126,7 @@ describe('/v1/sessions', () => {
     ['host not allowed', start({ meetingUrl: 'https://evil.example.org/standup', mode: 'file' }), 400, 'invalid_request'],
     ['file: URL', start({ meetingUrl: 'file:///etc/passwd', mode: 'file' }), 400, 'invalid_request'],
     ['RTMP host not allowed', start({ meetingUrl: 'https://meet.example.com/standup', mode: 'stream', rtmpStreamKey: 'rtmp://10.0.0.1/live/k' }), 400, 'invalid_request'],
+    ['transcription not available yet', start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file', transcription: true }), 400, 'unsupported_mode'],
     ['webhook URL not allowed', start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file', webhookUrl: 'http://169.254.169.254/' }), 400, 'invalid_request'],
   ])('%s → %i and no job', async (_name, request, status, code) => {
     const { app, queue } = make();
