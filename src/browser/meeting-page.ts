@@ -9,6 +9,7 @@
  * - Page death: open/waitForJoin/snapshot reject with ScribaError('browser_crashed', retryable); participants
  *   resolves null; setPresence and leave resolve false. Nothing here ever leaves an unhandled rejection.
  */
+import { randomUUID } from 'node:crypto';
 import type { Browser, Dialog, Page } from 'puppeteer-core';
 import { ScribaError } from '../domain/errors.ts';
 import { parseParticipants, parseProbeSnapshot, unknownSnapshot, type MeetingParticipant, type ProbeSnapshot } from './probe-snapshot.ts';
@@ -165,6 +166,341 @@ const LEAVE_SCRIPT = `(async () => {
 })()`;
 
 // ---------------------------------------------------------------------------------------------------------
+// Audio tap (docs/audio-tap.md): each visible remote participant's audio track → 16 kHz mono Int16 chunks,
+// handed to Node through an exposed function. Hidden and hidden-from-recorder participants are never tapped.
+// ---------------------------------------------------------------------------------------------------------
+
+/** The audio tap's output rate: what both speech engines take (LINEAR16 mono). */
+export const AUDIO_TAP_SAMPLE_RATE = 16_000;
+export const DEFAULT_AUDIO_TAP_CHUNK_MS = 200;
+const AUDIO_TAP_START_TIMEOUT_MS = 10_000;
+const AUDIO_TAP_STOP_TIMEOUT_MS = 5_000;
+
+/**
+ * Downmix + resample + Int16 + batching, shared by the AudioWorklet and the ScriptProcessor fallback.
+ * Resampling: an averaging decimator with integer phase (exact long-run rate). When the AudioContext itself
+ * runs at 16 kHz (the usual case) Chromium's own resampler did the work and this is a 1:1 copy.
+ * Chunks say whether they follow the previous one without a gap (`continuous`); muting cuts the run.
+ */
+export const AUDIO_TAP_CORE_SOURCE = `class ScribaTapCore {
+  constructor(inRate, outRate, chunkSamples, post) {
+    this.inRate = Math.round(inRate); this.outRate = Math.round(outRate); this.chunkSamples = chunkSamples;
+    this.post = post; this.buf = new Int16Array(chunkSamples); this.fill = 0; this.startTime = 0;
+    this.phase = 0; this.acc = 0; this.cnt = 0; this.continuous = false; this.muted = false; this.stopped = false;
+  }
+  push(channels, time) {
+    if (this.stopped) return;
+    const k = channels ? channels.length : 0;
+    const n = k > 0 && channels[0] ? channels[0].length : 0;
+    if (this.muted || n === 0) { this.gap(); return; }
+    for (let i = 0; i < n; i++) {
+      let x = 0;
+      for (let c = 0; c < k; c++) x += channels[c][i];
+      this.acc += x / k; this.cnt += 1; this.phase += this.outRate;
+      if (this.phase >= this.inRate) {
+        const v = this.acc / this.cnt; this.acc = 0; this.cnt = 0;
+        const t = time + i / this.inRate;
+        while (this.phase >= this.inRate) { this.phase -= this.inRate; this.emit(v, t); }
+      }
+    }
+  }
+  emit(v, t) {
+    if (this.fill === 0) this.startTime = t;
+    this.buf[this.fill++] = v <= -1 ? -32768 : v >= 1 ? 32767 : Math.round(v < 0 ? v * 32768 : v * 32767);
+    if (this.fill === this.chunkSamples) this.flush();
+  }
+  flush() {
+    if (this.fill === 0) return;
+    const pcm = this.buf.slice(0, this.fill);
+    this.post({ type: 'chunk', startTime: this.startTime, continuous: this.continuous, samples: this.fill, pcm: pcm.buffer });
+    this.continuous = true; this.fill = 0;
+  }
+  gap() { this.flush(); this.continuous = false; this.phase = 0; this.acc = 0; this.cnt = 0; }
+  setMuted(muted) { if (muted && !this.muted) this.gap(); this.muted = muted; }
+  stop() { if (this.stopped) return; this.flush(); this.stopped = true; this.post({ type: 'stopped' }); }
+}`;
+
+/** The AudioWorklet module (loaded from a Blob URL; `sampleRate` and `currentTime` are worklet globals). */
+export const AUDIO_TAP_WORKLET_SOURCE = `${AUDIO_TAP_CORE_SOURCE}
+registerProcessor('scriba-audio-tap', class extends AudioWorkletProcessor {
+  constructor(options) {
+    super();
+    const o = (options && options.processorOptions) || {};
+    this.core = new ScribaTapCore(sampleRate, o.outRate, o.chunkSamples, (m) => {
+      try { if (m.pcm) this.port.postMessage(m, [m.pcm]); else this.port.postMessage(m); } catch (e) {}
+    });
+    this.core.muted = Boolean(o.muted);
+    this.port.onmessage = (e) => {
+      const d = e.data || {};
+      if (d.type === 'mute') this.core.setMuted(Boolean(d.muted));
+      else if (d.type === 'stop') this.core.stop();
+    };
+  }
+  process(inputs) {
+    if (this.core.stopped) return false;
+    try { this.core.push(inputs[0], currentTime); } catch (e) {}
+    return true;
+  }
+});`;
+
+/**
+ * Installs the tap (window.__scribaAudioTap) and resolves `{ ok, ... }`; never throws. Messages to Node, through
+ * window[binding](message):
+ *   { type: 'participant', id, name, state: 'joined' | 'renamed' | 'left' }
+ *   { type: 'chunk', id, startEpochMs, continuous, sampleRate, pcm: base64 Int16 LE }
+ *   { type: 'status', message }
+ */
+function audioTapStartScript(binding: string, chunkSamples: number): string {
+  return `(async () => {
+  try {
+    const old = window.__scribaAudioTap;
+    if (old && !old.stopped) return { ok: false, reason: 'already_running', detail: 'the audio tap is already running' };
+    const send = window[${JSON.stringify(binding)}];
+    if (typeof send !== 'function') return { ok: false, reason: 'failed', detail: 'no binding' };
+    const post = (m) => { try { const p = send(m); if (p && p.catch) p.catch(() => {}); } catch (e) {} };
+    let room = null;
+    try { room = APP.conference._room; } catch (e) {}
+    if (!room || typeof room.getParticipants !== 'function') return { ok: false, reason: 'no_conference', detail: 'APP.conference._room is missing' };
+    const OUT_RATE = ${AUDIO_TAP_SAMPLE_RATE};
+    const CHUNK = ${chunkSamples};
+    let ctx;
+    try { ctx = new AudioContext({ sampleRate: OUT_RATE, latencyHint: 'playback' }); }
+    catch (e) {
+      try { ctx = new AudioContext({ latencyHint: 'playback' }); }
+      catch (e2) { return { ok: false, reason: 'no_audio_context', detail: String(e2 && e2.message || e2).slice(0, 200) }; }
+    }
+    ${AUDIO_TAP_CORE_SOURCE}
+    let processor = 'audio-worklet';
+    try {
+      const url = URL.createObjectURL(new Blob([${JSON.stringify(AUDIO_TAP_WORKLET_SOURCE)}], { type: 'text/javascript' }));
+      try { await ctx.audioWorklet.addModule(url); } finally { URL.revokeObjectURL(url); }
+    } catch (e) { processor = 'script-processor'; }
+    // The recorder runs with --autoplay-policy=no-user-gesture-required; resume() in case it does not.
+    try { await Promise.race([ctx.resume(), new Promise((r) => setTimeout(r, 2000))]); } catch (e) {}
+    // A zero gain into the destination keeps every tap node pulled by the render graph, silently.
+    const sink = ctx.createGain();
+    sink.gain.value = 0;
+    sink.connect(ctx.destination);
+
+    // Context time → epoch ms: the output timestamp says when a context time is heard, which is when the same
+    // audio played by Meet's own <audio> elements is heard (and recorded).
+    const epochOf = (t) => {
+      try {
+        const ts = ctx.getOutputTimestamp();
+        if (ts && ts.performanceTime > 0 && ts.contextTime > 0) return performance.timeOrigin + ts.performanceTime + (t - ts.contextTime) * 1000;
+      } catch (e) {}
+      return performance.timeOrigin + performance.now() - (ctx.currentTime - t) * 1000;
+    };
+    const toBase64 = (buffer) => {
+      const bytes = new Uint8Array(buffer);
+      if (typeof bytes.toBase64 === 'function') return bytes.toBase64();
+      let s = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+      return btoa(s);
+    };
+
+    const state = { stopped: false, ctx, taps: new Map(), offs: [], timer: null, processor, errors: 0, draining: new Set() };
+    window.__scribaAudioTap = state;
+    const onChunk = (tap, m) => {
+      post({ type: 'chunk', id: tap.id, startEpochMs: epochOf(m.startTime), continuous: Boolean(m.continuous),
+        sampleRate: OUT_RATE, pcm: toBase64(m.pcm) });
+    };
+
+    // One record per attached track; finish() runs once, after the processor's last chunk (or a timeout).
+    const attach = (tap, mst) => {
+      // Only the audio track: the original stream may hold video too.
+      const source = ctx.createMediaStreamSource(new MediaStream([mst]));
+      const rec = { source, node: null, control: null, finished: false, then: [] };
+      const onMessage = (m) => {
+        if (m.type === 'chunk') onChunk(tap, m);
+        else if (m.type === 'stopped') finish(rec);
+      };
+      if (processor === 'audio-worklet') {
+        rec.node = new AudioWorkletNode(ctx, 'scriba-audio-tap', {
+          numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1],
+          // explicit mono input: the graph downmixes (speakers rules) before the processor sees it
+          channelCount: 1, channelCountMode: 'explicit', channelInterpretation: 'speakers',
+          processorOptions: { outRate: OUT_RATE, chunkSamples: CHUNK, muted: tap.muted },
+        });
+        rec.node.port.onmessage = (e) => { if (e.data) onMessage(e.data); };
+        rec.control = (msg) => rec.node.port.postMessage(msg);
+      } else {
+        rec.node = ctx.createScriptProcessor(4096, 1, 1);
+        const core = new ScribaTapCore(ctx.sampleRate, OUT_RATE, CHUNK, onMessage);
+        core.muted = tap.muted;
+        rec.node.onaudioprocess = (e) => {
+          try {
+            const b = e.inputBuffer;
+            const chans = [];
+            for (let c = 0; c < b.numberOfChannels; c++) chans.push(b.getChannelData(c));
+            // playbackTime is when this block's output plays; its input arrived one buffer earlier.
+            core.push(chans, e.playbackTime - b.length / ctx.sampleRate);
+          } catch (err) {}
+        };
+        rec.control = (msg) => { if (msg.type === 'mute') core.setMuted(msg.muted); else if (msg.type === 'stop') core.stop(); };
+      }
+      source.connect(rec.node);
+      rec.node.connect(sink);
+      tap.mst = mst;
+      tap.rec = rec;
+    };
+    const finish = (rec) => {
+      if (rec.finished) return;
+      rec.finished = true;
+      state.draining.delete(rec);
+      try { rec.source.disconnect(); } catch (e) {}
+      try { rec.node.disconnect(); } catch (e) {}
+      for (const f of rec.then) try { f(); } catch (e) {}
+    };
+    // Stops the tap's processor; \`then\` runs after its last partial chunk was posted.
+    const detach = (tap, then) => {
+      const rec = tap.rec;
+      tap.mst = null;
+      tap.rec = null;
+      if (!rec) { if (then) then(); return; }
+      if (then) rec.then.push(then);
+      state.draining.add(rec);
+      try { rec.control({ type: 'stop' }); } catch (e) {}
+      setTimeout(() => finish(rec), 1000); // a suspended context never answers
+    };
+    const setMuted = (tap, muted) => {
+      if (tap.muted === muted) return;
+      tap.muted = muted;
+      if (tap.rec) try { tap.rec.control({ type: 'mute', muted }); } catch (e) {}
+    };
+
+    const userOf = (identity) => (identity && typeof identity === 'object' && identity.user && typeof identity.user === 'object') ? identity.user : null;
+    // Hidden, hidden from the recorder, or unknowable: never tapped.
+    const isHidden = (p) => {
+      try {
+        if (typeof p.isHidden === 'function' && p.isHidden()) return true;
+        if (typeof p.isHiddenFromRecorder === 'function' && p.isHiddenFromRecorder()) return true;
+        const members = room.room && room.room.members;
+        const m = members && typeof p.getJid === 'function' ? members[p.getJid()] : null;
+        const user = userOf(m && m.identity);
+        return Boolean(user && user['hidden-from-recorder']);
+      } catch (e) {
+        return true;
+      }
+    };
+    const nameOf = (p) => { try { const n = p.getDisplayName(); return typeof n === 'string' && n !== '' ? n : null; } catch (e) { return null; } };
+    const audioOf = (p) => {
+      let tracks = [];
+      try { tracks = p.getTracksByMediaType('audio') || []; } catch (e) {}
+      for (const t of tracks) {
+        let mst = null;
+        try { mst = t.getTrack(); } catch (e) {}
+        if (!mst) try { const s = t.getOriginalStream(); mst = s && s.getAudioTracks()[0]; } catch (e) {}
+        if (mst && mst.kind === 'audio' && mst.readyState === 'live') {
+          let muted = false;
+          try { muted = typeof t.isMuted === 'function' ? t.isMuted() === true : p.isAudioMuted() === true; } catch (e) {}
+          return { mst, muted };
+        }
+      }
+      return null;
+    };
+
+    const sync = () => {
+      if (state.stopped) return;
+      const seen = new Set();
+      let list = [];
+      try { list = room.getParticipants() || []; } catch (e) { state.errors++; }
+      for (const p of list) {
+        try {
+          if (isHidden(p)) continue;
+          const id = String(p.getId());
+          seen.add(id);
+          const name = nameOf(p);
+          let tap = state.taps.get(id);
+          if (!tap) {
+            tap = { id, name, muted: false, mst: null, rec: null };
+            state.taps.set(id, tap);
+            post({ type: 'participant', id, name, state: 'joined' });
+          } else if (name !== null && name !== tap.name) {
+            tap.name = name;
+            post({ type: 'participant', id, name, state: 'renamed' });
+          }
+          const audio = audioOf(p);
+          const mst = audio ? audio.mst : null;
+          if (tap.mst !== mst) {
+            detach(tap);
+            if (mst) {
+              tap.muted = audio.muted;
+              try { attach(tap, mst); } catch (e) { state.errors++; post({ type: 'status', message: 'tap ' + id + ': ' + String(e && e.message || e).slice(0, 200) }); }
+            }
+          }
+          setMuted(tap, audio ? audio.muted : true);
+        } catch (e) { state.errors++; }
+      }
+      for (const [id, tap] of state.taps) {
+        if (seen.has(id)) continue;
+        state.taps.delete(id);
+        // 'left' after the last chunk: a participant's stream ends with them.
+        detach(tap, () => post({ type: 'participant', id, name: tap.name, state: 'left' }));
+      }
+    };
+    state.sync = sync;
+    state.detach = detach;
+
+    const events = (window.JitsiMeetJS && JitsiMeetJS.events && JitsiMeetJS.events.conference) || {};
+    const names = [
+      events.TRACK_ADDED || 'conference.trackAdded', events.TRACK_REMOVED || 'conference.trackRemoved',
+      events.TRACK_MUTE_CHANGED || 'conference.trackMuteChanged', events.USER_JOINED || 'conference.userJoined',
+      events.USER_LEFT || 'conference.userLeft', events.DISPLAY_NAME_CHANGED || 'conference.displayNameChanged',
+    ];
+    // Events only schedule a sync (after the emitter's other listeners ran): one code path for every change.
+    let pending = false;
+    const schedule = () => { if (pending) return; pending = true; setTimeout(() => { pending = false; sync(); }, 0); };
+    const on = room.on || room.addEventListener;
+    const off = room.off || room.removeEventListener;
+    for (const name of names) {
+      try { on.call(room, name, schedule); state.offs.push(() => off.call(room, name, schedule)); } catch (e) {}
+    }
+    // Safety net for anything the events missed (a track ending on its own, a renamed member).
+    state.timer = setInterval(sync, 1000);
+    sync();
+    return { ok: true, processor, contextSampleRate: ctx.sampleRate, state: ctx.state };
+  } catch (e) {
+    return { ok: false, reason: 'failed', detail: String(e && e.message || e).slice(0, 200) };
+  }
+})()`;
+}
+
+/** Flushes and removes the tap; resolves the number of participants it was tapping, or null. Never throws. */
+const AUDIO_TAP_STOP_SCRIPT = `(async () => {
+  try {
+    const state = window.__scribaAudioTap;
+    if (!state || state.stopped) return null;
+    state.stopped = true;
+    clearInterval(state.timer);
+    for (const off of state.offs) try { off(); } catch (e) {}
+    const count = state.taps.size;
+    const drained = [];
+    for (const tap of state.taps.values()) {
+      drained.push(new Promise((resolve) => { try { state.detach(tap, resolve); } catch (e) { resolve(); } }));
+    }
+    state.taps.clear();
+    // Each processor's last partial chunk reaches the main thread within a render callback or two.
+    await Promise.race([Promise.all(drained), new Promise((r) => setTimeout(r, 1500))]);
+    try { await state.ctx.close(); } catch (e) {}
+    delete window.__scribaAudioTap;
+    return count;
+  } catch (e) {
+    return null;
+  }
+})()`;
+
+export type AudioTapStartResult =
+  | { ok: true; processor: 'audio-worklet' | 'script-processor'; contextSampleRate: number }
+  | { ok: false; reason: 'no_conference' | 'no_audio_context' | 'already_running' | 'page_unavailable' | 'failed'; detail: string };
+
+export interface AudioTapStartOptions {
+  /** Samples per chunk = chunkMs × 16; default 200 ms, clamped to 20..1000 ms. */
+  chunkMs?: number;
+  timeoutMs?: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 
 /** XML element names Meet can put in presence; anything else would break the stanza. */
 const PRESENCE_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
@@ -216,6 +552,8 @@ export class MeetingPage {
   /** Waiters of in-flight races; removed when each race ends, so hours of polling accumulate nothing. */
   readonly #deathWaiters = new Set<(error: ScribaError) => void>();
   readonly #cleanups: Array<() => void> = [];
+  /** The exposed function's name while the audio tap runs. */
+  #audioTapBinding: string | null = null;
 
   private constructor(page: Page) {
     this.#page = page;
@@ -527,4 +865,83 @@ export class MeetingPage {
       return false;
     }
   }
+
+  /**
+   * Starts the audio tap (docs/audio-tap.md): every visible remote participant's audio, as 16 kHz mono Int16
+   * chunks, delivered to `onMessage` as the page's raw messages (decode them with src/transcription/pcm-chunk.ts).
+   * Follows joins, leaves, renames and mutes by itself. Never rejects: `{ ok: false, reason }` says why there is
+   * no per-participant audio (e.g. no lib-jitsi-meet API: fall back to the mixed audio).
+   */
+  async startAudioTap(onMessage: (message: unknown) => void, opts: AudioTapStartOptions = {}): Promise<AudioTapStartResult> {
+    if (this.#deathError) return { ok: false, reason: 'page_unavailable', detail: this.#deathError.message };
+    if (this.#audioTapBinding !== null) return { ok: false, reason: 'already_running', detail: 'the audio tap is already running' };
+    // A fresh name per start: an exposed function cannot be re-added under a name puppeteer still knows.
+    const binding = `__scribaAudioTap_${randomUUID().replaceAll('-', '')}`;
+    this.#audioTapBinding = binding;
+    const exposed = await this.#settle(
+      this.#page.exposeFunction(binding, (message: unknown) => {
+        try {
+          onMessage(message);
+        } catch {
+          // a listener's failure must not reach puppeteer's binding plumbing
+        }
+      }),
+      SINGLE_PROBE_TIMEOUT_MS,
+    );
+    if (exposed.kind !== 'ok') {
+      this.#audioTapBinding = null;
+      return { ok: false, reason: exposed.kind === 'dead' ? 'page_unavailable' : 'failed', detail: `could not expose the tap's function (${exposed.kind})` };
+    }
+    const chunkMs = Math.min(1000, Math.max(20, opts.chunkMs ?? DEFAULT_AUDIO_TAP_CHUNK_MS));
+    const chunkSamples = Math.round((chunkMs * AUDIO_TAP_SAMPLE_RATE) / 1000);
+    const result = await this.#run(audioTapStartScript(binding, chunkSamples), opts.timeoutMs ?? AUDIO_TAP_START_TIMEOUT_MS);
+    const started = parseAudioTapStart(result);
+    if (!started.ok) await this.stopAudioTap(); // a timed-out start may still finish in the page
+    return started;
+  }
+
+  /** Flushes every participant's last chunk, then removes the tap. Resolves whether a tap was running; never rejects. */
+  async stopAudioTap(opts: { timeoutMs?: number } = {}): Promise<boolean> {
+    const binding = this.#audioTapBinding;
+    if (binding === null) return false;
+    this.#audioTapBinding = null;
+    const result = await this.#run(AUDIO_TAP_STOP_SCRIPT, opts.timeoutMs ?? AUDIO_TAP_STOP_TIMEOUT_MS);
+    if (!this.#deathError) await this.#settle(this.#page.removeExposedFunction(binding), SINGLE_PROBE_TIMEOUT_MS);
+    return result.kind === 'ok' && typeof result.value === 'number';
+  }
+
+  /** A puppeteer call raced against a timeout and page death; never rejects. */
+  async #settle(work: Promise<unknown>, timeoutMs: number): Promise<{ kind: 'ok' | 'failed' | 'timeout' | 'dead' }> {
+    let timer: NodeJS.Timeout | undefined;
+    const death = this.#deathRace(() => ({ kind: 'dead' as const }));
+    try {
+      return await Promise.race([
+        work.then(() => ({ kind: 'ok' as const }), () => ({ kind: 'failed' as const })),
+        new Promise<{ kind: 'timeout' }>((resolve) => {
+          timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
+        }),
+        death.promise,
+      ]);
+    } finally {
+      clearTimeout(timer);
+      death.cancel();
+    }
+  }
+}
+
+function parseAudioTapStart(result: RunResult): AudioTapStartResult {
+  if (result.kind === 'dead') return { ok: false, reason: 'page_unavailable', detail: result.error.message };
+  if (result.kind !== 'ok') return { ok: false, reason: 'failed', detail: result.kind === 'failed' ? messageOf(result.error) : `the start script ${result.kind === 'timeout' ? 'timed out' : 'was aborted'}` };
+  const v = result.value as Record<string, unknown> | null;
+  if (v && v['ok'] === true) {
+    return {
+      ok: true,
+      processor: v['processor'] === 'script-processor' ? 'script-processor' : 'audio-worklet',
+      contextSampleRate: typeof v['contextSampleRate'] === 'number' ? v['contextSampleRate'] : 0,
+    };
+  }
+  const reasons = ['no_conference', 'no_audio_context', 'already_running', 'failed'] as const;
+  const reason = reasons.find((r) => v !== null && typeof v === 'object' && v['reason'] === r) ?? 'failed';
+  const detail = v && typeof v['detail'] === 'string' ? v['detail'] : 'the page gave no answer';
+  return { ok: false, reason, detail };
 }

@@ -65,6 +65,10 @@
   };
   const list = (name) => (query.get(name) || '').split(',')
     .map((s) => Number.parseInt(s.trim(), 10)).filter((n) => n >= 1 && n <= 6);
+  // "n:seconds,n:seconds" → Map(n → seconds after the join)
+  const times = (name) => new Map((query.get(name) || '').split(',').map((s) => s.split(':'))
+    .map(([n, t]) => [Number.parseInt(n, 10), Number(t)])
+    .filter(([n, t]) => n >= 1 && n <= 6 && Number.isFinite(t) && t >= 0));
   const script = {
     participants: Math.max(0, Math.min(6, Math.floor(num('participants', 3)))),
     leaveAfter: num('leaveAfter', null),
@@ -77,6 +81,9 @@
     sync: flag('sync', true),
     kickAfter: num('kickAfter', null),
     iceFailAfter: num('iceFailAfter', null),
+    // One participant at a time joining late / leaving early, as in any real meeting.
+    arrivals: times('arrivals'),
+    departures: times('departures'),
   };
 
   // ---- appData.localStorageContent → localStorage (values stored as given; non-strings as JSON) ----
@@ -349,7 +356,7 @@
   ]);
 
   async function startMedia() {
-    const els = mediaElements();
+    const els = mediaElements().filter((v) => !participants.some((p) => p.video === v && !p.joined && script.arrivals.has(p.n)));
     // All in one tick, so the staggered speech slots of the clips stay staggered.
     const plays = els.map((v) => v.play().then(() => null, (e) => e));
     demo.mediaStartedAt = since();
@@ -428,9 +435,10 @@
   let connectionState = null;
   const presenceMap = {};
 
-  function participantsJoin() {
+  function participantsJoin(list) {
     if (!joined || mediaState === 'gone') return;
-    for (const p of participants) {
+    const arriving = list.filter((p) => !p.joined && !p.departed);
+    for (const p of arriving) {
       p.joined = true;
       p.tracks = [makeTrack(p, 'audio'), makeTrack(p, 'video')];
       if (p.visible) addTile(p);
@@ -446,30 +454,53 @@
       document.body.classList.add('with-sync');
       document.body.appendChild(syncVideo);
     }
-    for (const p of present) {
+    for (const p of arriving) {
       roomEvents.emit('xmpp.muc_member_joined', p.occupantJid, p.displayName, 'participant', false, p.api.getStatsID(),
         undefined, p.identity, undefined, p.realJid, new Set(), false);
       conferenceEvents.emit('conference.userJoined', p.id, p.api);
     }
-    for (const p of present) for (const t of p.tracks) conferenceEvents.emit('conference.trackAdded', t);
+    for (const p of arriving) for (const t of p.tracks) conferenceEvents.emit('conference.trackAdded', t);
+    updateBitrate();
+  }
+
+  // A late joiner's clip starts at the others' position in the cycle, so its speech slot stays its own.
+  function lateJoin(p) {
+    if (!joined || mediaState === 'gone' || p.joined || p.departed) return;
+    if (p.video && mediaState === 'playing') {
+      const anchor = mediaElements().find((v) => v !== p.video && !v.paused);
+      if (anchor) p.video.currentTime = anchor.currentTime % cycleSeconds;
+      p.video.play().catch(() => { p.video.muted = true; return p.video.play().catch(() => {}); });
+    }
+    participantsJoin([p]);
+  }
+
+  function removeParticipant(p) {
+    for (const t of p.tracks) conferenceEvents.emit('conference.trackRemoved', t);
+    const tracks = p.tracks;
+    p.tracks = [];
+    delete room.room.members[p.occupantJid];
+    roomEvents.emit('xmpp.muc_member_left', p.occupantJid, p.displayName);
+    conferenceEvents.emit('conference.userLeft', p.id, p.api);
+    for (const t of tracks) t.dispose();
+    if (p.captured) for (const t of p.captured.getTracks()) t.stop();
+    p.joined = false;
+    if (p.cell) p.cell.remove();
+  }
+
+  function earlyLeave(p) {
+    if (!present.includes(p)) { p.departed = true; return; }
+    present = present.filter((x) => x !== p);
+    p.departed = true;
+    removeParticipant(p);
+    if (p.video) { p.video.pause(); p.video.removeAttribute('src'); p.video.load(); }
+    layout();
     updateBitrate();
   }
 
   function participantsLeave() {
     const leaving = present;
     present = [];
-    for (const p of leaving) {
-      for (const t of p.tracks) conferenceEvents.emit('conference.trackRemoved', t);
-      const tracks = p.tracks;
-      p.tracks = [];
-      delete room.room.members[p.occupantJid];
-      roomEvents.emit('xmpp.muc_member_left', p.occupantJid, p.displayName);
-      conferenceEvents.emit('conference.userLeft', p.id, p.api);
-      for (const t of tracks) t.dispose();
-      if (p.captured) for (const t of p.captured.getTracks()) t.stop();
-      p.joined = false;
-      if (p.cell) p.cell.remove();
-    }
+    for (const p of leaving) removeParticipant(p);
     stopMedia('gone');
     for (const v of mediaElements()) {
       v.removeAttribute('src');
@@ -492,11 +523,20 @@
     conferenceEvents.emit('conference.joined');
     const at = (seconds, fn) => { if (typeof seconds === 'number' && seconds >= 0) setTimeout(fn, seconds * 1000); };
     // Participants appear shortly after the join (0.5 s, or when the media can play if that is later).
-    Promise.all([mediaReady, new Promise((r) => setTimeout(r, 500))]).then(async () => {
+    const firstBatch = Promise.all([mediaReady, new Promise((r) => setTimeout(r, 500))]).then(async () => {
       if (!joined || mediaState === 'gone') return; // left (or leaveAfter fired) before anyone arrived
       if (mediaState === 'idle') await startMedia();
-      participantsJoin();
+      participantsJoin(participants.filter((p) => !script.arrivals.has(p.n)));
     });
+    for (const [n, t] of script.arrivals) {
+      const p = participants.find((x) => x.n === n);
+      // Not before the first batch (which waits for the media): the clip must already be loaded and in step.
+      if (p) at(t, () => firstBatch.then(() => lateJoin(p)));
+    }
+    for (const [n, t] of script.departures) {
+      const p = participants.find((x) => x.n === n);
+      if (p) at(t, () => { if (joined) earlyLeave(p); });
+    }
     at(script.mediaStopAfter, () => { if (joined) { stopMedia('stopped'); updateBitrate(); } });
     at(script.leaveAfter, () => { if (joined) participantsLeave(); });
     at(script.iceFailAfter, () => { if (joined) { connectionState = 'disconnected'; stopMedia('stopped'); updateBitrate(); } });
