@@ -86,6 +86,7 @@ async function runScriba(meetingUrl: string): Promise<PipelineResult> {
     recordFile: true,
     stream: null,
     fileRecordingMetadata: {},
+    transcription: null,
   });
   let last: FrameCounters | null = null;
   const sampler = new ProcSampler();

@@ -83,6 +83,7 @@ async function runOnce(meetingUrl: string, nginx: NginxRtmp, mode: 'file' | 'sha
     recordFile: true,
     stream: mode === 'file' ? null : { url: nginx.url(KEY), youtubeBroadcastId: null },
     fileRecordingMetadata: {},
+    transcription: null,
   });
   let reader: StreamReader | null = null;
   const sampler = new ProcSampler(process.pid, { exclude: () => [nginx.pid, reader?.pid], label: ffmpegRole });

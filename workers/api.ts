@@ -37,8 +37,7 @@ export async function startApi(config: ScribaConfig, logger: Logger, queue: JobQ
     bodyLimitBytes: config.api.bodyLimitBytes,
     callbackAllowed: (url) => callbackUrlAllowed(url, config.api.allowedCallbackUrls),
     newId: randomUUID,
-    // Transcription (issue 7) is not wired into sessions yet: refuse it at the edge with a clear message.
-    supportedKinds: ['file', 'stream'],
+    supportedKinds: ['file', 'stream', 'transcription'],
     ...(extend ? { extend } : {}),
   });
   const url = await app.listen({ host: config.api.host, port: config.api.port });

@@ -156,6 +156,18 @@ function announceScript(text: string): string {
 })()`;
 }
 
+/** lib-jitsi-meet's `<json-message xmlns="http://jitsi.org/jitmeet">` groupchat (how Jigasi sends subtitles). */
+function jsonMessageScript(payload: unknown): string {
+  return `(() => {
+  try {
+    APP.conference._room.sendMessage(${JSON.stringify(JSON.stringify(payload))}, 'json-message');
+    return true;
+  } catch (e) {
+    return false;
+  }
+})()`;
+}
+
 const LEAVE_SCRIPT = `(async () => {
   try {
     await APP.conference._room.leave();
@@ -850,6 +862,16 @@ export class MeetingPage {
   async announce(text: string, opts: { timeoutMs?: number } = {}): Promise<boolean> {
     try {
       const result = await this.#run(announceScript(text), opts.timeoutMs ?? PRESENCE_TIMEOUT_MS);
+      return result.kind === 'ok' && result.value === true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Sends a JSON payload as a `<json-message>` to the room (subtitles, jitsi-interop.md §6). Never rejects. */
+  async sendJsonMessage(payload: unknown, opts: { timeoutMs?: number } = {}): Promise<boolean> {
+    try {
+      const result = await this.#run(jsonMessageScript(payload), opts.timeoutMs ?? PRESENCE_TIMEOUT_MS);
       return result.kind === 'ok' && result.value === true;
     } catch {
       return false;

@@ -110,5 +110,6 @@ export function buildRecordingRequest(flags: RecordFlags, config: ScribaConfig, 
     recordFile,
     stream,
     fileRecordingMetadata: {},
+    transcription: null,
   };
 }

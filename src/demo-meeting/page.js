@@ -121,6 +121,8 @@
     presence: {},
     /** Group chat messages sent by the local participant (JitsiConference.sendTextMessage). */
     messages: [],
+    /** `<json-message>` payloads sent (JitsiConference.sendMessage(text, 'json-message')): subtitles. */
+    jsonMessages: [],
     pendingPresence: {},
     presenceSent: 0,
     jwt: query.get('jwt'),
@@ -603,6 +605,10 @@
     isHidden: () => (hiddenDomain ? loginDomain === hiddenDomain : loginDomain.startsWith('recorder.')),
     isE2EEEnabled: () => script.e2ee,
     sendTextMessage(message) { demo.messages.push(String(message)); },
+    sendMessage(message, elementName = 'body') {
+      if (elementName === 'json-message') demo.jsonMessages.push(String(message));
+      else demo.messages.push(String(message));
+    },
     isE2EESupported: () => true,
     getConnectionState: () => connectionState,
     leave: () => new Promise((resolve) => setTimeout(() => { leaveConference('left'); resolve(); }, 20)),

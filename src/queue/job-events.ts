@@ -4,7 +4,7 @@
  */
 import type { JobKind, JobRequest } from '../domain/job-request.ts';
 import type { SessionFailure, SessionState } from '../domain/session-state.ts';
-import type { SessionResult, StreamStatus } from '../session/session-types.ts';
+import type { SessionPhrase, SessionResult, StreamStatus } from '../session/session-types.ts';
 import type { FailedMode, WebhookEventInput } from '../webhooks/webhook-event.ts';
 
 /** The room's JID as Jicofo names it (jitsi-interop.md §5): `<room>@conference.[<tenant>.]<domain>`. */
@@ -58,6 +58,17 @@ export class JobEventTracker {
       ];
     }
     return [];
+  }
+
+  /** One final transcription phrase (contracts.md §1: TRANSCRIPTION_CHUNK_RECEIVED). */
+  onPhrase(p: SessionPhrase): WebhookEventInput[] {
+    const participant = { id: p.speaker.id, name: p.speaker.name, userId: '', email: '', avatarUrl: '' };
+    return [this.event({ eventType: 'TRANSCRIPTION_CHUNK_RECEIVED', data: { final: p.text, language: p.language, messageID: p.id, participant } })];
+  }
+
+  /** The transcript was stored; `link` is the JSON transcript's pre-authenticated link. */
+  onTranscriptUploaded(link: string): WebhookEventInput[] {
+    return [this.event({ eventType: 'TRANSCRIPTION_UPLOADED', data: { preAuthenticatedLink: link } })];
   }
 
   /** At the end of an attempt. `final`: the job will not run again (so a failure is reported). */

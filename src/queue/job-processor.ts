@@ -9,9 +9,10 @@ import type { StopReason } from '../domain/session-state.ts';
 import type { Logger } from '../log/logger.ts';
 import { recorderLogin } from '../session/recorder-login.ts';
 import type { SessionState } from '../domain/session-state.ts';
-import type { RecordingRequest, SessionResult, StreamStatus } from '../session/session-types.ts';
+import type { RecordingRequest, SessionPhrase, SessionResult, StreamStatus } from '../session/session-types.ts';
 import type { WebhookEventInput } from '../webhooks/webhook-event.ts';
 import { JobEventTracker } from './job-events.ts';
+import { uploadTranscript } from './transcript-upload.ts';
 import { completeUpload, factsFromResult, finishedRecording, newRecordingUpload, uploadedData, type RecordingFacts, type StorageDeps } from './upload-phase.ts';
 import type { ClaimedJob, JobQueue } from './job-queue.ts';
 
@@ -22,6 +23,7 @@ export interface ProcessableSession {
   on(event: 'state', listener: (state: SessionState) => void): unknown;
   on(event: 'stream', listener: (status: StreamStatus) => void): unknown;
   on(event: 'file', listener: (file: { readonly path: string }) => void): unknown;
+  on(event: 'phrase', listener: (phrase: SessionPhrase) => void): unknown;
 }
 
 /** Where the processor's webhook events go (the durable outbox); `extraUrl` is the job's own receiver. */
@@ -52,10 +54,7 @@ export type JobOutcome =
 export function toRecordingRequest(job: JobRequest, config: ScribaConfig): RecordingRequest | { readonly unsupported: string } {
   const file = job.outputs.find((o) => o.kind === 'file');
   const stream = job.outputs.find((o) => o.kind === 'stream');
-  // Transcription (issue 7) is not built yet: say so instead of silently dropping it.
-  if (job.outputs.some((o) => o.kind === 'transcription')) {
-    return { unsupported: 'this worker cannot transcribe yet; ask for file and/or stream' };
-  }
+  const transcription = job.outputs.find((o) => o.kind === 'transcription');
   return {
     sessionId: job.sessionId,
     target: job.target,
@@ -66,6 +65,7 @@ export function toRecordingRequest(job: JobRequest, config: ScribaConfig): Recor
     recordFile: file !== undefined,
     stream: stream?.kind === 'stream' ? { url: stream.url, youtubeBroadcastId: stream.youtubeBroadcastId } : null,
     fileRecordingMetadata: job.metadata,
+    transcription: transcription?.kind === 'transcription' ? { language: transcription.language } : null,
   };
 }
 
@@ -155,6 +155,7 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     });
     session.on('stream', (s) => void publish(events.onStream(s)));
     session.on('file', ({ path }) => uploader?.begin(path));
+    session.on('phrase', (p) => void publish(events.onPhrase(p)));
     onLeaseLost = () => session.stop('requested');
     const unsubscribe = queue.onStopRequested(job.id, () => {
       log.info('stop requested through the queue');
@@ -174,6 +175,19 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     const facts = factsFromResult(result, Date.now());
     let stored: { key: string; link: string | null } | { error: string } | null = null;
     if (result.status === 'finished') await publish(events.onEnd(result, true));
+    // Before the recording's upload, which removes the session directory the transcript is in.
+    let transcript: { key: string; link: string } | { path: string } | null = result.transcript ? { path: result.transcript.files.json } : null;
+    if (deps.storage && result.transcript) {
+      try {
+        const { key, link } = await uploadTranscript(deps.storage.store, job.data.sessionId, result.transcript.files, deps.storage.linkTtlSec, signal);
+        transcript = { key, link };
+        log.info({ key }, 'transcript uploaded');
+        await publish(events.onTranscriptUploaded(link));
+      } catch (err) {
+        // The recording still goes on to its upload; the transcript stays on disk until retention removes it.
+        log.error({ err }, 'transcript upload failed; the local copy is kept');
+      }
+    }
     if (uploader && facts) {
       const done = await upload(uploader, facts);
       if (done === 'aborted' || lost) return { kind: 'lost' };
@@ -183,7 +197,7 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     }
     if (result.status === 'finished') {
       const where = stored === null ? { path: result.file?.path ?? null } : 'error' in stored ? { path: result.file?.path ?? null, uploadError: stored.error } : { path: null, key: stored.key, link: stored.link };
-      const summary = { ...where, durationSec: result.durationSec, reason: result.reason, ...(result.stream ? { stream: result.stream } : {}) };
+      const summary = { ...where, durationSec: result.durationSec, reason: result.reason, ...(result.stream ? { stream: result.stream } : {}), ...(transcript ? { transcript } : {}) };
       return (await queue.complete(job.id, job.token, summary)) ? { kind: 'completed', result } : { kind: 'lost' };
     }
     const failure = result.failure ?? { message: 'the session failed', retryable: false };

@@ -22,7 +22,8 @@ export interface MonitorInput {
   readonly config: ScribaConfig;
   readonly maxDurationMs: number;
   readonly page: MeetingPage;
-  readonly ffmpeg: FfmpegHandle;
+  /** Null for a transcription-only session (no capture ffmpeg): no stall check, wall-clock max duration. */
+  readonly ffmpeg: FfmpegHandle | null;
   /** ffmpeg progress lines, as they come; returns an unsubscribe function. */
   subscribeProgress(listener: (p: FfmpegProgress) => void): () => void;
   readonly capture: PreparedCapture;
@@ -76,7 +77,7 @@ export async function monitorSession(m: MonitorInput): Promise<void> {
       if (failure) throw failure;
       if (m.stopSignal.aborted) return;
       const now = m.now();
-      if (evaluateLiveness(lastProgress, m.captureStartedAtMs, now, STALL_TIMEOUT_MS) === 'stalled') {
+      if (m.ffmpeg && evaluateLiveness(lastProgress, m.captureStartedAtMs, now, STALL_TIMEOUT_MS) === 'stalled') {
         throw new ScribaError('ffmpeg_failed', `ffmpeg made no progress for ${STALL_TIMEOUT_MS / 1000} s`, { retryable: true });
       }
       if (now - lastParticipantsAt >= PARTICIPANTS_EVERY_MS) {
@@ -105,7 +106,7 @@ export async function monitorSession(m: MonitorInput): Promise<void> {
 /** Resolves with a failure when ffmpeg, a helper or the browser dies while we are not stopping. */
 function watchForBreakage(m: MonitorInput): Promise<ScribaError> {
   return Promise.race([
-    m.ffmpeg.exited.then((exit) => new ScribaError('ffmpeg_failed', `ffmpeg exited unexpectedly: ${exit.lastError ?? `exit ${exit.code ?? exit.signal}`}`, { retryable: true })),
+    ...(m.ffmpeg === null ? [] : [m.ffmpeg.exited.then((exit) => new ScribaError('ffmpeg_failed', `ffmpeg exited unexpectedly: ${exit.lastError ?? `exit ${exit.code ?? exit.signal}`}`, { retryable: true }))]),
     m.capture.helperDied.then((msg) => new ScribaError('helper_failed', msg, { scope: 'system', retryable: true })),
     new Promise<ScribaError>((resolve) =>
       m.browser.browser.once('disconnected', () => resolve(new ScribaError('browser_crashed', 'the browser disconnected', { retryable: true }))),

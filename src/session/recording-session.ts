@@ -3,8 +3,10 @@
  * pure reducer (domain/session-state.ts); this class performs the side effects, in order, and always runs
  * every cleanup (ffmpeg is stopped first so the file is finished before anything else is torn down).
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdir, mkdtemp, rm, rmdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { launchBrowser, type LaunchedBrowser } from '../browser/launch.ts';
 import { buildMeetingUrl } from '../browser/meeting-url.ts';
@@ -22,6 +24,7 @@ import {
   type SessionState,
   type StopReason,
 } from '../domain/session-state.ts';
+import { inputStartEpochMs } from '../ffmpeg/input-start.ts';
 import { buildCaptureCommand, startFfmpeg, type FfmpegHandle, type FfmpegProgress } from '../ffmpeg/index.ts';
 import { sessionLogger, type Logger } from '../log/logger.ts';
 import { fileEncodingProfile, planCaptureOutputs, streamEncodingProfile } from '../sinks/encode-plan.ts';
@@ -31,13 +34,20 @@ import { pause, withTimeout } from './abortable.ts';
 import { monitorSession } from './monitor.ts';
 import { buildMetadata, writeMetadata } from './metadata.ts';
 import { notStartedEnd, notStartedSummary, reconnectPolicy, streamSessionFailure } from './session-stream.ts';
-import type { ParticipantInfo, RecordingRequest, SessionEvents, SessionResult, StreamStatus, StreamSummary } from './session-types.ts';
+import type { ParticipantInfo, RecordingRequest, SessionEvents, SessionResult, StreamStatus, StreamSummary, TranscriptResult } from './session-types.ts';
+import type { SpeechEngine } from '../transcription/index.ts';
+import { transcriptionResultMessage } from './subtitle-message.ts';
+import { transcriptFiles } from './transcript-phrase.ts';
+import { writeTranscriptFiles } from './transcript-writer.ts';
+import { TranscriptionRunner } from './transcription-runner.ts';
 
 export interface SessionDeps {
   readonly config: ScribaConfig;
   readonly backend: CaptureBackend;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Builds the speech engine of a session that transcribes (workers/recorder.ts: from config.transcription). */
+  readonly speechEngine?: () => SpeechEngine | Promise<SpeechEngine>;
 }
 
 /** Everything acquired while starting, released in reverse order. */
@@ -56,6 +66,11 @@ interface Acquired {
   captureStoppedAtMs?: number;
   /** Seconds of media written, from ffmpeg's last progress line. */
   mediaDurationSec?: number;
+  engine?: SpeechEngine;
+  transcription?: TranscriptionRunner;
+  /** Where the transcript files go (named like the recording, next to it). */
+  transcriptFiles?: TranscriptResult['files'];
+  transcript?: TranscriptResult;
 }
 
 function failureOf(err: unknown): SessionFailure {
@@ -77,6 +92,7 @@ export class RecordingSession {
   #run: Promise<SessionResult> | null = null;
   #acquired: Acquired = {};
   readonly #progressListeners = new Set<(p: FfmpegProgress) => void>();
+  readonly #transcriptionAbort = new AbortController();
 
   constructor(request: RecordingRequest, deps: SessionDeps) {
     this.id = request.sessionId;
@@ -151,7 +167,7 @@ export class RecordingSession {
         config: this.#deps.config,
         maxDurationMs: this.request.maxDurationSec * 1000,
         page: this.#acquired.page!,
-        ffmpeg: this.#acquired.ffmpeg!,
+        ffmpeg: this.#acquired.ffmpeg ?? null,
         capture: this.#acquired.capture!,
         browser: this.#acquired.browser!,
         captureStartedAtMs: this.#acquired.captureStartedAtMs!,
@@ -181,8 +197,11 @@ export class RecordingSession {
     const stop = this.#stop.signal;
     const a = this.#acquired;
     const { width, height } = RESOLUTIONS[this.request.resolution];
-    if (!this.request.recordFile && this.request.stream === null) {
-      throw new ScribaError('invalid_request', 'nothing to do: the request asks for neither a file nor a stream');
+    if (!this.request.recordFile && this.request.stream === null && this.request.transcription === null) {
+      throw new ScribaError('invalid_request', 'nothing to do: the request asks for neither a file, a stream nor a transcription');
+    }
+    if (this.request.transcription !== null && !this.#deps.speechEngine) {
+      throw new ScribaError('invalid_request', 'this worker has no speech engine configured: it cannot transcribe');
     }
 
     await mkdir(config.workDir, { recursive: true, mode: 0o700 });
@@ -230,7 +249,9 @@ export class RecordingSession {
       );
     }
     // Presence tags as Jibri sets them; Meet shows the recording state from the focus and these.
-    await a.page.setPresence({ session_id: this.id, mode: this.request.recordFile ? 'FILE' : 'STREAM' });
+    // Jibri's modes are FILE and STREAM only; a transcription-only session claims neither.
+    const mode = this.request.recordFile ? 'FILE' : this.request.stream !== null ? 'STREAM' : null;
+    await a.page.setPresence({ session_id: this.id, ...(mode ? { mode } : {}) });
     // Everyone must learn the meeting is recorded, whoever started it (Jicofo is not involved here).
     if (meeting.recordingNotice && !(await a.page.announce(meeting.recordingNotice))) {
       this.#log.warn('could not post the recording notice in the meeting chat');
@@ -270,6 +291,13 @@ export class RecordingSession {
       );
     }
     const sinks = [a.fileSink, a.streamSink].filter((sink): sink is Sink => sink !== undefined);
+    if (sinks.length === 0) {
+      // Transcription only: no video capture and no encoding at all; the tap reads the page's WebRTC audio.
+      a.captureStartedAtMs = this.#now();
+      this.#dispatch({ type: 'capture_started', atMs: a.captureStartedAtMs });
+      await this.#startTranscription();
+      return;
+    }
     const outputs = planCaptureOutputs({
       legs: sinks.map((sink) => ({ kind: sink.spec.kind, leg: sink.leg })),
       file: fileEncodingProfile(config, width, height),
@@ -278,6 +306,7 @@ export class RecordingSession {
     });
     let firstFrame: () => void = () => {};
     const framed = new Promise<void>((resolve) => (firstFrame = resolve));
+    const spawnedAtMs = this.#now();
     a.ffmpeg = startFfmpeg(buildCaptureCommand({ inputs: a.capture!.ffmpegInputs, outputs }), {
       env: a.capture!.ffmpegEnv,
       ffmpegPath: config.ffmpegPath,
@@ -303,9 +332,52 @@ export class RecordingSession {
     if (outcome !== 'ok') {
       throw new ScribaError('capture_failed', `ffmpeg exited before capturing: ${outcome.lastError ?? `exit ${outcome.code}`}`, { retryable: true });
     }
-    a.captureStartedAtMs = this.#now();
+    // The file's zero is the video input's first packet, which ffmpeg stamped with the wall clock; the first
+    // progress line comes up to ~1 s later. Captions need the former (0.5 s budget); fall back to now.
+    const now = this.#now();
+    const fileZero = inputStartEpochMs(a.ffmpeg.stderrTail());
+    a.captureStartedAtMs = fileZero !== null && fileZero >= spawnedAtMs - 1000 && fileZero <= now ? fileZero : now;
     this.#dispatch({ type: 'capture_started', atMs: a.captureStartedAtMs });
     await this.#writeMetadata('recording', null);
+    await this.#startTranscription();
+  }
+
+  /** After capture started (its clock is the transcript's): the tap and one speech stream per participant. */
+  async #startTranscription(): Promise<void> {
+    const target = this.request.transcription;
+    const a = this.#acquired;
+    if (target === null || !this.#deps.speechEngine) return;
+    const startedAt = a.captureStartedAtMs!;
+    const media = a.paths?.mediaFile ?? recordingPaths(this.#deps.config.recordingsDir, this.id, this.request.target.room, new Date(startedAt)).mediaFile;
+    a.transcriptFiles = transcriptFiles(media);
+    a.engine = await this.#deps.speechEngine();
+    a.transcription = new TranscriptionRunner({
+      page: a.page!,
+      captureStartedAtMs: startedAt,
+      engine: a.engine,
+      language: target.language,
+      room: this.request.target.room,
+      // Only teardown cancels it hard; a stop flushes it (stop()).
+      signal: this.#transcriptionAbort.signal,
+      log: this.#log,
+      knownName: (id) => this.#participants.get(id)?.name,
+      onPhrase: (p) => {
+        const phrase = {
+          id: randomUUID(),
+          speaker: p.speaker,
+          startSec: p.result.startSec,
+          endSec: p.result.endSec,
+          text: p.result.text,
+          confidence: p.result.confidence,
+          language: target.language,
+        };
+        this.#events.emit('phrase', phrase);
+        if (this.#deps.config.transcription.inMeetingSubtitles) {
+          void a.page?.sendJsonMessage(transcriptionResultMessage(phrase, startedAt)).then((ok) => ok || this.#log.debug('could not send a subtitle'));
+        }
+      },
+    });
+    await a.transcription.start();
   }
 
   #recordParticipants(list: ReadonlyArray<{ id: string; name: string | null; hiddenFromRecorder: boolean }> | null): void {
@@ -370,7 +442,10 @@ export class RecordingSession {
       }
     };
     await step('stop ffmpeg', async () => {
-      if (!a.ffmpeg) return;
+      if (!a.ffmpeg) {
+        if (a.captureStartedAtMs !== undefined) a.captureStoppedAtMs = this.#now();
+        return;
+      }
       const exit = await a.ffmpeg.stop();
       a.captureStoppedAtMs = this.#now();
       if (exit.lastProgress) a.mediaDurationSec = exit.lastProgress.timeSec;
@@ -388,6 +463,18 @@ export class RecordingSession {
       }
       const result = await a.streamSink.finalize(AbortSignal.timeout(15_000));
       if (result?.kind === 'stream') a.stream = result.summary;
+    });
+    // While the page still runs: the tap flushes its last chunks, the engines their last phrases.
+    await step('finish transcription', async () => {
+      if (!a.transcription || !a.transcriptFiles) return;
+      const transcript = await a.transcription.stop(a.captureStoppedAtMs ?? this.#now());
+      await mkdir(dirname(a.transcriptFiles.json), { recursive: true, mode: 0o750 });
+      await writeTranscriptFiles(transcript, a.transcriptFiles);
+      a.transcript = { files: a.transcriptFiles, phrases: a.transcription.phraseCount };
+    });
+    await step('close speech engine', async () => {
+      this.#transcriptionAbort.abort();
+      await a.engine?.close();
     });
     // A last look at who is there: a short session may otherwise end before the first periodic poll.
     await step('collect participants', async () => {
@@ -435,6 +522,7 @@ export class RecordingSession {
       startedAt: a.captureStartedAtMs !== undefined ? new Date(a.captureStartedAtMs).toISOString() : new Date(startedAtMs).toISOString(),
       endedAt: new Date(this.#now()).toISOString(),
       participants: [...this.#participants.values()],
+      transcript: a.transcript ?? null,
     };
   }
 }

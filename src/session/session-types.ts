@@ -21,6 +21,31 @@ export interface RecordingRequest {
   readonly uploadWhileRecording?: boolean;
   /** app_data.file_recording_metadata: copied to the top level of metadata.json; may hold secrets. */
   readonly fileRecordingMetadata: Readonly<Record<string, unknown>>;
+  /** Transcribe each participant (issue 7), or null. Without a file and a stream, no video is captured at all. */
+  readonly transcription: TranscriptionTarget | null;
+}
+
+export interface TranscriptionTarget {
+  /** BCP-47, e.g. 'en-US'. */
+  readonly language: string;
+}
+
+/** One final phrase, as the session emits it ('phrase' event). Times: seconds on the recording's timeline. */
+export interface SessionPhrase {
+  /** Unique within the session (webhooks' messageID). */
+  readonly id: string;
+  readonly speaker: { readonly id: string; readonly name: string };
+  readonly startSec: number;
+  readonly endSec: number;
+  readonly text: string;
+  readonly confidence: number | null;
+  readonly language: string;
+}
+
+export interface TranscriptResult {
+  /** Absolute paths of the transcript files, next to the recording. */
+  readonly files: { readonly json: string; readonly txt: string; readonly vtt: string };
+  readonly phrases: number;
 }
 
 export interface StreamTarget {
@@ -57,6 +82,8 @@ export interface SessionResult {
   readonly startedAt: string | null;
   readonly endedAt: string;
   readonly participants: readonly ParticipantInfo[];
+  /** The transcript's files, or null when none was asked for (or it could not be written). */
+  readonly transcript: TranscriptResult | null;
 }
 
 /** Typed session events (event name → payload). */
@@ -66,4 +93,6 @@ export interface SessionEvents {
   stream: [StreamStatus];
   /** The recording file exists and grows from now on (ffmpeg started writing it). */
   file: [{ readonly path: string }];
+  /** A final transcription phrase, as soon as the engine gives it. */
+  phrase: [SessionPhrase];
 }

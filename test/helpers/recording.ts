@@ -48,6 +48,7 @@ export function request(url: string, sessionId: string, extra: Partial<Recording
     recordFile: true,
     stream: null,
     fileRecordingMetadata: {},
+    transcription: null,
     ...extra,
   };
 }

@@ -53,4 +53,17 @@ describe('JobEventTracker', () => {
     t.onStream({ status: 'connected', reconnects: 0 });
     expect(types(t.onEnd(result(), true))).toEqual(['LIVE_STREAM_ENDED', 'RECORDING_ENDED']);
   });
+  it('turns each final phrase into TRANSCRIPTION_CHUNK_RECEIVED, and the stored transcript into TRANSCRIPTION_UPLOADED', () => {
+    const t = new JobEventTracker(job({ transcription: { language: 'en-GB' } }), () => 7);
+    const chunk = t.onPhrase({ id: 'm-1', speaker: { id: 'abcd', name: 'Alice' }, startSec: 1, endSec: 2, text: 'hello', confidence: 0.9, language: 'en-GB' });
+    expect(chunk).toEqual([{
+      eventType: 'TRANSCRIPTION_CHUNK_RECEIVED',
+      data: { final: 'hello', language: 'en-GB', messageID: 'm-1', participant: { id: 'abcd', name: 'Alice', userId: '', email: '', avatarUrl: '' } },
+      sessionId: 's1', room: 'Standup', appId: 'app-1', timestampMs: 7,
+    }]);
+    expect(t.onTranscriptUploaded('https://store/x.json')).toEqual([expect.objectContaining({ eventType: 'TRANSCRIPTION_UPLOADED', data: { preAuthenticatedLink: 'https://store/x.json' } })]);
+    // A transcription-only job reports no recording events, and fails as 'transcription'.
+    expect(t.onState({ status: 'running', captureStartedAtMs: 1 })).toEqual([]);
+    expect(t.onFailure({ code: 'join_timeout', message: 'x', retryable: false })[0]!.data).toMatchObject({ mode: 'transcription' });
+  });
 });

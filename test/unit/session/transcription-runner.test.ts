@@ -1,0 +1,119 @@
+/** The runner with a scripted page and a fake engine: one stream per speaker, times on the recording. */
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/log/logger.ts';
+import { TranscriptionRunner } from '../../../src/session/transcription-runner.ts';
+import type { AudioTapPage } from '../../../src/transcription/audio-tap.ts';
+import type { SpeakerPhrase, SpeechEngine, SpeechResult, SpeechStartOptions } from '../../../src/transcription/index.ts';
+
+const T0 = 1_700_000_000_000;
+const log = createLogger({ level: 'silent' });
+
+/** Emits one final result per 1 s of audio written, "<label> <n>", over that second; flushes on end(). */
+function fakeEngine(): SpeechEngine & { starts: SpeechStartOptions[] } {
+  const starts: SpeechStartOptions[] = [];
+  return {
+    name: 'fake',
+    starts,
+    start(o) {
+      starts.push(o);
+      const queue: SpeechResult[] = [];
+      let wake: (() => void) | null = null;
+      let done = false;
+      let written = 0;
+      let n = 0;
+      const emit = (endSec: number): void => {
+        queue.push({ final: true, text: `${o.label} ${++n}`, confidence: 0.5, startSec: endSec - 1, endSec });
+        wake?.();
+      };
+      return {
+        write(pcm) {
+          const before = Math.floor(written / 32_000);
+          written += pcm.length;
+          for (let s = before + 1; s <= Math.floor(written / 32_000); s++) emit(s);
+        },
+        async end() {
+          done = true;
+          wake?.();
+        },
+        results: (async function* () {
+          for (;;) {
+            if (queue.length > 0) yield queue.shift()!;
+            else if (done) return;
+            else await new Promise<void>((r) => (wake = r));
+          }
+        })(),
+      };
+    },
+    async close() {},
+  };
+}
+
+function scriptedPage(ok = true): AudioTapPage & { send(m: unknown): void } {
+  let onMessage: (m: unknown) => void = () => {};
+  return {
+    async startAudioTap(cb) {
+      onMessage = cb;
+      return ok ? { ok: true, processor: 'audio-worklet', contextSampleRate: 16_000 } : { ok: false, reason: 'no_conference', detail: 'no APP' };
+    },
+    async stopAudioTap() {
+      return true;
+    },
+    whenDead: () => new Promise(() => {}),
+    send: (m) => onMessage(m),
+  };
+}
+
+const chunk = (id: string, atMs: number, continuous: boolean, ms = 200) => ({
+  type: 'chunk', id, startEpochMs: T0 + atMs, continuous, sampleRate: 16_000, pcm: Buffer.alloc(ms * 32).toString('base64'),
+});
+
+describe('TranscriptionRunner', () => {
+  it('runs one stream per speaker, maps phrases onto the recording, drops audio before its zero', async () => {
+    const page = scriptedPage();
+    const engine = fakeEngine();
+    const live: SpeakerPhrase[] = [];
+    const runner = new TranscriptionRunner({ page, captureStartedAtMs: T0, engine, language: 'en-US', room: 'standup', signal: new AbortController().signal, log, onPhrase: (p) => live.push(p), knownName: (id) => (id === 'b' ? 'Bob' : null) });
+    expect(await runner.start()).toBe(true);
+    page.send({ type: 'participant', id: 'a', name: 'Alice', state: 'joined' });
+    page.send({ type: 'participant', id: 'b', name: null, state: 'joined' });
+    page.send(chunk('a', -200, false)); // before the recording: dropped
+    for (let ms = 0; ms < 1000; ms += 200) page.send(chunk('a', ms, ms > 0));
+    // b: 1 s at 2 s, muted 3 s, 1 s at 6 s
+    for (let ms = 2000; ms < 3000; ms += 200) page.send(chunk('b', ms, ms > 2000));
+    for (let ms = 6000; ms < 7000; ms += 200) page.send(chunk('b', ms, ms > 6000));
+    page.send({ type: 'participant', id: 'a', name: 'Alice', state: 'left' });
+    const t = await runner.stop(T0 + 10_000);
+    expect(engine.starts.map((s) => [s.label, s.language])).toEqual([['a', 'en-US'], ['b', 'en-US']]);
+    expect(live).toHaveLength(3);
+    expect(t.events.map((e) => e.kind === 'speech' && [e.speaker.name, e.startSec, e.endSec, e.text])).toEqual([
+      ['Alice', 0, 1, 'a 1'],
+      ['Bob', 2, 3, 'b 1'],
+      ['Bob', 6, 7, 'b 2'],
+    ]);
+    expect(t).toMatchObject({ room: 'standup', startedAtMs: T0, endedAtMs: T0 + 10_000, language: 'en-US', engine: 'fake' });
+    expect(t.participants).toEqual([{ id: 'a', name: 'Alice' }, { id: 'b', name: 'Bob' }]);
+    expect(runner.phraseCount).toBe(3);
+  });
+
+  it('opens a new stream when a participant comes back', async () => {
+    const page = scriptedPage();
+    const engine = fakeEngine();
+    const runner = new TranscriptionRunner({ page, captureStartedAtMs: T0, engine, language: 'en', room: 'r', signal: new AbortController().signal, log });
+    await runner.start();
+    page.send({ type: 'participant', id: 'a', name: 'A', state: 'joined' });
+    page.send(chunk('a', 0, false, 1000));
+    page.send({ type: 'participant', id: 'a', name: 'A', state: 'left' });
+    page.send({ type: 'participant', id: 'a', name: 'A', state: 'joined' });
+    page.send(chunk('a', 5000, false, 1000));
+    const t = await runner.stop(T0 + 7000);
+    expect(engine.starts).toHaveLength(2);
+    expect(t.events.map((e) => e.startSec)).toEqual([0, 5]);
+  });
+
+  it('gives an empty transcript when the tap cannot start', async () => {
+    const runner = new TranscriptionRunner({ page: scriptedPage(false), captureStartedAtMs: T0, engine: fakeEngine(), language: 'en', room: 'r', signal: new AbortController().signal, log });
+    expect(await runner.start()).toBe(false);
+    const t = await runner.stop(T0 + 1000);
+    expect(t.events).toEqual([]);
+  });
+});
