@@ -127,6 +127,59 @@ describe('control API (scriba serve)', () => {
     expect(log.lines.join('\n')).not.toContain('sekret-key-42');
   }, 120_000);
 
+  // The shared worker has no store (testConfig: storage 'none'), so this test runs its own worker and API on a
+  // local store in a temp dir: the transcript is uploaded and TRANSCRIPTION_UPLOADED carries its link.
+  it('a transcription through the API: signed TRANSCRIPTION_CHUNK_RECEIVED per final phrase, then TRANSCRIPTION_UPLOADED', async () => {
+    const base = testConfig();
+    const config = testConfig({
+      meeting: { allowHttp: true },
+      queue: { backend: 'sqlite', sqlitePath: join(base.workDir, 'queue.sqlite') },
+      worker: { port: 0, allowedMeetingHosts: ['127.0.0.1'] },
+      api: { port: 0 },
+      auth: { enabled: true, algorithms: ['HS256'], secrets: [SECRET], issuers: ['my-app'], audiences: ['jitsi'] },
+      webhooks: { urls: [receiver.url('/hooks')], secret: WEBHOOK_SECRET, appId: 'my-app', customerId: 'cust-1', outboxPath: join(base.workDir, 'outbox.sqlite'), allowPrivateAddresses: true, initialBackoffMs: 100 },
+      storage: { backend: 'local', local: { root: join(base.workDir, 'store'), publicBaseUrl: 'http://127.0.0.1:9/files', linkSecrets: ['l'.repeat(32)] } },
+    });
+    const queue = createQueue(config);
+    const txWorker = await startWorker(config, log.logger, queue);
+    const txApi = await startApi(config, log.logger, queue);
+    try {
+      const token = await mintHs(moderator('tx-room', { context: { user: { id: 'mod-7', moderator: true }, features: { transcription: 'true' } } }));
+      const res = await fetch(`${txApi.url}/v1/sessions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ meetingUrl: `${meeting.url}/tx-room?participants=3`, transcription: true, maxDurationSec: 15 }),
+      });
+      expect(res.status, await res.clone().text()).toBe(201);
+      const session = (await res.json()) as { id: string; modes: string[] };
+      expect(session.modes).toEqual(['transcription']);
+      const mine = (type: string) => events(type).filter((e) => e.body['sessionId'] === session.id);
+      expect(await waitUntil(() => mine('TRANSCRIPTION_UPLOADED').length === 1, 90_000)).toBe(true);
+      const chunks = mine('TRANSCRIPTION_CHUNK_RECEIVED');
+      expect(chunks.length).toBeGreaterThan(0);
+      const ids = new Set<string>();
+      for (const event of [...chunks, ...mine('TRANSCRIPTION_UPLOADED')]) {
+        const check = verifyWebhookSignature({ header: event.headers['x-jaas-signature'] as string, rawBody: event.rawBody, secrets: [WEBHOOK_SECRET] });
+        expect(check.ok).toBe(true);
+        expect(event.body).toMatchObject({ fqn: 'my-app/tx-room', appId: 'my-app', customerId: 'cust-1' });
+      }
+      for (const chunk of chunks) {
+        const data = chunk.body['data'] as Record<string, any>;
+        expect(data).toMatchObject({ final: expect.any(String), language: 'en-US', messageID: expect.any(String) });
+        expect(Object.keys(data['participant']).sort()).toEqual(['avatarUrl', 'email', 'id', 'name', 'userId']);
+        expect(data['participant']['id']).toMatch(/^5c0e000[123]$/);
+        expect(data['participant']['name'].length).toBeGreaterThan(0);
+        ids.add(data['messageID']);
+      }
+      expect(ids.size).toBe(chunks.length); // one chunk per phrase, none doubled
+      const link = mine('TRANSCRIPTION_UPLOADED')[0]!.body['data']['preAuthenticatedLink'] as string;
+      expect(link).toMatch(/^http:\/\/127\.0\.0\.1:9\/files\/.*transcript\.json/);
+    } finally {
+      await txApi.close();
+      await txWorker.shutdown(10_000);
+    }
+  }, 120_000);
+
   describe('refuses bad requests with a clear 4xx and creates no job', () => {
     const url = () => `${meeting.url}/refusals`;
     const cases: Array<[string, () => Promise<Response>, number, string | RegExp]> = [

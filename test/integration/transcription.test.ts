@@ -16,9 +16,12 @@ import {
 import { probeMedia } from '../../src/ffmpeg/index.ts';
 import type { RecordingSession } from '../../src/session/recording-session.ts';
 import type { SessionPhrase } from '../../src/session/session-types.ts';
+import { scorePhrases } from '../../bench/lib/meeting-speech.ts';
 import { descendants, isAlive } from '../helpers/processes.ts';
 import { newSession, request, testConfig } from '../helpers/recording.ts';
 
+/** Pipeline WER of the 20 s transcription-only session: 0.66–0.79 in 3 runs; ~0.94 read directly, so a wide margin. */
+const WER_BOUND = 1.1;
 const id = (n: number): string => `5c0e${String(n).padStart(4, '0')}`;
 let meeting: DemoMeeting;
 let manifest: FixtureManifest;
@@ -183,6 +186,18 @@ describe('transcription sessions on the synthetic meeting', () => {
     }
     console.log('transcription-only phrases', report.join(' '));
     expect(right / total).toBeGreaterThanOrEqual(0.95);
+    // Pipeline WER: each speaker's phrases vs. the sentences that speaker said while the session ran. A weak
+    // bound on purpose: pocketsphinx on espeak-ng voices is ~0.9 WER even read directly (docs/transcription.md);
+    // it catches a broken pipeline (audio lost, garbled or given to the wrong stream), not a poor engine.
+    const score = scorePhrases(
+      { manifest, anchors: seen.anchors, captureStartedAtMs: seen.captureStartedAtMs, idOf: id },
+      [1, 2, 3],
+      speech.map((e) => ({ speakerId: e.participant.id, startSec: e.start_sec, endSec: e.end_sec, text: e.text })),
+      Date.parse(json.end_time) / 1000 - Date.parse(json.start_time) / 1000,
+    );
+    console.log('pipeline WER', score.wer.wer.toFixed(3), JSON.stringify(score.speakers.map((x) => [x.reference, x.hypothesis])));
+    expect(score.wer.referenceWords).toBeGreaterThanOrEqual(20);
+    expect(score.wer.wer).toBeLessThanOrEqual(WER_BOUND);
     // Subtitles went into the meeting as Jigasi sends them (those sent before the last poll).
     expect(seen.subtitles.length).toBeGreaterThan(0);
     const sub = JSON.parse(seen.subtitles[0]!) as Record<string, unknown>;

@@ -1,0 +1,173 @@
+/**
+ * npm run bench:transcription — the embedded engine (pocketsphinx) on the 3-speaker synthetic meeting, run
+ * through the worker's job processor (queue job → session → webhook outbox → a local receiver), then a
+ * recording (file-only) job of the same meeting and length for comparison. Writes
+ * bench/results/transcription.json. BENCH_SECONDS (default 60) sets each session's length.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { loadConfig } from '../src/config/config.ts';
+import { ensureFixtures, loadFixtureManifest, startDemoMeeting } from '../src/demo-meeting/demo-meeting-server.ts';
+import { parseJobRequest } from '../src/domain/job-request.ts';
+import { createLogger } from '../src/log/logger.ts';
+import { processJob } from '../src/queue/job-processor.ts';
+import type { RecordingSession } from '../src/session/recording-session.ts';
+import type { SessionPhrase } from '../src/session/session-types.ts';
+import { createWebhookService } from '../src/webhooks/index.ts';
+import { createRecorder, createSpeechEngine } from '../workers/recorder.ts';
+import { createQueue, jobPolicy } from '../workers/worker.ts';
+import { startWebhookReceiver } from '../test/helpers/webhook-receiver.ts';
+import { sampleClipAnchors, scorePhrases, type ClipAnchors } from './lib/meeting-speech.ts';
+import { ProcSampler, type TreeUsage } from './lib/proc-sampler.ts';
+import { loadVoiceCorpus, measureDirectWer } from './lib/wer-direct.ts';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
+const SPEAKERS = [1, 2, 3];
+const idOf = (n: number): string => `5c0e${String(n).padStart(4, '0')}`;
+const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
+const dir = mkdtempSync(`${tmpdir()}/scriba-bench-tx-`);
+
+const fixturesDir = await ensureFixtures();
+const manifest = await loadFixtureManifest(fixturesDir);
+const meeting = await startDemoMeeting({ port: 0, fixturesDir });
+const receiver = await startWebhookReceiver();
+const config = loadConfig({
+  env: {},
+  overrides: {
+    recordingsDir: `${dir}/recordings`,
+    workDir: `${dir}/work`,
+    logLevel: 'warn',
+    meeting: { allowHttp: true },
+    checks: { maxDurationSec: 3600 },
+    queue: { backend: 'sqlite', sqlitePath: `${dir}/queue.sqlite` },
+    worker: { allowedMeetingHosts: ['127.0.0.1'] },
+    storage: { backend: 'none' },
+    webhooks: { urls: [receiver.url('/hooks')], outboxPath: `${dir}/webhooks.sqlite`, allowPrivateAddresses: true, initialBackoffMs: 100 },
+  },
+});
+const logger = createLogger({ level: 'warn', destination: process.stderr as never });
+const queue = createQueue(config);
+const recorder = createRecorder(config, logger);
+const webhooks = createWebhookService(config.webhooks, { logger });
+const sending = new AbortController();
+webhooks.start(sending.signal);
+
+interface JobRun {
+  readonly usage: TreeUsage;
+  readonly phrases: SessionPhrase[];
+  readonly anchors: ClipAnchors;
+  readonly captureStartedAtMs: number;
+  readonly transcriptJson: string | null;
+  readonly sessionId: string;
+}
+
+/** One job through the processor, as the worker runs it; CPU of the whole process tree while the session runs. */
+async function runJob(room: string, body: Record<string, unknown>): Promise<JobRun> {
+  const job = parseJobRequest({ meetingUrl: `${meeting.url}/${room}?participants=3`, maxDurationSec: SECONDS, ...body }, jobPolicy(config), randomUUID);
+  await queue.enqueue(job, { jobId: job.sessionId });
+  const claimed = (await queue.claim({ workerId: 'bench', signal: sending.signal }))!;
+  const phrases: SessionPhrase[] = [];
+  const anchors: ClipAnchors = {};
+  // pocketsphinx runs as `bash -c 'exec …'`: named by its command line, since its comm is bash when first seen.
+  const sampler = new ProcSampler(process.pid, { label: (pid, comm) => (cmdline(pid).includes('pocketsphinx_continuous') ? 'pocketsphinx' : comm) });
+  let captureStartedAtMs = 0;
+  let stopAnchors = (): void => undefined;
+  const outcome = await processJob(claimed, {
+    queue, config, logger, renewEveryMs: 10_000,
+    publish: (e, url) => webhooks.publish(e, url),
+    createSession: (r) => {
+      const session: RecordingSession = recorder.createSession(r);
+      session.on('phrase', (p) => phrases.push(p));
+      session.on('state', (s) => {
+        if (s.status !== 'running') return;
+        captureStartedAtMs = s.captureStartedAtMs;
+        sampler.start();
+      });
+      stopAnchors = sampleClipAnchors(session, anchors);
+      return session;
+    },
+  }, sending.signal);
+  stopAnchors();
+  const usage = sampler.stop();
+  if (outcome.kind !== 'completed' || outcome.result.failure) throw new Error(`${room}: ${JSON.stringify(outcome)}`);
+  return { usage, phrases, anchors, captureStartedAtMs, transcriptJson: outcome.result.transcript?.files.json ?? null, sessionId: job.sessionId };
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+const median = (xs: number[]): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+try {
+  process.stderr.write('bench: pocketsphinx on the voice files directly…\n');
+  const engine = await createSpeechEngine(config, logger);
+  const corpus = (await loadVoiceCorpus(fixturesDir)).filter((v) => SPEAKERS.includes(v.index));
+  const direct = await measureDirectWer(engine, corpus);
+  await engine.close();
+
+  process.stderr.write(`bench: transcription-only job, ${SECONDS} s…\n`);
+  const tx = await runJob('bench-transcription', { transcription: true });
+  const json = JSON.parse(readFileSync(tx.transcriptJson!, 'utf8')) as { duration_sec: number };
+  const tl = { manifest, anchors: tx.anchors, captureStartedAtMs: tx.captureStartedAtMs, idOf };
+  const score = scorePhrases(tl, SPEAKERS, tx.phrases.map((p) => ({ speakerId: p.speaker.id, startSec: p.startSec, endSec: p.endSec, text: p.text })), json.duration_sec);
+  await webhooks.flush(AbortSignal.timeout(10_000)).catch(() => undefined);
+  const latencies: number[] = [];
+  for (const r of receiver.acknowledged()) {
+    const e = JSON.parse(r.rawBody) as { eventType: string; data: { messageID?: string } };
+    const p = e.eventType === 'TRANSCRIPTION_CHUNK_RECEIVED' ? tx.phrases.find((x) => x.id === e.data.messageID) : undefined;
+    if (p) latencies.push(r.atMs - (tx.captureStartedAtMs + p.endSec * 1000));
+  }
+
+  process.stderr.write(`bench: recording (file-only) job, ${SECONDS} s…\n`);
+  const file = await runJob('bench-recording', { file: true });
+
+  const pocketsphinxCores = tx.usage.cpuCoresByProcess['pocketsphinx'] ?? 0;
+  const report = {
+    benchmark: 'transcription',
+    measured: `${SECONDS} s transcription-only job of the 3-speaker synthetic meeting (espeak-ng voices, 6 s slots of an 18 s cycle) with the embedded engine (pocketsphinx), through the worker's job processor, webhook outbox and a local receiver; then a ${SECONDS} s recording (file-only, 720p) job of the same meeting; sequentially on the same machine`,
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+    date: new Date().toISOString(),
+    definitions: {
+      pipelineWer: "word errors / reference words over the 3 speakers: each speaker's phrases (in order) against the sentences that speaker said in the session (a sentence counts if its middle is inside the recording; the clips' cycle phase sampled from the page)",
+      directWer: 'the same engine on the same speakers’ voice files (voice-1..3.wav) read directly, one stream per voice (bench/lib/wer-direct.ts)',
+      pipelineLossPoints: '(pipelineWer − directWer) × 100',
+      speakerAttribution: "share of recognised words whose phrase lies in its speaker's own 6 s slot (weighted by the share of the phrase's time inside it)",
+      cpuCoresPerSpeaker: 'CPU of the pocketsphinx processes (one per speaker; without the `cat` feeding each) (/proc, from capture start to the end of the session) / wall seconds / speakers',
+      chunkLatencyMs: "TRANSCRIPTION_CHUNK_RECEIVED arrival at the receiver − the phrase's end (its endSec on the recording timeline + the capture's start epoch)",
+      cpuCores: 'CPU seconds of every process under this one (Chromium and children, Xvfb, PulseAudio, ffmpeg, pocketsphinx) / wall seconds, from capture start to the end of the session; 1.0 = one core',
+    },
+    pipelineWer: round(score.wer.wer),
+    directWer: direct.wer,
+    pipelineLossPoints: round((score.wer.wer - direct.wer) * 100, 1),
+    speakerAttribution: round(score.attribution),
+    cpuCoresPerSpeaker: round(pocketsphinxCores / SPEAKERS.length),
+    chunkLatencyMs: { median: median(latencies), max: latencies.length ? Math.max(...latencies) : null, min: latencies.length ? Math.min(...latencies) : null, chunks: latencies.length, phrases: tx.phrases.length },
+    cpu: {
+      transcriptionOnly: { cpuCores: tx.usage.cpuCores, byProcess: tx.usage.cpuCoresByProcess, peakPssMb: tx.usage.peakPssMb },
+      recordingFileOnly: { cpuCores: file.usage.cpuCores, byProcess: file.usage.cpuCoresByProcess, peakPssMb: file.usage.peakPssMb },
+      ratio: round(tx.usage.cpuCores / file.usage.cpuCores),
+    },
+    pipeline: { werDetail: score.wer, recognisedWords: score.recognisedWords, speakers: score.speakers.map((s) => ({ index: s.index, wer: round(s.wer.wer), reference: s.reference, hypothesis: s.hypothesis })) },
+    direct: { totals: direct.totals, voices: direct.voices.map((v) => ({ voice: v.voice, wer: round(v.wer.wer), hypothesis: v.hypothesis })) },
+  };
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/transcription.json', `${JSON.stringify(report, null, 2)}\n`);
+  const { pipelineWer, directWer, speakerAttribution, cpuCoresPerSpeaker, chunkLatencyMs, cpu } = report;
+  process.stdout.write(`${JSON.stringify({ pipelineWer, directWer, speakerAttribution, cpuCoresPerSpeaker, chunkLatencyMs, cpu: { tx: cpu.transcriptionOnly.cpuCores, file: cpu.recordingFileOnly.cpuCores, ratio: cpu.ratio } })}\n`);
+} finally {
+  sending.abort();
+  await webhooks.close();
+  await queue.close();
+  await receiver.stop();
+  await meeting.close();
+}
