@@ -4,10 +4,9 @@
  * into an S3-compatible server on loopback, s3rver). Writes bench/results/storage.json.
  * BENCH_STORAGE_MINUTES=1,5,10 (default) picks the lengths.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '../src/config/config.ts';
 import { startDemoMeeting } from '../src/demo-meeting/demo-meeting-server.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { createS3Store } from '../src/storage/s3-store.ts';
@@ -15,27 +14,16 @@ import { startApi } from '../workers/api.ts';
 import { createQueue, startWorker } from '../workers/worker.ts';
 import { S3RVER_CREDENTIALS, startS3Server } from '../test/helpers/s3-server.ts';
 import { startWebhookReceiver } from '../test/helpers/webhook-receiver.ts';
+import { benchConfig } from './lib/bench-config.ts';
 
 const minutes = (process.env['BENCH_STORAGE_MINUTES'] ?? '1,5,10').split(',').map(Number).filter((n) => n > 0);
-const dir = mkdtempSync(`${tmpdir()}/scriba-bench-storage-`);
 const meeting = await startDemoMeeting({ port: 0 });
 const s3 = await startS3Server();
 const receiver = await startWebhookReceiver();
-const config = loadConfig({
-  env: {},
-  overrides: {
-    recordingsDir: `${dir}/recordings`,
-    workDir: `${dir}/work`,
-    logLevel: 'warn',
-    meeting: { allowHttp: true },
-    checks: { maxDurationSec: 3600 },
-    queue: { sqlitePath: `${dir}/queue.sqlite` },
-    worker: { port: 0, allowedMeetingHosts: ['127.0.0.1'] },
-    api: { port: 0 },
-    auth: { enabled: false },
-    storage: { backend: 's3' },
-    webhooks: { urls: [receiver.url('/hooks')], outboxPath: `${dir}/webhooks.sqlite`, allowPrivateAddresses: true, initialBackoffMs: 100 },
-  },
+const { config } = benchConfig('storage', {
+  auth: { enabled: false },
+  storage: { backend: 's3' },
+  webhooks: { urls: [receiver.url('/hooks')], allowPrivateAddresses: true, initialBackoffMs: 100 },
 });
 const logger = createLogger({ level: 'warn', destination: process.stderr as never });
 const store = createS3Store({ bucket: s3.bucket, endpoint: s3.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, prefix: 'recordings' });

@@ -5,9 +5,8 @@
  * bench/results/transcription.json. BENCH_SECONDS (default 60) sets each session's length.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { loadConfig } from '../src/config/config.ts';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { ensureFixtures, loadFixtureManifest, startDemoMeeting } from '../src/demo-meeting/demo-meeting-server.ts';
 import { parseJobRequest } from '../src/domain/job-request.ts';
 import { createLogger } from '../src/log/logger.ts';
@@ -21,30 +20,19 @@ import { startWebhookReceiver } from '../test/helpers/webhook-receiver.ts';
 import { sampleClipAnchors, scorePhrases, type ClipAnchors } from './lib/meeting-speech.ts';
 import { ProcSampler, type TreeUsage } from './lib/proc-sampler.ts';
 import { loadVoiceCorpus, measureDirectWer } from './lib/wer-direct.ts';
+import { benchConfig } from './lib/bench-config.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
 const SPEAKERS = [1, 2, 3];
 const idOf = (n: number): string => `5c0e${String(n).padStart(4, '0')}`;
 const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
-const dir = mkdtempSync(`${tmpdir()}/scriba-bench-tx-`);
 
 const fixturesDir = await ensureFixtures();
 const manifest = await loadFixtureManifest(fixturesDir);
 const meeting = await startDemoMeeting({ port: 0, fixturesDir });
 const receiver = await startWebhookReceiver();
-const config = loadConfig({
-  env: {},
-  overrides: {
-    recordingsDir: `${dir}/recordings`,
-    workDir: `${dir}/work`,
-    logLevel: 'warn',
-    meeting: { allowHttp: true },
-    checks: { maxDurationSec: 3600 },
-    queue: { backend: 'sqlite', sqlitePath: `${dir}/queue.sqlite` },
-    worker: { allowedMeetingHosts: ['127.0.0.1'] },
-    storage: { backend: 'none' },
-    webhooks: { urls: [receiver.url('/hooks')], outboxPath: `${dir}/webhooks.sqlite`, allowPrivateAddresses: true, initialBackoffMs: 100 },
-  },
+const { config } = benchConfig('tx', {
+  webhooks: { urls: [receiver.url('/hooks')], allowPrivateAddresses: true, initialBackoffMs: 100 },
 });
 const logger = createLogger({ level: 'warn', destination: process.stderr as never });
 const queue = createQueue(config);

@@ -3,14 +3,12 @@
  * and capture running (the session's `running` state, which is also when RECORDING_STARTED is sent). One
  * session at a time, each stopped through the API before the next.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { SignJWT } from 'jose';
-import { loadConfig } from '../../src/config/config.ts';
 import { startDemoMeeting } from '../../src/demo-meeting/demo-meeting-server.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { startApi } from '../../workers/api.ts';
 import { createQueue, startWorker } from '../../workers/worker.ts';
+import { benchConfig } from './bench-config.ts';
 
 const SECRET = 'bench-secret-0123456789abcdef0123456789';
 
@@ -21,23 +19,8 @@ export interface SessionStartSample {
 }
 
 export async function measureSessionStart(runs: number): Promise<SessionStartSample[]> {
-  const dir = mkdtempSync(`${tmpdir()}/scriba-bench-start-`);
   const meeting = await startDemoMeeting({ port: 0 });
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      recordingsDir: `${dir}/recordings`,
-      workDir: `${dir}/work`,
-      logLevel: 'warn',
-      meeting: { allowHttp: true },
-      queue: { sqlitePath: `${dir}/queue.sqlite` },
-      worker: { port: 0, allowedMeetingHosts: ['127.0.0.1'] },
-      api: { port: 0 },
-      auth: { algorithms: ['HS256'], secrets: [SECRET] },
-      webhooks: { outboxPath: `${dir}/webhooks.sqlite` },
-      storage: { backend: 'none' },
-    },
-  });
+  const { config } = benchConfig('start', { auth: { algorithms: ['HS256'], secrets: [SECRET] } });
   const logger = createLogger({ level: 'warn', destination: process.stderr as never });
   const queue = createQueue(config);
   const worker = await startWorker(config, logger, queue);

@@ -186,6 +186,8 @@ const LEAVE_SCRIPT = `(async () => {
 export const AUDIO_TAP_SAMPLE_RATE = 16_000;
 export const DEFAULT_AUDIO_TAP_CHUNK_MS = 200;
 const AUDIO_TAP_START_TIMEOUT_MS = 10_000;
+/** How long the tap's start waits for a first remote audio track to judge whether tracks are readable. */
+const TRACK_PROBE_WAIT_MS = 3000;
 const AUDIO_TAP_STOP_TIMEOUT_MS = 5_000;
 
 /**
@@ -273,6 +275,28 @@ function audioTapStartScript(binding: string, chunkSamples: number): string {
     let room = null;
     try { room = APP.conference._room; } catch (e) {}
     if (!room || typeof room.getParticipants !== 'function') return { ok: false, reason: 'no_conference', detail: 'APP.conference._room is missing' };
+    // Audio tracks that hand out no MediaStream(Track) (a lib-jitsi-meet build that hides them): nobody could
+    // ever be tapped, so fail now and let the recorder transcribe the mixed audio. Remote tracks arrive after
+    // the join, so wait up to ${TRACK_PROBE_WAIT_MS} ms for the first one; none by then: start (the verdict is then never made).
+    const audioTracks = () => {
+      let all = 0;
+      let readable = 0;
+      try {
+        for (const p of room.getParticipants() || []) {
+          for (const t of (typeof p.getTracksByMediaType === 'function' && p.getTracksByMediaType('audio')) || []) {
+            all++;
+            if (typeof t.getTrack === 'function' || typeof t.getOriginalStream === 'function') readable++;
+          }
+        }
+      } catch (e) {}
+      return { all, readable };
+    };
+    let probe = audioTracks();
+    for (let waited = 0; probe.all === 0 && waited < ${TRACK_PROBE_WAIT_MS}; waited += 100) {
+      await new Promise((r) => setTimeout(r, 100));
+      probe = audioTracks();
+    }
+    if (probe.all > 0 && probe.readable === 0) return { ok: false, reason: 'failed', detail: 'remote audio tracks expose no MediaStream' };
     const OUT_RATE = ${AUDIO_TAP_SAMPLE_RATE};
     const CHUNK = ${chunkSamples};
     let ctx;

@@ -18,6 +18,8 @@ export interface PreparedCapture {
   readonly browser: { readonly env: NodeJS.ProcessEnv; readonly headless: boolean; readonly kiosk: boolean };
   readonly ffmpegInputs: FfmpegCommandSpec['inputs'];
   readonly ffmpegEnv: NodeJS.ProcessEnv;
+  /** The PulseAudio source with the page's sound (read with ffmpegEnv): the transcription's mixed-audio fallback. */
+  readonly pulseSource?: string;
   /** pids of helper processes (for tests and diagnostics). */
   readonly helperPids: readonly number[];
   /** Resolves when a helper dies unexpectedly, with its name and output. */

@@ -38,6 +38,7 @@ export function createX11PulseBackend(): CaptureBackend {
       return {
         browser: { env, headless: false, kiosk: true },
         ffmpegEnv: env,
+        pulseSource: pulse.monitorSource,
         ffmpegInputs: buildX11PulseInputs({
           display: xvfb.display,
           width: spec.width,

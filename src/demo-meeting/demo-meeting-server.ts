@@ -85,6 +85,8 @@ export interface DemoMeetingScript {
   muted?: readonly number[];
   /** Show the sync tile (default true). */
   sync?: boolean;
+  /** Tracks hand out no MediaStream(Track) (no getTrack/getOriginalStream): the audio tap cannot start. */
+  noTrackStreams?: boolean;
   /** The recorder is kicked (xmpp.kicked, conference.kicked) at this time. */
   kickAfter?: number;
   /** getConnectionState() turns 'disconnected' and media stops at this time. */

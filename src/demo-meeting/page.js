@@ -79,6 +79,9 @@
     hiddenFromRecorder: list('hiddenFromRecorder'),
     muted: list('muted'),
     sync: flag('sync', true),
+    // Tracks without getTrack()/getOriginalStream(): a lib-jitsi-meet build whose per-participant audio the
+    // recorder cannot read, so its transcription falls back to the mixed audio.
+    noTrackStreams: flag('noTrackStreams', false),
     kickAfter: num('kickAfter', null),
     iceFailAfter: num('iceFailAfter', null),
     // One participant at a time joining late / leaving early, as in any real meeting.
@@ -219,6 +222,10 @@
       },
       dispose: () => { if (mst && !(p.captured && p.captured.getTracks().includes(mst))) mst.stop(); },
     };
+    if (script.noTrackStreams) {
+      delete track.getOriginalStream;
+      delete track.getTrack;
+    }
     return track;
   }
 

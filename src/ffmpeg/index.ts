@@ -20,6 +20,7 @@ export {
   type X11PulseInputOptions,
 } from './capture-args.ts';
 export { buildEncodedOutput, escapeTeeTarget, fragmentedMp4Leg, type MuxLeg, mpegtsPipeLeg, teeSlave } from './output-legs.ts';
+export { buildMixedAudioPcmCommand, type MixedAudioPcmOptions } from './mixed-audio-args.ts';
 export { buildRtmpRelayCommand, RELAY_ANALYZE_DURATION_US } from './relay-args.ts';
 export {
   advanceLivenessMark,

@@ -361,6 +361,7 @@ export class RecordingSession {
       signal: this.#transcriptionAbort.signal,
       log: this.#log,
       knownName: (id) => this.#participants.get(id)?.name,
+      ...(a.capture?.pulseSource ? { mixedAudio: { pulseSource: a.capture.pulseSource, env: a.capture.ffmpegEnv } } : {}),
       onPhrase: (p) => {
         const phrase = {
           id: randomUUID(),

@@ -2,6 +2,8 @@
  * Transcription of a running session (issue 7): the audio tap's per-participant chunks, one speech stream per
  * participant, final phrases on the recording's timeline as they come, the assembled transcript at stop().
  * Engine failures are logged and end that speaker's stream only: a recording never fails for its transcript.
+ * When the tap cannot start, the session's mixed audio (its PulseAudio monitor, through a small ffmpeg) is
+ * transcribed instead as one pseudo-speaker, `mixed` / "Meeting" (docs/transcription.md).
  */
 import { AudioTap, type AudioTapPage } from '../transcription/audio-tap.ts';
 import type { TapChunk, TapParticipantEvent } from '../transcription/audio-tap.ts';
@@ -14,6 +16,8 @@ import {
   type SpeechStream,
   type Transcript,
 } from '../transcription/index.ts';
+import { buildMixedAudioPcmCommand, type FfmpegHandle, startFfmpeg } from '../ffmpeg/index.ts';
+import { PcmPlacer } from '../transcription/pcm-placer.ts';
 import type { Logger } from '../log/logger.ts';
 import { phraseOnRecording, speakerName } from './transcript-phrase.ts';
 
@@ -33,7 +37,23 @@ export interface TranscriptionRunnerOptions {
   knownName?(id: string): string | null | undefined;
   /** How long stop() waits for the engines to flush before discarding them. Default 40 s. */
   readonly flushTimeoutMs?: number;
+  /** The session's mixed audio, transcribed when the tap cannot start. Absent: an empty transcript then. */
+  readonly mixedAudio?: MixedAudioSource;
+  /** Recording-timeline clock for the mixed audio (tests). Default Date.now. */
+  readonly now?: () => number;
 }
+
+export interface MixedAudioSource {
+  /** PulseAudio source, e.g. 'scriba.monitor'. */
+  readonly pulseSource: string;
+  /** The capture's ffmpeg env (PULSE_SERVER, …). */
+  readonly env: NodeJS.ProcessEnv;
+  /** Default startFfmpeg (tests inject a fake). */
+  readonly start?: typeof startFfmpeg;
+}
+
+/** The pseudo-speaker of the mixed-audio fallback. */
+export const MIXED_SPEAKER = { id: 'mixed', name: 'Meeting' } as const;
 
 interface SpeakerStream {
   readonly id: string;
@@ -55,6 +75,7 @@ export class TranscriptionRunner {
   readonly #phrases: SpeakerPhrase[] = [];
   readonly #speakers = new Map<string, { id: string; name: string }>();
   #tapOk = false;
+  #mixed: { readonly ffmpeg: FfmpegHandle; readonly drained: Promise<void> } | null = null;
   #stopped: Promise<Transcript> | null = null;
 
   constructor(options: TranscriptionRunnerOptions) {
@@ -68,13 +89,17 @@ export class TranscriptionRunner {
     this.#tap.on('warning', (w) => options.log.warn(w));
   }
 
-  /** Starts the tap. False (and a warning) when per-participant audio is unavailable: the transcript stays empty. */
+  /** Starts the tap, else (with a warning) the mixed-audio fallback. False when neither runs: the transcript stays empty. */
   async start(): Promise<boolean> {
     const started = await this.#tap.start({ signal: this.#abort.signal });
     if (!started.ok) {
-      // Mixed-audio fallback is not built (docs/transcription.md): say so instead of failing the recording.
-      this.#o.log.warn({ reason: started.reason, detail: started.detail }, 'audio tap unavailable: this session produces an empty transcript');
-      return false;
+      const why = { reason: started.reason, detail: started.detail };
+      if (!this.#o.mixedAudio) {
+        this.#o.log.warn(why, 'audio tap unavailable and no mixed audio: this session produces an empty transcript');
+        return false;
+      }
+      this.#o.log.warn(why, `audio tap unavailable: falling back to the mixed meeting audio, unattributed (speaker "${MIXED_SPEAKER.id}")`);
+      return this.#startMixed(this.#o.mixedAudio);
     }
     this.#tapOk = true;
     this.#o.log.info({ engine: this.#o.engine.name, language: this.#o.language }, 'transcription started');
@@ -89,6 +114,11 @@ export class TranscriptionRunner {
   stop(endedAtMs: number): Promise<Transcript> {
     this.#stopped ??= (async () => {
       await this.#tap.stop();
+      if (this.#mixed) {
+        // SIGINT ends the pipe; its last bytes are written before the stream is ended below.
+        await this.#mixed.ffmpeg.stop();
+        await this.#mixed.drained;
+      }
       for (const s of this.#all) this.#end(s);
       const timeout = setTimeout(() => {
         this.#o.log.warn('speech engines did not flush in time; discarding their last audio');
@@ -111,6 +141,47 @@ export class TranscriptionRunner {
       });
     })();
     return this.#stopped;
+  }
+
+  /** One ffmpeg reading the Pulse monitor, one speech stream; a continuous run anchored at its first read. */
+  #startMixed(source: MixedAudioSource): boolean {
+    const s = this.#open(MIXED_SPEAKER.id, MIXED_SPEAKER.name);
+    if (s === null) return false;
+    const now = this.#o.now ?? Date.now;
+    let ffmpeg: FfmpegHandle;
+    try {
+      ffmpeg = (source.start ?? startFfmpeg)(buildMixedAudioPcmCommand({ pulseSource: source.pulseSource }), {
+        env: source.env,
+        stdout: 'pipe',
+        signal: this.#abort.signal,
+        killGraceMs: 3000,
+      });
+    } catch (err) {
+      this.#o.log.error({ err }, 'could not start the mixed-audio ffmpeg; this session produces an empty transcript');
+      this.#end(s);
+      return false;
+    }
+    const placer = new PcmPlacer(SPEECH_SAMPLE_RATE);
+    const out = ffmpeg.stdout;
+    const drained = new Promise<void>((resolve) => {
+      if (out === null) return resolve();
+      out.on('data', (bytes: Buffer) => {
+        const placed = placer.place(bytes, now() - this.#o.captureStartedAtMs);
+        if (placed === null || s.ended) return;
+        s.clock.add(placed, placed.samples, SPEECH_SAMPLE_RATE);
+        s.stream.write(placed.pcm);
+      });
+      out.once('end', () => resolve());
+      out.once('close', () => resolve());
+      out.once('error', () => resolve());
+    });
+    void ffmpeg.exited.then((exit) => {
+      if (!exit.stoppedByUs) this.#o.log.warn({ code: exit.code, signal: exit.signal, lastError: exit.lastError }, 'the mixed-audio ffmpeg ended early; the transcript stops there');
+    });
+    this.#mixed = { ffmpeg, drained };
+    this.#tapOk = true;
+    this.#o.log.info({ engine: this.#o.engine.name, language: this.#o.language, source: 'mixed' }, 'transcription started');
+    return true;
   }
 
   #onParticipant(p: TapParticipantEvent): void {

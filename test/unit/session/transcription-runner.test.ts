@@ -1,5 +1,7 @@
 /** The runner with a scripted page and a fake engine: one stream per speaker, times on the recording. */
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { toArgv, type FfmpegCommandSpec, type FfmpegExit, type FfmpegHandle, type StartFfmpegOptions } from '../../../src/ffmpeg/index.ts';
 import { createLogger } from '../../../src/log/logger.ts';
 import { TranscriptionRunner } from '../../../src/session/transcription-runner.ts';
 import type { AudioTapPage } from '../../../src/transcription/audio-tap.ts';
@@ -115,5 +117,44 @@ describe('TranscriptionRunner', () => {
     expect(await runner.start()).toBe(false);
     const t = await runner.stop(T0 + 1000);
     expect(t.events).toEqual([]);
+  });
+
+  it('falls back to the mixed audio as one "mixed" speaker when the tap cannot start', async () => {
+    const engine = fakeEngine();
+    const stdout = new PassThrough();
+    const spawned: Array<{ argv: string[]; opts: StartFfmpegOptions }> = [];
+    let stopped = false;
+    const exit: FfmpegExit = { code: 255, signal: null, stoppedByUs: true, lastError: null, lastProgress: null, stderrTail: [] };
+    const start = (spec: FfmpegCommandSpec, opts: StartFfmpegOptions = {}): FfmpegHandle => {
+      spawned.push({ argv: toArgv(spec), opts });
+      const stop = async (): Promise<FfmpegExit> => {
+        stopped = true;
+        stdout.end(Buffer.alloc(16_000)); // its last 0.5 s, written at SIGINT
+        return exit;
+      };
+      return { pid: 1, exited: new Promise(() => {}), stop, argv: toArgv(spec), startedAtMs: T0, lastProgress: null, livenessMark: null, stderrTail: () => [], stdin: null, stdout };
+    };
+    let clock = T0 + 2500;
+    const runner = new TranscriptionRunner({
+      page: scriptedPage(false), captureStartedAtMs: T0, engine, language: 'en', room: 'r', signal: new AbortController().signal, log,
+      mixedAudio: { pulseSource: 'scriba.monitor', env: { PULSE_SERVER: 'unix:/x' }, start }, now: () => clock,
+    });
+    expect(await runner.start()).toBe(true);
+    expect(spawned).toHaveLength(1);
+    expect(spawned[0]!.argv).toContain('scriba.monitor');
+    expect(spawned[0]!.opts).toMatchObject({ env: { PULSE_SERVER: 'unix:/x' }, stdout: 'pipe' });
+    // First read at 2.5 s holds 0.5 s → the run starts at 2 s; a split sample is carried.
+    stdout.write(Buffer.alloc(16_001));
+    clock += 5000; // later reads follow by sample count, not by arrival
+    stdout.write(Buffer.alloc(31_999));
+    await new Promise((r) => setImmediate(r));
+    const t = await runner.stop(T0 + 10_000);
+    expect(stopped).toBe(true);
+    expect(engine.starts.map((s) => s.label)).toEqual(['mixed']);
+    expect(t.participants).toEqual([{ id: 'mixed', name: 'Meeting' }]);
+    expect(t.events.map((e) => e.kind === 'speech' && [e.speaker.id, e.speaker.name, e.startSec, e.endSec])).toEqual([
+      ['mixed', 'Meeting', 2, 3],
+      ['mixed', 'Meeting', 3, 4],
+    ]);
   });
 });
