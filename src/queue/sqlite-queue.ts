@@ -13,8 +13,9 @@
  *   contention from another process, for up to busy_timeout).
  */
 import { randomUUID } from 'node:crypto';
-import { DatabaseSync, type SQLOutputValue } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { ScribaError } from '../domain/errors.ts';
+import { isSqliteBusy, openSharedDatabase, rowReader, type Row } from '../sqlite/sqlite-db.ts';
 import {
   DEFAULT_QUEUE_TIMING,
   type ClaimOptions,
@@ -78,24 +79,7 @@ CREATE TABLE IF NOT EXISTS job_keys (
 );
 `;
 
-type Row = Record<string, SQLOutputValue>;
-
-function str(row: Row, col: string): string {
-  const v = row[col];
-  if (typeof v !== 'string') throw new ScribaError('internal', `queue row: ${col} is not text`, { scope: 'system' });
-  return v;
-}
-
-function num(row: Row, col: string): number {
-  const v = row[col];
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  throw new ScribaError('internal', `queue row: ${col} is not a number`, { scope: 'system' });
-}
-
-function numOrNull(row: Row, col: string): number | null {
-  return row[col] === null || row[col] === undefined ? null : num(row, col);
-}
+const { text: str, number: num, numberOrNull: numOrNull } = rowReader('queue row');
 
 function leaseState(row: Row): LeaseState {
   return {
@@ -127,10 +111,6 @@ function toRecord<T>(row: Row): JobRecord<T> {
   };
 }
 
-function isBusy(err: unknown): boolean {
-  const errcode = (err as { errcode?: unknown } | null)?.errcode;
-  return typeof errcode === 'number' && (errcode & 0xff) === 5; // SQLITE_BUSY and its extended codes
-}
 
 export function createSqliteQueue<T>(opts: SqliteQueueOptions): JobQueue<T> {
   return new SqliteQueue<T>(opts);
@@ -148,32 +128,12 @@ class SqliteQueue<T> implements JobQueue<T> {
   constructor(opts: SqliteQueueOptions) {
     this.#timing = { ...DEFAULT_QUEUE_TIMING, ...opts.timing };
     this.#now = opts.now ?? Date.now;
-    const db = new DatabaseSync(opts.path);
-    try {
-      // busy_timeout first, so the journal-mode switch and schema creation wait for other openers.
-      db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5_000))}`);
-      db.exec('PRAGMA journal_mode = WAL');
-      // FULL: a committed claim or completion survives power loss, not only a process crash.
-      db.exec('PRAGMA synchronous = FULL');
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        const version = num(db.prepare('PRAGMA user_version').get() ?? {}, 'user_version');
-        if (version > SCHEMA_VERSION) {
-          throw new ScribaError('internal', `queue file ${opts.path} has schema ${version}, newer than ${SCHEMA_VERSION}`, {
-            scope: 'system',
-          });
-        }
-        db.exec(SCHEMA);
-        db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-        db.exec('COMMIT');
-      } catch (err) {
-        if (db.isTransaction) db.exec('ROLLBACK');
-        throw err;
-      }
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+    const db = openSharedDatabase(opts.path, {
+      schema: SCHEMA,
+      schemaVersion: SCHEMA_VERSION,
+      busyTimeoutMs: opts.busyTimeoutMs ?? 5_000,
+      what: 'queue file',
+    });
     this.#db = db;
   }
 
@@ -213,7 +173,7 @@ class SqliteQueue<T> implements JobQueue<T> {
         if (job !== null) return job;
       } catch (err) {
         // Another process held the write lock for longer than busy_timeout: look again at the next poll.
-        if (!isBusy(err)) throw err;
+        if (!isSqliteBusy(err)) throw err;
       }
       await this.#sleep(this.#timing.pollMs, options.signal);
     }

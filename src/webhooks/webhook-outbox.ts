@@ -12,8 +12,9 @@
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLOutputValue } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { ScribaError } from '../domain/errors.ts';
+import { isSqliteBusy, openSharedDatabase, rowReader, type Row } from '../sqlite/sqlite-db.ts';
 
 export type OutboxStatus = 'pending' | 'delivered' | 'abandoned';
 
@@ -94,20 +95,7 @@ CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_ms
 CREATE INDEX IF NOT EXISTS deliveries_settled ON deliveries (status, updated_at_ms);
 `;
 
-type Row = Record<string, SQLOutputValue>;
-
-function str(row: Row, col: string): string {
-  const v = row[col];
-  if (typeof v !== 'string') throw new ScribaError('internal', `outbox row: ${col} is not text`, { scope: 'system' });
-  return v;
-}
-
-function num(row: Row, col: string): number {
-  const v = row[col];
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  throw new ScribaError('internal', `outbox row: ${col} is not a number`, { scope: 'system' });
-}
+const { text: str, number: num } = rowReader('outbox row');
 
 function toRow(row: Row): OutboxRow {
   const lastError = row['last_error'];
@@ -126,43 +114,22 @@ function toRow(row: Row): OutboxRow {
 }
 
 /** True for SQLITE_BUSY (another process held the write lock longer than busy_timeout). */
-export function isBusyError(err: unknown): boolean {
-  const errcode = (err as { errcode?: unknown } | null)?.errcode;
-  return typeof errcode === 'number' && (errcode & 0xff) === 5;
-}
+export const isBusyError = isSqliteBusy;
 
 function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync {
   const inMemory = path === ':memory:';
   const created = !inMemory && !existsSync(path);
   if (created) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const db = new DatabaseSync(path);
-  try {
+  return openSharedDatabase(path, {
+    schema: SCHEMA,
+    schemaVersion: SCHEMA_VERSION,
+    busyTimeoutMs,
+    what: 'webhook outbox',
     // Bodies hold 24 h download links: owner-only (SQLite gives the -wal and -shm files the same mode).
-    if (created) chmodSync(path, 0o600);
-    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-    db.exec('PRAGMA journal_mode = WAL');
-    // FULL: a stored event survives power loss, not only a process crash.
-    db.exec('PRAGMA synchronous = FULL');
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      const version = num(db.prepare('PRAGMA user_version').get() ?? {}, 'user_version');
-      if (version > SCHEMA_VERSION) {
-        throw new ScribaError('internal', `webhook outbox ${path} has schema ${version}, newer than ${SCHEMA_VERSION}`, {
-          scope: 'system',
-        });
-      }
-      db.exec(SCHEMA);
-      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-      db.exec('COMMIT');
-    } catch (err) {
-      if (db.isTransaction) db.exec('ROLLBACK');
-      throw err;
-    }
-  } catch (err) {
-    db.close();
-    throw err;
-  }
-  return db;
+    afterOpen: () => {
+      if (created) chmodSync(path, 0o600);
+    },
+  });
 }
 
 export function openWebhookOutbox(options: WebhookOutboxOptions): WebhookOutbox {
