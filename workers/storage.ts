@@ -3,11 +3,13 @@
  * to upload, and the retention sweeper every worker runs.
  */
 import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
 import type { ScribaConfig } from '../src/config/config.ts';
 import type { Logger } from '../src/log/logger.ts';
 import type { StorageDeps } from '../src/queue/upload-phase.ts';
 import {
   createLocalStore,
+  localLinksPlugin,
   createS3Store,
   scheduleRetention,
   sweepExpired,
@@ -61,16 +63,33 @@ export function createConfiguredStore(config: ScribaConfig, logger: Logger, publ
   }
 }
 
+/** A local store is in use: as the store, or as the backup behind S3. */
+export function usesLocalStore(config: ScribaConfig): boolean {
+  return config.storage.backend === 'local' || (config.storage.backend === 's3' && config.storage.backup.backend === 'local');
+}
+
+/**
+ * Links need a secret: with none configured, one random secret for this process (links die with it). Called
+ * once per process, so the API that verifies links and the worker that signs them share it.
+ */
+export function withLinkSecret(config: ScribaConfig, logger: Logger): ScribaConfig {
+  if (!usesLocalStore(config) || config.storage.local.linkSecrets.length > 0) return config;
+  logger.warn('storage.local.linkSecrets is empty: links are signed with a random secret and stop working when this process ends');
+  return { ...config, storage: { ...config.storage, local: { ...config.storage.local, linkSecrets: [randomBytes(32).toString('base64url')] } } };
+}
+
+/** The API route serving local links (verifying needs only root and secrets), or undefined without a local store. */
+export function localLinkRoutes(config: ScribaConfig): ((app: FastifyInstance) => void) | undefined {
+  if (!usesLocalStore(config) || config.storage.local.linkSecrets.length === 0) return undefined;
+  const store = createLocalStore({ root: config.storage.local.root, publicBaseUrl: '', linkSecret: config.storage.local.linkSecrets });
+  return (app) => void localLinksPlugin(app, { store });
+}
+
 function localStore(config: ScribaConfig, logger: Logger, publicBaseUrl: string): LocalStore {
-  const s = config.storage;
-  let secrets = s.local.linkSecrets;
-  if (secrets.length === 0) {
-    logger.warn('storage.local.linkSecrets is empty: links are signed with a random secret and stop working when this process ends');
-    secrets = [randomBytes(32).toString('base64url')];
-  }
+  const s = withLinkSecret(config, logger).storage;
   const base = s.local.publicBaseUrl || publicBaseUrl;
   if (!base) logger.warn('storage.local.publicBaseUrl is empty: recordings are stored locally without links');
-  return createLocalStore({ root: s.local.root, publicBaseUrl: base, linkSecret: secrets });
+  return createLocalStore({ root: s.local.root, publicBaseUrl: base, linkSecret: s.local.linkSecrets });
 }
 
 export function storageDeps(config: ScribaConfig, configured: ConfiguredStore, onUploaded?: StorageDeps['onUploaded']): StorageDeps {

@@ -3,10 +3,10 @@
  * `scriba api`: the API alone (pods in front of a Redis queue). Both stop cleanly on SIGTERM/SIGINT.
  */
 import { loadConfig } from '../config/config.ts';
-import { createLocalStore, localLinksPlugin } from '../storage/index.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { startApi } from '../../workers/api.ts';
 import { startServe } from '../../workers/serve.ts';
+import { localLinkRoutes } from '../../workers/storage.ts';
 import { createQueue } from '../../workers/worker.ts';
 
 function untilSignal(logger: Logger): Promise<void> {
@@ -35,11 +35,8 @@ export async function runApi(): Promise<number> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, destination: process.stderr as never });
   const queue = createQueue(config);
-  // With the local store on a volume shared with the workers, the API serves its links.
-  const local = config.storage.backend === 'local' && config.storage.local.linkSecrets.length > 0
-    ? createLocalStore({ root: config.storage.local.root, publicBaseUrl: '', linkSecret: config.storage.local.linkSecrets })
-    : null;
-  const api = await startApi(config, logger, queue, local ? (app) => void localLinksPlugin(app, { store: local }) : undefined).catch(async (err: unknown) => {
+  // With the local store on a volume shared with the workers (and its secrets configured), the API serves its links.
+  const api = await startApi(config, logger, queue, localLinkRoutes(config)).catch(async (err: unknown) => {
     await queue.close();
     throw err;
   });

@@ -3,8 +3,7 @@
  * growing crash-safe MP4), so after stop only the tail is left; then metadata.json; then a link. The local
  * copy is removed by the caller only after this resolved (size and SHA-256 verified).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Logger } from '../log/logger.ts';
 import { startGrowingFileUpload, type GrowingFileUpload } from './growing-file-upload.ts';
@@ -32,16 +31,6 @@ export interface UploadedRecording {
 /** Where a session's files go in the store: `<sessionId>/<file name>`. Pure. */
 export function artifactKey(sessionId: string, path: string): string {
   return `${sessionId}/${basename(path)}`;
-}
-
-function fileSha256(path: string, signal: AbortSignal): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path, { signal })
-      .on('data', (c) => hash.update(c))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }
 
 export class RecordingUpload {
@@ -92,8 +81,12 @@ export class RecordingUpload {
           () => o.store.put(key, { path: files.recording }, { contentType: 'video/mp4', signal: this.#abort.signal }),
           this.#retryContext('upload the recording'),
         );
-        const local = await fileSha256(files.recording, this.#abort.signal);
-        if (local !== put.sha256) throw new StorageError('verify_failed', 'the stored recording does not match the local file');
+        // put() hashed the bytes it read and sent (each request carries a checksum the store checks); what is
+        // left to verify is that the store holds all of them and the file did not change meanwhile.
+        const [local, head] = await Promise.all([stat(files.recording), o.store.head(key, { signal: this.#abort.signal })]);
+        if (head?.size !== put.size || local.size !== put.size) {
+          throw new StorageError('verify_failed', 'the stored recording does not match the local file');
+        }
         stored = put;
       }
       let metadataKey: string | null = null;

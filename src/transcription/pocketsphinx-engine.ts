@@ -9,7 +9,7 @@
  * one that does not exit within endTimeoutMs gets SIGTERM, then SIGKILL after killGraceMs.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { findSetpriv } from '../ffmpeg/ffmpeg-process.ts';
 import type { Logger } from '../log/logger.ts';
 import { SampleAligner } from './pcm.ts';
 import { LineSplitter, PocketsphinxUtteranceAssembler, type PocketsphinxUtterance } from './pocketsphinx-output.ts';
@@ -96,20 +96,6 @@ export function pocketsphinxSpawnPlan(binary: string, args: readonly string[], s
     : { program: setpriv, args: ['--pdeathsig', 'SIGKILL', '--', ...bash] };
 }
 
-let setprivPath: string | null | undefined;
-function findSetpriv(): string | null {
-  if (setprivPath !== undefined) return setprivPath;
-  setprivPath = null;
-  for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv']) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return (setprivPath = candidate);
-    } catch {
-      // next
-    }
-  }
-  return setprivPath;
-}
 
 function toResult(u: PocketsphinxUtterance): SpeechResult {
   return { final: true, text: u.text, confidence: u.confidence, startSec: u.startSec, endSec: u.endSec, words: u.words };
