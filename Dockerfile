@@ -11,9 +11,13 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY package.json package-lock.json ./
-# `npm install --no-save` is the fallback for npm's optional-platform lock quirk (see scripts/setup.sh).
+# `npm install --no-save` is the fallback for npm's optional-platform lock quirk (see scripts/setup.sh);
+# onnxruntime-node's CPU binaries are in its package, so its GPU download step is skipped (as in setup.sh),
+# and its Windows and macOS builds (220 MB) are dropped.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 RUN (npm ci --omit=dev --no-audit --no-fund || npm install --omit=dev --no-save --no-audit --no-fund) \
- && npm cache clean --force
+ && npm cache clean --force \
+ && rm -rf node_modules/onnxruntime-node/bin/napi-v6/win32 node_modules/onnxruntime-node/bin/napi-v6/darwin
 COPY bin ./bin
 COPY config ./config
 COPY scripts ./scripts

@@ -20,6 +20,9 @@ import { startWebhookReceiver } from '../test/helpers/webhook-receiver.ts';
 import { sampleClipAnchors, scorePhrases, type ClipAnchors } from './lib/meeting-speech.ts';
 import { ProcSampler, type TreeUsage } from './lib/proc-sampler.ts';
 import { loadVoiceCorpus, measureDirectWer } from './lib/wer-direct.ts';
+import { measureEngines } from './lib/engine-wer.ts';
+import { loadLibrivoxCorpus } from './lib/librivox.ts';
+import { measureVadCost } from './lib/vad-cost.ts';
 import { benchConfig } from './lib/bench-config.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
@@ -103,6 +106,14 @@ try {
   const direct = await measureDirectWer(engine, corpus);
   await engine.close();
 
+  // Real read speech (pocketsphinx-testdata's LibriVox clips) for every engine this machine can run, and what
+  // the Silero VAD (openai and offline sherpa engines) costs per stream.
+  process.stderr.write('bench: engines on the LibriVox clips and the voices; VAD cost…\n');
+  const librivox = loadLibrivoxCorpus();
+  if (librivox === null) process.stderr.write('bench: pocketsphinx-testdata is not installed: no LibriVox WER\n');
+  const engineRuns = await measureEngines({ ...(librivox ? { librivox } : {}), voices: corpus }, logger);
+  const vadCost = await measureVadCost([...corpus, ...(librivox ?? [])]);
+
   process.stderr.write(`bench: transcription-only job, ${SECONDS} s…\n`);
   const tx = await runJob('bench-transcription', { transcription: true });
   const json = JSON.parse(readFileSync(tx.transcriptJson!, 'utf8')) as { duration_sec: number };
@@ -128,6 +139,8 @@ try {
     definitions: {
       pipelineWer: "word errors / reference words over the 3 speakers: each speaker's phrases (in order) against the sentences that speaker said in the session (a sentence counts if its middle is inside the recording; the clips' cycle phase sampled from the page)",
       directWer: 'the same engine on the same speakers’ voice files (voice-1..3.wav) read directly, one stream per voice (bench/lib/wer-direct.ts)',
+      engines: "WER of each engine this machine can run (pocketsphinx always; openai, vosk, sherpa, google when the environment configures them) on pocketsphinx-testdata's LibriVox clips (real read speech, 5 utterances, 71 words) and on voice-1..3.wav, read directly (bench/lib/engine-wer.ts)",
+      vadCostPerStream: 'Silero VAD (onnxruntime-node, in-process, one thread) CPU seconds per audio second over the voices and the LibriVox clips: the share of one core each speaker stream of the openai engine adds (bench/lib/vad-cost.ts)',
       pipelineLossPoints: '(pipelineWer − directWer) × 100',
       speakerAttribution: "share of recognised words whose phrase lies in its speaker's own 6 s slot (weighted by the share of the phrase's time inside it)",
       cpuCoresPerSpeaker: 'CPU of the pocketsphinx processes (one per speaker; without the `cat` feeding each) (/proc, from capture start to the end of the session) / wall seconds / speakers',
@@ -145,13 +158,20 @@ try {
       recordingFileOnly: { cpuCores: file.usage.cpuCores, byProcess: file.usage.cpuCoresByProcess, peakPssMb: file.usage.peakPssMb },
       ratio: round(tx.usage.cpuCores / file.usage.cpuCores),
     },
+    engines: {
+      runnable: engineRuns.engines,
+      failures: engineRuns.failures,
+      wer: engineRuns.results.map((r) => ({ engine: r.engine, corpus: r.corpus, wer: r.wer, errors: r.errors, referenceWords: r.referenceWords, cpuPerAudioSec: r.cpuPerAudioSec, wallSec: r.wallSec })),
+      clips: engineRuns.results.map((r) => ({ engine: r.engine, corpus: r.corpus, clips: r.clips })),
+    },
+    vadCostPerStream: vadCost,
     pipeline: { werDetail: score.wer, recognisedWords: score.recognisedWords, speakers: score.speakers.map((s) => ({ index: s.index, wer: round(s.wer.wer), reference: s.reference, hypothesis: s.hypothesis })) },
     direct: { totals: direct.totals, voices: direct.voices.map((v) => ({ voice: v.voice, wer: round(v.wer.wer), hypothesis: v.hypothesis })) },
   };
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/transcription.json', `${JSON.stringify(report, null, 2)}\n`);
   const { pipelineWer, directWer, speakerAttribution, cpuCoresPerSpeaker, chunkLatencyMs, cpu } = report;
-  process.stdout.write(`${JSON.stringify({ pipelineWer, directWer, speakerAttribution, cpuCoresPerSpeaker, chunkLatencyMs, cpu: { tx: cpu.transcriptionOnly.cpuCores, file: cpu.recordingFileOnly.cpuCores, ratio: cpu.ratio } })}\n`);
+  process.stdout.write(`${JSON.stringify({ pipelineWer, directWer, speakerAttribution, cpuCoresPerSpeaker, chunkLatencyMs, cpu: { tx: cpu.transcriptionOnly.cpuCores, file: cpu.recordingFileOnly.cpuCores, ratio: cpu.ratio }, engines: report.engines.wer.map((w) => `${w.engine}/${w.corpus} ${w.wer}`), vadCpuPerStream: vadCost.cpuPerAudioSec })}\n`);
 } finally {
   sending.abort();
   await webhooks.close();

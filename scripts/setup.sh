@@ -30,10 +30,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "${status:-0}" -eq 0 ] || exit "$status"
 fi
 
-# 2. Node >= 22: the npm registry's `node` package ships the official binary.
-major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if [ "$major" -lt 22 ] && [ ! -x .tools/node/node_modules/.bin/node ]; then
-  log "system Node is v$major; installing Node 24 under .tools/node"
+# 2. Node >= 22.18: the npm registry's `node` package ships the official binary. node-path.sh puts .tools/ first
+# on PATH when the system Node is older, so `node` is the system's only while .tools/ has none.
+# shellcheck source=scripts/node-path.sh
+source scripts/node-path.sh
+if ! _scriba_node_ok node; then
+  log "system Node is $(node --version 2>/dev/null || echo missing); installing Node 24 under .tools/node"
   mkdir -p .tools/node
   npm install --prefix .tools/node --no-save --no-audit --no-fund --loglevel=error node@24 >/dev/null
 fi
@@ -45,6 +47,9 @@ stamp=node_modules/.scriba-lock.sha
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   log "installing npm dependencies (node $(node --version))"
+  # onnxruntime-node ships its CPU binaries in the package; its install script only downloads GPU extras
+  # from outside the npm registry, which this machine (and a locked-down build) cannot reach.
+  export ONNXRUNTIME_NODE_INSTALL=skip
   # npm 11 writes locks without other platforms' optional packages of msgpackr-extract (via BullMQ) and
   # then refuses them in `npm ci`; `npm install --no-save` installs the same locked versions instead.
   npm ci --no-audit --no-fund --loglevel=error 2>/dev/null \

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { OPEN_AUTH, type ApiAuth } from '../src/api/api-auth.ts';
-import { buildApiServer } from '../src/api/api-server.ts';
+import { buildApiServer, closeWithin } from '../src/api/api-server.ts';
 import { jwtAuth } from '../src/api/jwt-auth.ts';
 import type { ScribaConfig } from '../src/config/config.ts';
 import type { JobRequest } from '../src/domain/job-request.ts';
@@ -25,11 +25,12 @@ export function createApiAuth(config: ScribaConfig, logger: Logger): ApiAuth<unk
 export interface RunningApi {
   readonly url: string;
   readonly app: FastifyInstance;
+  /** Stops taking requests; in-flight ones get api.closeGraceSec, then connections are cut. Idempotent. */
   close(): Promise<void>;
 }
 
 export async function startApi(config: ScribaConfig, logger: Logger, queue: JobQueue<JobRequest>, extend?: (app: FastifyInstance) => void): Promise<RunningApi> {
-  const app = buildApiServer({
+  const app = await buildApiServer({
     queue,
     auth: createApiAuth(config, logger),
     policy: jobPolicy(config),
@@ -38,10 +39,13 @@ export async function startApi(config: ScribaConfig, logger: Logger, queue: JobQ
     callbackAllowed: (url) => callbackUrlAllowed(url, config.api.allowedCallbackUrls),
     newId: randomUUID,
     supportedKinds: ['file', 'stream', 'transcription'],
+    limits: { maxQueued: config.api.maxQueued, maxOpenPerTenant: config.api.maxOpenPerTenant, maxOpenPerUser: config.api.maxOpenPerUser },
+    requestTimeoutMs: config.api.requestTimeoutSec * 1000,
+    startsPerMinute: config.api.startsPerMinute,
     ...(extend ? { extend } : {}),
   });
   const url = await app.listen({ host: config.api.host, port: config.api.port });
   logger.info({ url }, 'API listening');
   let closed: Promise<void> | null = null;
-  return { url, app, close: () => (closed ??= app.close()) };
+  return { url, app, close: () => (closed ??= closeWithin(app, config.api.closeGraceSec * 1000)) };
 }

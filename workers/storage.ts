@@ -101,6 +101,7 @@ export function storageDeps(config: ScribaConfig, configured: ConfiguredStore, o
     retryMaxMs: config.storage.retryMaxMs,
     linkTtlSec: config.storage.linkTtlSec,
     retentionSec: config.retention.retentionSec,
+    tailIntervalMs: config.storage.tailIntervalSec * 1000,
     ...(onUploaded ? { onUploaded } : {}),
   };
 }

@@ -18,7 +18,9 @@ import { createSqliteQueue } from '../src/queue/sqlite-queue.ts';
 import { WorkerLoop } from '../src/queue/worker-loop.ts';
 import { createWorkerMetrics } from '../src/queue/worker-metrics.ts';
 import { createWebhookService, type WebhookService } from '../src/webhooks/index.ts';
-import { createRecorder } from './recorder.ts';
+import { sweepStaleScratch } from '../src/capture/scratch-sweep.ts';
+import { startBrewery, type Brewery } from './brewery.ts';
+import { createRecorder, enabledSpeechEngines } from './recorder.ts';
 import { createConfiguredStore, startRetention, storageDeps, type ConfiguredStore } from './storage.ts';
 
 export function createQueue(config: ScribaConfig): JobQueue<JobRequest> {
@@ -46,6 +48,7 @@ export function jobPolicy(config: ScribaConfig): JobPolicy {
     allowHttp: config.meeting.allowHttp,
     defaultMaxDurationSec: config.checks.maxDurationSec,
     maxDurationCapSec: config.checks.maxDurationSec,
+    speechEngines: enabledSpeechEngines(config),
   };
 }
 
@@ -60,6 +63,8 @@ export interface RunningWorker {
   readonly loop: WorkerLoop;
   readonly queue: JobQueue<JobRequest>;
   readonly webhooks: WebhookService;
+  /** The Jibri breweries this worker serves (null: none configured). */
+  readonly brewery: Brewery | null;
   /** The lifecycle state of each session this worker runs, by job id. */
   sessionStates(): ReadonlyMap<string, string>;
   /** Drain (grace from config unless given), stop the HTTP server, close the queue. Idempotent. */
@@ -112,9 +117,25 @@ export async function startWorker(
   webhooks.start(sending.signal);
   storage = configured ? storageDeps(config, configured, (outcome, bytes) => metrics.uploaded(outcome, bytes)) : null;
   const retention = startRetention(config, configured ?? null, logger, sending.signal, (a) => metrics.retentionDeleted(a.kind));
+  metrics.watchQueue(() => queue.counts());
   const http = buildWorkerHttp({ state: () => loop.state(), registry: metrics.registry, logger });
-  const url = await http.listen({ host: config.worker.host, port: config.worker.port });
+  let url: string;
+  try {
+    url = await http.listen({ host: config.worker.host, port: config.worker.port });
+  } catch (err) {
+    // A worker that cannot serve its probes must not linger half-started (its cron and outbox would keep it
+    // alive, doing nothing, and no supervisor would restart it): undo what was started and fail the start.
+    sending.abort();
+    await retention;
+    await webhooks.close().catch(() => undefined);
+    await http.close().catch(() => undefined);
+    throw err;
+  }
+  // Scratch directories of sessions a crashed process left behind (browser profiles, sockets).
+  await sweepStaleScratch(config.workDir, logger).catch((err: unknown) => logger.warn({ err }, 'could not sweep old scratch directories'));
   loop.start();
+  // Jibri's single-use mode: after its first brewery session the worker drains and exits, as on SIGTERM.
+  const brewery = startBrewery({ config, logger, queue, loop, budget, policy: jobPolicy(config), sessionStates: () => states, onExpired: () => process.kill(process.pid, 'SIGTERM') });
   logger.info({ url, cores: budget.cores, queue: config.queue.backend }, 'worker started');
   let down: Promise<void> | null = null;
   return {
@@ -122,17 +143,30 @@ export async function startWorker(
     loop,
     queue,
     webhooks,
+    brewery,
     sessionStates: () => states,
     shutdown(graceMs = config.worker.drainGraceSec * 1000) {
       down ??= (async () => {
-        await loop.drain(graceMs);
+        // Every step runs even when one before it fails; the first failure is reported at the end.
+        const failures: unknown[] = [];
+        const step = async (run: () => Promise<unknown>): Promise<void> => {
+          try {
+            await run();
+          } catch (err) {
+            failures.push(err);
+            logger.error({ err }, 'a shutdown step failed; going on');
+          }
+        };
+        await step(() => loop.drain(graceMs));
+        await step(() => brewery?.close() ?? Promise.resolve());
         // The last sessions' events: a short chance to deliver now; the rest wait in the outbox for the next start.
-        await webhooks?.flush(AbortSignal.timeout(5_000)).catch(() => undefined);
+        await step(() => webhooks?.flush(AbortSignal.timeout(5_000)) ?? Promise.resolve());
         sending.abort();
-        await retention;
-        await webhooks?.close();
-        await http.close();
-        await queue.close();
+        await step(() => retention);
+        await step(() => webhooks?.close() ?? Promise.resolve());
+        await step(() => http.close());
+        await step(() => queue.close());
+        if (failures.length > 0) throw failures[0];
       })();
       return down;
     },

@@ -14,7 +14,7 @@ export function benchConfig(name: string, overrides: Overrides = {}): { config: 
     meeting: { allowHttp: true },
     checks: { maxDurationSec: 3600 },
     queue: { backend: 'sqlite', sqlitePath: `${dir}/queue.sqlite` },
-    worker: { port: 0, allowedMeetingHosts: ['127.0.0.1'] },
+    worker: { port: 0, allowedMeetingHosts: ['127.0.0.1:*'] },
     api: { port: 0 },
     storage: { backend: 'none' },
     webhooks: { outboxPath: `${dir}/webhooks.sqlite` },

@@ -18,6 +18,12 @@ export interface ApiAuth<Caller = unknown> {
   authorizeStop(caller: Caller, target: RoomTarget): void;
   authorizeRead(caller: Caller, target: RoomTarget): void;
   initiatorOf(caller: Caller): JobInitiator | null;
+  /** Whether the caller sees links, storage keys and the initiator's e-mail (a moderator, or the initiator). */
+  maySeeDetails(caller: Caller, target: RoomTarget, initiator: JobInitiator | null): boolean;
+  /** Who the caller's sessions count against for admission: the tenant (JWT `sub`) and the user, if known. */
+  quotaKeysOf(caller: Caller): { readonly tenant: string; readonly user: string | null };
+  /** A non-secret id for access logs (tenant/user), never the token. */
+  callerIdOf(caller: Caller): string;
   /** The app events are reported under (JaaS: the token's `sub`), or null for the deployment's default. */
   appIdOf(caller: Caller): string | null;
 }
@@ -29,5 +35,8 @@ export const OPEN_AUTH: ApiAuth<null> = {
   authorizeStop: () => undefined,
   authorizeRead: () => undefined,
   initiatorOf: () => null,
+  maySeeDetails: () => true,
+  quotaKeysOf: () => ({ tenant: 'open', user: null }),
+  callerIdOf: () => 'open',
   appIdOf: () => null,
 };

@@ -32,8 +32,18 @@ const FASTIFY_CLIENT_ERRORS: Readonly<Record<string, { code: string; message: st
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'bad_request', message: 'the Content-Length does not match the body' },
 };
 
+/** The queue's storage is full (SQLite: SQLITE_FULL; Redis: out of memory): a 503 the operator can act on. */
+function isStorageFull(err: unknown): boolean {
+  const e = err as { errcode?: unknown; message?: unknown } | null;
+  if (e && typeof e.errcode === 'number' && (e.errcode & 0xff) === 13) return true;
+  return e !== null && typeof e.message === 'string' && /database or disk is full|ENOSPC|OOM command not allowed/i.test(e.message);
+}
+
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof ApiError) return { status: err.status, code: err.code, message: err.message };
+  if (isStorageFull(err)) {
+    return { status: 503, code: 'queue_storage_full', message: 'the session queue cannot store new sessions right now (its disk or memory is full); try again later' };
+  }
   if (err instanceof ExclusiveKeyConflict) {
     const mode = err.key.slice(err.key.lastIndexOf(':') + 1);
     return {

@@ -7,6 +7,7 @@ import {
   bearerToken,
   createTokenVerifier,
   initiatorOf,
+  maySeeDetails,
   type AuthOptions,
   type TokenVerifierDeps,
   type VerifiedToken,
@@ -20,6 +21,10 @@ export function jwtAuth(options: AuthOptions, deps: TokenVerifierDeps = {}): Api
     authorizeStop,
     authorizeRead,
     initiatorOf,
+    maySeeDetails,
+    // Admission counts per tenant (`sub`) and per user; a wildcard `sub` is one tenant of its own.
+    quotaKeysOf: (token) => ({ tenant: token.subject ?? '*', user: token.user.id }),
+    callerIdOf: (token) => `${token.subject ?? '-'}/${token.user.id ?? '-'}`,
     // JaaS tokens name the app in `sub`; a wildcard names none (the deployment's default applies).
     appIdOf: (token) => (token.subject !== null && token.subject !== '*' ? token.subject : null),
   };

@@ -1,9 +1,16 @@
 /**
  * What the API shows of a session. Pure. Leaves out everything secret: the stream URL (it holds the key),
  * the meeting JWT, the room password and the request metadata (it may hold upload tokens).
+ *
+ * Two scopes: `full` for a moderator of the meeting or the session's initiator (download links, storage
+ * keys, the initiator's e-mail); `status` for anyone else with a token for that room. Room names are reused
+ * (tomorrow's guest of "standup" must not download today's recording), so a room token alone sees status only.
  */
 import type { JobKind, JobRequest } from '../domain/job-request.ts';
+import { scrubText } from '../log/redact.ts';
 import type { JobRecord } from '../queue/job-queue.ts';
+
+export type SessionViewScope = 'full' | 'status';
 
 export interface SessionView {
   readonly id: string;
@@ -21,8 +28,19 @@ export interface SessionView {
   readonly error: JobRecord<JobRequest>['error'];
 }
 
-export function sessionView(record: JobRecord<JobRequest>): SessionView {
+/** What of a session's result a status-only caller sees: how it ended, never where the files are. */
+function statusOnly(result: unknown): unknown {
+  if (result === null || typeof result !== 'object') return null;
+  const r = result as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of ['durationSec', 'reason'] as const) if (key in r) out[key] = r[key];
+  return out;
+}
+
+export function sessionView(record: JobRecord<JobRequest>, scope: SessionViewScope = 'status'): SessionView {
   const job = record.data;
+  const full = scope === 'full';
+  const initiator = job.initiator === null ? null : full ? job.initiator : { id: null, name: job.initiator.name, email: null };
   const stream = job.outputs.find((o) => o.kind === 'stream');
   return {
     id: record.id,
@@ -35,18 +53,11 @@ export function sessionView(record: JobRecord<JobRequest>): SessionView {
     createdAt: new Date(record.enqueuedAtMs).toISOString(),
     attempts: record.attempts,
     stopRequested: record.stopRequested,
-    initiator: job.initiator,
-    result: record.result,
-    error: record.error,
+    initiator,
+    result: full ? record.result : statusOnly(record.result),
+    // Scrubbed once more on the way out: stored errors were cleaned when written, this guards older rows.
+    error: record.error === null ? null : { ...record.error, message: scrubText(record.error.message) },
   };
 }
 
-/** The tag a session is listed under: room and tenant (any meeting host). */
-export function roomTag(tenant: string | null, room: string): string {
-  return `room:${tenant ?? ''}/${room}`.toLowerCase();
-}
-
-/** One session per room and mode (Jicofo's rule), across every API replica and worker. */
-export function exclusiveKey(target: { readonly baseUrl: string; readonly tenant: string | null; readonly room: string }, kind: string): string {
-  return `session:${new URL(target.baseUrl).hostname}/${target.tenant ?? ''}/${target.room}:${kind}`.toLowerCase();
-}
+export { exclusiveKey, roomTag } from '../domain/session-keys.ts';

@@ -9,6 +9,7 @@
  * - Page death: open/waitForJoin/snapshot reject with ScribaError('browser_crashed', retryable); participants
  *   resolves null; setPresence and leave resolve false. Nothing here ever leaves an unhandled rejection.
  */
+import { navigationErrorDetail } from './navigation-error.ts';
 import { randomUUID } from 'node:crypto';
 import type { Browser, Dialog, Page } from 'puppeteer-core';
 import { ScribaError } from '../domain/errors.ts';
@@ -55,6 +56,15 @@ const SNAPSHOT_SCRIPT = `(() => {
       return typeof room.isE2EEEnabled === 'function' ? room.isE2EEEnabled() === true : false;
     }),
   };
+})()`;
+
+/** The visible participant count plus the recorder, or null when it cannot be read (the empty-call probe). */
+const COUNT_SCRIPT = `(() => {
+  try {
+    return APP.conference._room.getParticipants().filter((p) => !(p.isHidden() || p.isHiddenFromRecorder())).length + 1;
+  } catch (e) {
+    return null;
+  }
 })()`;
 
 /**
@@ -747,10 +757,10 @@ export class MeetingPage {
       if (signal?.aborted) throw abortError(signal);
       if (this.#deathError) throw this.#deathError;
       if (isDeathError(outcome.error) || this.#page.isClosed() || !this.#browser.connected) {
-        throw this.#markDead(`the meeting page is gone: ${messageOf(outcome.error)}`, outcome.error);
+        throw this.#markDead(`the meeting page is gone: ${navigationErrorDetail(messageOf(outcome.error))}`, outcome.error);
       }
       const timedOut = outcome.error instanceof Error && outcome.error.name === 'TimeoutError';
-      const detail = timedOut ? `not loaded after ${timeoutMs} ms` : messageOf(outcome.error);
+      const detail = timedOut ? `not loaded after ${timeoutMs} ms` : navigationErrorDetail(messageOf(outcome.error));
       throw new ScribaError('page_load_failed', `the meeting page failed to load: ${detail}`, {
         retryable: true,
         cause: outcome.error,
@@ -855,6 +865,12 @@ export class MeetingPage {
       case 'aborted':
         return unknownSnapshot(true);
     }
+  }
+
+  /** Visible participants plus the recorder; null when unknown (no conference, page hung or dead). Never rejects. */
+  async participantCount(opts: { timeoutMs?: number } = {}): Promise<number | null> {
+    const result = await this.#run(COUNT_SCRIPT, opts.timeoutMs ?? 900);
+    return result.kind === 'ok' && typeof result.value === 'number' && Number.isFinite(result.value) ? result.value : null;
   }
 
   /**

@@ -155,8 +155,9 @@ export function parseMeetingUrl(url: string, allowHttp: boolean): MeetingTarget 
   }
   if (parsed.hostname === '') throw invalid('the meeting URL has no host');
   // Check the raw path: URL() already resolved '..' segments away, which would silently change the room.
-  const rawPath = rawPathOf(url.trim());
-  if (/(^|\/)\.\.?(\/|$)/.test(rawPath) || /%2e%2e/i.test(rawPath)) {
+  // URL() reads `%2e` as a dot and a backslash as '/', so `.%2e`, `%2e.` and a backslash before `..` count too.
+  const rawPath = rawPathOf(url.trim()).replace(/%2e/gi, '.').replace(/\\/g, '/');
+  if (/(^|\/)\.\.?(\/|$)/.test(rawPath)) {
     throw invalid("the meeting URL's path must not contain '..'");
   }
   const segments = parsed.pathname.split('/').filter((s) => s !== '');
@@ -179,7 +180,7 @@ export function parseMeetingUrl(url: string, allowHttp: boolean): MeetingTarget 
 
 /** The path of an absolute URL as written (before dot-segment resolution), without query or hash. */
 function rawPathOf(url: string): string {
-  const afterScheme = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
+  const afterScheme = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/\\?#]*/i, '');
   const end = afterScheme.search(/[?#]/);
   return end === -1 ? afterScheme : afterScheme.slice(0, end);
 }

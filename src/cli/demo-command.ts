@@ -54,7 +54,7 @@ export async function runDemo(opts: { seconds: number }): Promise<number> {
       meeting: { allowHttp: true },
       checks: { maxDurationSec: Math.ceil(opts.seconds) + 60 },
       queue: { backend: 'sqlite', sqlitePath: join(scratch, 'queue.sqlite') },
-      worker: { port: 0, allowedMeetingHosts: ['127.0.0.1'] },
+      worker: { port: 0, allowedMeetingHosts: ['127.0.0.1:*'] },
       api: { port: 0 },
       auth: { enabled: true, algorithms: ['HS256'], secrets: [jwtSecret], issuers: ['scriba-demo'], audiences: ['jitsi'] },
       webhooks: { urls: [receiver.url], secret: webhookSecret, outboxPath: join(scratch, 'webhooks.sqlite'), allowPrivateAddresses: true, initialBackoffMs: 200 },

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { ScribaError } from '../domain/errors.ts';
 import { scrubText } from '../log/redact.ts';
+import { asksForHelp, commandUsage } from './command-usage.ts';
 import { runDemo } from './demo-command.ts';
 import { runDemoMeeting } from './demo-meeting-command.ts';
 import { runRecord } from './record-command.ts';
@@ -26,6 +27,11 @@ Configuration: config/default.json, SCRIBA_CONFIG (a JSON file) and SCRIBA_* var
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const help = command !== undefined && asksForHelp(rest) ? commandUsage(USAGE, command) : undefined;
+  if (help !== undefined) {
+    process.stdout.write(`${help}\n`);
+    return 0;
+  }
   switch (command) {
     case 'record': {
       const { values } = parseArgs({ args: rest, options: RECORD_ARG_OPTIONS, strict: true, allowNegative: true });
@@ -79,5 +85,8 @@ main(process.argv.slice(2)).then(
     const isArgError = err instanceof TypeError && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`scriba: ${scrubText(err instanceof Error ? err.message : String(err))}\n`);
     process.exitCode = usage || isArgError ? 2 : 1;
+    // A command that failed to start must end, even if a library left a timer or socket open: a supervisor
+    // restarts a process that exits, not one that lingers doing nothing.
+    setTimeout(() => process.exit(), 1000).unref();
   },
 );

@@ -2,7 +2,8 @@
  * `scriba serve`: the control API and a worker in one process on the embedded queue, the single-host default.
  * `scriba api`: the API alone (pods in front of a Redis queue). Both stop cleanly on SIGTERM/SIGINT.
  */
-import { loadConfig } from '../config/config.ts';
+import { loadConfig, loadConfigWithJibri } from '../config/config.ts';
+import { reportJibriConf } from '../config/jibri-conf.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { startApi } from '../../workers/api.ts';
 import { startServe } from '../../workers/serve.ts';
@@ -21,8 +22,10 @@ function untilSignal(logger: Logger): Promise<void> {
 }
 
 export async function runServe(): Promise<number> {
-  const config = loadConfig();
+  // The embedded worker joins Jibri breweries too: read Jibri's jibri.conf when one is named.
+  const { config, jibri } = await loadConfigWithJibri();
   const logger = createLogger({ level: config.logLevel, destination: process.stderr as never });
+  if (jibri) reportJibriConf(jibri, logger);
   const stack = await startServe(config, logger);
   await untilSignal(logger);
   // New starts are refused first; running sessions then drain as in `scriba worker`.

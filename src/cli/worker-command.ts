@@ -1,15 +1,23 @@
 /** `scriba worker` (run jobs from the queue until SIGTERM) and `scriba enqueue` (submit one). */
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../config/config.ts';
+import { loadConfig, loadConfigWithJibri } from '../config/config.ts';
+import { reportJibriConf } from '../config/jibri-conf.ts';
 import { parseJobRequest } from '../domain/job-request.ts';
 import { createLogger } from '../log/logger.ts';
 import { createQueue, jobPolicy, startWorker } from '../../workers/worker.ts';
 import { isLoopbackUrl } from './record-options.ts';
 
 export async function runWorker(): Promise<number> {
-  const config = loadConfig();
+  // The worker joins Jibri breweries, so it also reads Jibri's jibri.conf when one is named.
+  const { config, jibri } = await loadConfigWithJibri();
   const logger = createLogger({ level: config.logLevel, destination: process.stderr as never });
-  const worker = await startWorker(config, logger);
+  if (jibri) reportJibriConf(jibri, logger);
+  const queue = createQueue(config);
+  const worker = await startWorker(config, logger, queue).catch(async (err: unknown) => {
+    logger.fatal({ err }, 'the worker could not start');
+    await queue.close().catch(() => undefined);
+    throw err;
+  });
   await new Promise<void>((resolve) => {
     const onSignal = (sig: NodeJS.Signals) => {
       // /readyz turns false at once (draining); running sessions get drainGraceSec, then a clean stop.
@@ -41,7 +49,10 @@ export async function runEnqueue(flags: EnqueueFlags): Promise<number> {
       ...(flags['max-duration'] ? { maxDurationSec: Number(flags['max-duration']) } : {}),
       ...(flags['session-id'] ? { sessionId: flags['session-id'] } : {}),
     },
-    { ...policy, allowHttp: policy.allowHttp || isLoopbackUrl(flags.url ?? '') },
+    // The operator's own command, like `scriba record`: a meeting on this machine (any port, http) is fine.
+    isLoopbackUrl(flags.url ?? '')
+      ? { ...policy, allowHttp: true, allowedMeetingHosts: [...policy.allowedMeetingHosts, `${new URL(flags.url ?? '').hostname}:*`] }
+      : policy,
     randomUUID,
   );
   const queue = createQueue(config);

@@ -7,8 +7,13 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { JibriConfError, readJibriConf, type JibriConf } from './jibri-conf.ts';
+import { xmppConfigSchema } from './xmpp-config.ts';
 
 const positive = z.number().positive();
+/** Speech-to-text engines (docs/transcription.md). */
+export const SPEECH_ENGINES = ['pocketsphinx', 'google', 'openai', 'vosk', 'sherpa'] as const;
+export type SpeechEngineName = (typeof SPEECH_ENGINES)[number];
 const nonNeg = z.number().nonnegative();
 
 export const configSchema = z.strictObject({
@@ -48,6 +53,9 @@ export const configSchema = z.strictObject({
     maxDurationSec: positive,
   }),
   stopGraceSec: positive,
+  /** Jibri's jibri.conf to take the brewery settings from ('' = none); see src/config/jibri-conf.ts. */
+  jibriConfig: z.string(),
+  xmpp: xmppConfigSchema,
   queue: z.strictObject({
     backend: z.enum(['sqlite', 'bullmq']),
     sqlitePath: z.string().min(1),
@@ -55,6 +63,7 @@ export const configSchema = z.strictObject({
     name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
     leaseSec: positive,
     maxAttempts: z.number().int().min(1).max(20),
+    maxQueuedSec: positive,
   }),
   worker: z.strictObject({
     cores: nonNeg,
@@ -81,6 +90,12 @@ export const configSchema = z.strictObject({
     port: z.number().int().min(0).max(65535),
     bodyLimitBytes: z.number().int().min(1024).max(10_485_760),
     allowedCallbackUrls: z.array(z.string().url()),
+    requestTimeoutSec: positive,
+    closeGraceSec: nonNeg,
+    maxQueued: z.number().int().min(1),
+    maxOpenPerTenant: z.number().int().min(1),
+    maxOpenPerUser: z.number().int().min(1),
+    startsPerMinute: z.number().int().min(0),
   }),
   auth: z.strictObject({
     enabled: z.boolean(),
@@ -96,6 +111,7 @@ export const configSchema = z.strictObject({
     backend: z.enum(['local', 's3', 'none']),
     linkTtlSec: z.number().int().min(60).max(604_800),
     partSizeMiB: z.number().int().min(5).max(512),
+    tailIntervalSec: z.number().min(1).max(300),
     retryInitialMs: z.number().int().positive(),
     retryMaxMs: z.number().int().positive(),
     backup: z.strictObject({
@@ -125,7 +141,9 @@ export const configSchema = z.strictObject({
     cron: z.string().min(1),
   }),
   transcription: z.strictObject({
-    engine: z.enum(['pocketsphinx', 'google']),
+    engine: z.enum(SPEECH_ENGINES),
+    /** Engines a request may pick instead of `engine` (which is always allowed). */
+    enabledEngines: z.array(z.enum(SPEECH_ENGINES)),
     language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/),
     inMeetingSubtitles: z.boolean(),
     pocketsphinx: z.strictObject({ binaryPath: z.string().min(1) }),
@@ -134,6 +152,26 @@ export const configSchema = z.strictObject({
       enableAutomaticPunctuation: z.boolean(),
       keyFilename: z.string(),
       streamLimitSec: z.number().int().min(10).max(300),
+    }),
+    vad: z.strictObject({
+      threshold: z.number().gt(0).lt(1),
+      minSilenceMs: z.number().int().min(100).max(5000),
+      speechPadMs: z.number().int().min(0).max(1000),
+      maxUtteranceSec: z.number().min(2).max(60),
+    }),
+    openai: z.strictObject({
+      baseUrl: z.string(),
+      apiKey: z.string(),
+      model: z.string(),
+      responseFormat: z.enum(['verbose_json', 'json']),
+      timeoutSec: positive,
+      concurrency: z.number().int().min(1).max(64),
+    }),
+    vosk: z.strictObject({ url: z.string() }),
+    sherpa: z.strictObject({
+      modelDir: z.string(),
+      modelType: z.enum(['auto', 'transducer', 'paraformer', 'whisper', 'moonshine', 'sense_voice']),
+      numThreads: z.number().int().min(1).max(16),
     }),
   }),
   webhooks: z.strictObject({
@@ -171,6 +209,8 @@ export const ENV_KEYS: Readonly<Record<string, { path: readonly string[]; type: 
   SCRIBA_XMPP_DOMAIN: { path: ['meeting', 'xmppDomain'], type: 'string' },
   SCRIBA_XMPP_USERNAME: { path: ['meeting', 'xmppUsername'], type: 'string' },
   SCRIBA_XMPP_PASSWORD: { path: ['meeting', 'xmppPassword'], type: 'string' },
+  SCRIBA_JIBRI_CONFIG: { path: ['jibriConfig'], type: 'string' },
+  SCRIBA_XMPP_SINGLE_USE_MODE: { path: ['xmpp', 'singleUseMode'], type: 'boolean' },
   SCRIBA_CHECK_INTERVAL_SEC: { path: ['checks', 'intervalSec'], type: 'number' },
   SCRIBA_EMPTY_CALL_TIMEOUT_SEC: { path: ['checks', 'emptyCallTimeoutSec'], type: 'number' },
   SCRIBA_NO_MEDIA_TIMEOUT_SEC: { path: ['checks', 'noMediaTimeoutSec'], type: 'number' },
@@ -183,6 +223,7 @@ export const ENV_KEYS: Readonly<Record<string, { path: readonly string[]; type: 
   SCRIBA_REDIS_URL: { path: ['queue', 'redisUrl'], type: 'string' },
   SCRIBA_QUEUE_NAME: { path: ['queue', 'name'], type: 'string' },
   SCRIBA_QUEUE_LEASE_SEC: { path: ['queue', 'leaseSec'], type: 'number' },
+  SCRIBA_QUEUE_MAX_QUEUED_SEC: { path: ['queue', 'maxQueuedSec'], type: 'number' },
   SCRIBA_WORKER_CORES: { path: ['worker', 'cores'], type: 'number' },
   SCRIBA_WORKER_HOST: { path: ['worker', 'host'], type: 'string' },
   SCRIBA_WORKER_PORT: { path: ['worker', 'port'], type: 'number' },
@@ -195,6 +236,11 @@ export const ENV_KEYS: Readonly<Record<string, { path: readonly string[]; type: 
   SCRIBA_API_HOST: { path: ['api', 'host'], type: 'string' },
   SCRIBA_API_PORT: { path: ['api', 'port'], type: 'number' },
   SCRIBA_API_ALLOWED_CALLBACK_URLS: { path: ['api', 'allowedCallbackUrls'], type: 'list' },
+  SCRIBA_API_REQUEST_TIMEOUT_SEC: { path: ['api', 'requestTimeoutSec'], type: 'number' },
+  SCRIBA_API_MAX_QUEUED: { path: ['api', 'maxQueued'], type: 'number' },
+  SCRIBA_API_MAX_OPEN_PER_TENANT: { path: ['api', 'maxOpenPerTenant'], type: 'number' },
+  SCRIBA_API_MAX_OPEN_PER_USER: { path: ['api', 'maxOpenPerUser'], type: 'number' },
+  SCRIBA_API_STARTS_PER_MINUTE: { path: ['api', 'startsPerMinute'], type: 'number' },
   SCRIBA_AUTH_ENABLED: { path: ['auth', 'enabled'], type: 'boolean' },
   SCRIBA_AUTH_ALGORITHMS: { path: ['auth', 'algorithms'], type: 'list' },
   SCRIBA_JWT_SECRETS: { path: ['auth', 'secrets'], type: 'list' },
@@ -204,6 +250,7 @@ export const ENV_KEYS: Readonly<Record<string, { path: readonly string[]; type: 
   SCRIBA_JWT_AUDIENCES: { path: ['auth', 'audiences'], type: 'list' },
   SCRIBA_STORAGE_BACKEND: { path: ['storage', 'backend'], type: 'string' },
   SCRIBA_STORAGE_LINK_TTL_SEC: { path: ['storage', 'linkTtlSec'], type: 'number' },
+  SCRIBA_STORAGE_TAIL_INTERVAL_SEC: { path: ['storage', 'tailIntervalSec'], type: 'number' },
   SCRIBA_STORAGE_BACKUP: { path: ['storage', 'backup', 'backend'], type: 'string' },
   SCRIBA_STORAGE_LOCAL_ROOT: { path: ['storage', 'local', 'root'], type: 'string' },
   SCRIBA_STORAGE_PUBLIC_BASE_URL: { path: ['storage', 'local', 'publicBaseUrl'], type: 'string' },
@@ -223,6 +270,13 @@ export const ENV_KEYS: Readonly<Record<string, { path: readonly string[]; type: 
   SCRIBA_TRANSCRIPTION_SUBTITLES: { path: ['transcription', 'inMeetingSubtitles'], type: 'boolean' },
   SCRIBA_GOOGLE_SPEECH_MODEL: { path: ['transcription', 'google', 'model'], type: 'string' },
   SCRIBA_GOOGLE_KEY_FILE: { path: ['transcription', 'google', 'keyFilename'], type: 'string' },
+  SCRIBA_TRANSCRIPTION_ENABLED_ENGINES: { path: ['transcription', 'enabledEngines'], type: 'list' },
+  SCRIBA_OPENAI_BASE_URL: { path: ['transcription', 'openai', 'baseUrl'], type: 'string' },
+  SCRIBA_OPENAI_API_KEY: { path: ['transcription', 'openai', 'apiKey'], type: 'string' },
+  SCRIBA_OPENAI_MODEL: { path: ['transcription', 'openai', 'model'], type: 'string' },
+  SCRIBA_VOSK_URL: { path: ['transcription', 'vosk', 'url'], type: 'string' },
+  SCRIBA_SHERPA_MODEL_DIR: { path: ['transcription', 'sherpa', 'modelDir'], type: 'string' },
+  SCRIBA_SHERPA_MODEL_TYPE: { path: ['transcription', 'sherpa', 'modelType'], type: 'string' },
   SCRIBA_WEBHOOK_URLS: { path: ['webhooks', 'urls'], type: 'list' },
   SCRIBA_WEBHOOK_SECRET: { path: ['webhooks', 'secret'], type: 'string' },
   SCRIBA_WEBHOOK_APP_ID: { path: ['webhooks', 'appId'], type: 'string' },
@@ -271,6 +325,8 @@ export interface LoadConfigOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Applied last (CLI flags). */
   readonly overrides?: Json;
+  /** A jibri.conf already read (loadConfigWithJibri): fills `xmpp` and `recordingsDir` under Scriba's own settings. */
+  readonly jibri?: JibriConf | null;
 }
 
 export class ConfigError extends Error {
@@ -280,6 +336,8 @@ export class ConfigError extends Error {
 export function loadConfig(options: LoadConfigOptions = {}): ScribaConfig {
   const env = options.env ?? process.env;
   let merged = JSON.parse(readFileSync(DEFAULT_CONFIG_FILE, 'utf8')) as Json;
+  // jibri.conf sits right above the defaults: Scriba's own file, environment and flags win where both set a key.
+  if (options.jibri) merged = deepMerge(merged, options.jibri.config as Json);
   const file = env['SCRIBA_CONFIG'];
   if (file) merged = deepMerge(merged, JSON.parse(readFileSync(file, 'utf8')) as Json);
   const fromEnv: Json = {};
@@ -302,6 +360,29 @@ export function loadConfig(options: LoadConfigOptions = {}): ScribaConfig {
   }
   const config = parsed.data;
   return config.workDir ? config : { ...config, workDir: `${tmpdir()}/scriba` };
+}
+
+export interface LoadedConfig {
+  readonly config: ScribaConfig;
+  /** The jibri.conf that was read (its ignoredKeys and warnings are for the caller to log once), or null. */
+  readonly jibri: JibriConf | null;
+}
+
+/**
+ * loadConfig plus Jibri's jibri.conf when `jibriConfig` / SCRIBA_JIBRI_CONFIG names one (reading HOCON is
+ * asynchronous). Commands that join a Jibri brewery load their configuration through this.
+ */
+export async function loadConfigWithJibri(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const own = loadConfig(options);
+  if (!own.jibriConfig) return { config: own, jibri: null };
+  let jibri: JibriConf;
+  try {
+    jibri = await readJibriConf(own.jibriConfig, options.env ?? process.env);
+  } catch (err) {
+    if (err instanceof JibriConfError) throw new ConfigError(err.message);
+    throw err;
+  }
+  return { config: loadConfig({ ...options, jibri }), jibri };
 }
 
 export const RESOLUTIONS = {

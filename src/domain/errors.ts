@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'storage_failed'
   | 'upload_failed'
   | 'conflict'
+  | 'queue_expired'
   | 'aborted'
   | 'internal';
 

@@ -17,7 +17,12 @@ export type JobOutput =
       readonly url: string;
       readonly youtubeBroadcastId: string | null;
     }
-  | { readonly kind: 'transcription'; readonly language: string };
+  | {
+      readonly kind: 'transcription';
+      readonly language: string;
+      /** A speech engine the request chose among the deployment's enabled ones; absent: the deployment's. */
+      readonly engine?: string;
+    };
 
 export type JobKind = JobOutput['kind'];
 
@@ -41,15 +46,27 @@ export interface JobRequest {
   readonly appId: string | null;
   /** A per-request webhook URL, already checked against the deployment's allow-list; null = none. */
   readonly webhookUrl: string | null;
+  /**
+   * Set on jobs started through a Jibri brewery: the name of the `xmpp.environments` entry the start IQ came
+   * from, so the worker joins with that environment's call-login. Only the name: jobs are persisted, the
+   * password stays in the configuration. Absent for API and CLI jobs.
+   */
+  readonly xmppEnvironment?: string;
 }
 
-/** Deployment rules the request is checked against. Host patterns: exact names or `*.example.com`; `*` = any. */
+/**
+ * Deployment rules the request is checked against. Host patterns: exact names or `*.example.com`; `*` = any.
+ * Meeting host patterns also say the port: none means the scheme's default port only, `host:8443` that port,
+ * `host:*` any port (so an allowed name cannot be turned at another service on the same host, e.g. `:6379`).
+ */
 export interface JobPolicy {
   readonly allowedMeetingHosts: readonly string[];
   readonly allowedStreamHosts: readonly string[];
   readonly allowHttp: boolean;
   readonly defaultMaxDurationSec: number;
   readonly maxDurationCapSec: number;
+  /** Speech engines a request may name (`transcription.engine` and `enabledEngines`); absent: none. */
+  readonly speechEngines?: readonly string[];
 }
 
 export const YOUTUBE_RTMP_BASE = 'rtmp://a.rtmp.youtube.com/live2';
@@ -61,6 +78,20 @@ export function hostAllowed(host: string, patterns: readonly string[]): boolean 
     if (pattern === '*') return true;
     if (pattern.startsWith('*.')) return h.endsWith(pattern.slice(1)) && h.length > pattern.length - 1;
     return h === pattern;
+  });
+}
+
+/** Is the meeting URL's host and port allowed by one of the patterns (see JobPolicy)? */
+export function meetingHostAllowed(url: URL, patterns: readonly string[]): boolean {
+  return patterns.some((p) => {
+    const colon = p.lastIndexOf(':');
+    // A bare IPv6 pattern has colons of its own; only `[…]:port` or `name:port` carry a port.
+    const hasPort = colon > 0 && (!p.includes(']') || p.lastIndexOf(']') < colon) && (p.match(/:/g)?.length === 1 || p.startsWith('['));
+    const hostPattern = hasPort ? p.slice(0, colon) : p;
+    const portPattern = hasPort ? p.slice(colon + 1) : '';
+    if (!hostAllowed(url.hostname, [hostPattern])) return false;
+    if (portPattern === '*') return true;
+    return url.port === (portPattern === '' ? '' : String(Number(portPattern)));
   });
 }
 
@@ -116,7 +147,10 @@ export const jobRequestInput = z.strictObject({
     })
     .optional(),
   transcription: flagOr(
-    z.strictObject({ language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en-US').optional() }),
+    z.strictObject({
+      language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en-US').optional(),
+      engine: z.string().regex(/^[a-z_]{1,32}$/, 'must be a speech engine name such as openai').optional(),
+    }),
   ),
   maxDurationSec: z.number().int().positive().optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
@@ -138,9 +172,9 @@ export function parseJobRequest(input: unknown, policy: JobPolicy, newId: () => 
   if (!parsed.success) throw new ScribaError('invalid_request', firstProblem(parsed.error));
   const r = parsed.data;
   const target = parseMeetingUrl(r.meetingUrl, policy.allowHttp);
-  const host = new URL(target.baseUrl).hostname;
-  if (!hostAllowed(host, policy.allowedMeetingHosts)) {
-    throw new ScribaError('invalid_request', `meetings on ${host} are not allowed by this deployment`);
+  const base = new URL(target.baseUrl);
+  if (!meetingHostAllowed(base, policy.allowedMeetingHosts)) {
+    throw new ScribaError('invalid_request', `meetings on ${base.host} are not allowed by this deployment`);
   }
   const outputs: JobOutput[] = [];
   if (r.file) outputs.push({ kind: 'file', resolution: r.file.resolution ?? '720p' });
@@ -148,7 +182,12 @@ export function parseJobRequest(input: unknown, policy: JobPolicy, newId: () => 
     outputs.push({ kind: 'stream', url: resolveStreamTarget(r.stream.streamId, policy.allowedStreamHosts), youtubeBroadcastId: r.stream.youtubeBroadcastId ?? null });
   }
   if (r.transcription) {
-    outputs.push({ kind: 'transcription', language: r.transcription.language ?? 'en-US' });
+    const engine = r.transcription.engine;
+    if (engine !== undefined && !(policy.speechEngines ?? []).includes(engine)) {
+      const enabled = (policy.speechEngines ?? []).join(', ') || 'none to choose from';
+      throw new ScribaError('invalid_request', `transcription.engine: "${engine}" is not enabled on this deployment (enabled: ${enabled})`);
+    }
+    outputs.push({ kind: 'transcription', language: r.transcription.language ?? 'en-US', ...(engine === undefined ? {} : { engine }) });
   }
   if (outputs.length === 0) throw new ScribaError('invalid_request', 'ask for at least one of file, stream or transcription');
   const maxDurationSec = r.maxDurationSec ?? policy.defaultMaxDurationSec;

@@ -21,6 +21,7 @@ export {
 } from './capture-args.ts';
 export { buildEncodedOutput, escapeTeeTarget, fragmentedMp4Leg, type MuxLeg, mpegtsPipeLeg, teeSlave } from './output-legs.ts';
 export { buildMixedAudioPcmCommand, type MixedAudioPcmOptions } from './mixed-audio-args.ts';
+export { EMPTY_SCAN, lastWholeFragmentEnd, parseBoxHeader, scanFragments, scanFragmentsWith, type FragmentScan } from './mp4-fragments.ts';
 export { buildRtmpRelayCommand, RELAY_ANALYZE_DURATION_US } from './relay-args.ts';
 export {
   advanceLivenessMark,

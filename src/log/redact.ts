@@ -18,8 +18,8 @@ const TEXT_RULES: ReadonlyArray<readonly [RegExp, string]> = [
   // user:password@ in URLs.
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@"']+:)[^@\s/"']+@/gi, `$1${REDACTED}@`],
   // RTMP(S): everything after the application (the key, any instance path before it, any query) is secret;
-  // a target already written as `…/app/***` (src/sinks/stream-url.ts) is left as it is.
-  [/(\brtmps?:\/\/[^\s"'/]+\/[^\s"'/?#]+\/)(?!\*\*\*(?:[\s"']|$))[^\s"']+/gi, `$1${REDACTED}`],
+  // a target already written as `…/app/***` (src/sinks/stream-url.ts), then punctuation or the end, is left as it is.
+  [/(\brtmps?:\/\/[^\s"'/]+\/[^\s"'/?#]+\/)(?!\*\*\*(?:[^A-Za-z0-9_~.%/+=-]|$))[^\s"']+/gi, `$1${REDACTED}`],
 ];
 
 export function scrubText(text: string): string {

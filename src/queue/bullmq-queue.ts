@@ -16,10 +16,11 @@
  *   a small Lua script (BullMQ has no "fail a waiting job").
  */
 import { randomUUID } from 'node:crypto';
+import { ScribaError } from '../domain/errors.ts';
 import { Job, Queue, UnrecoverableError, Worker, createIORedisClient, type IRedisClient } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { ClaimedJob, ClaimOptions, EnqueueOptions, JobQueue, JobRecord, JobStatus, ListOptions, QueueCounts, QueueTiming } from './job-queue.ts';
-import { DEFAULT_QUEUE_TIMING, ExclusiveKeyConflict } from './job-queue.ts';
+import type { ClaimedJob, ClaimOptions, EnqueueClaimedOptions, EnqueueOptions, JobQueue, JobRecord, JobStatus, ListOptions, QueueCounts, QueueTiming } from './job-queue.ts';
+import { DEFAULT_QUEUE_TIMING, ExclusiveKeyConflict, JobIdTaken } from './job-queue.ts';
 import { lostJobError, STOPPED_BEFORE_START_ERROR, STOPPED_LOST_ERROR, statusAfterFail, type JobError } from './lease.ts';
 
 export type BullmqConnection = { readonly url: string } | RedisOptions;
@@ -67,8 +68,32 @@ return 0
 `;
 const FAIL_WAITING_CMD = 'scribaFailWaiting';
 
+/**
+ * Moves a job parked in the delayed set (enqueueClaimed adds it with a delay no claimer reaches) straight to
+ * active with a lock, as BullMQ's own moveToActive prepares a job: lock key, processedOn, processedBy, ats + 1.
+ * KEYS: delayed, active, job, events. ARGV: jobId, token, lockMs, nowMs, workerId. Returns 1, or 0 if not parked.
+ */
+const CLAIM_PARKED_LUA = `
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('LPUSH', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[3] .. ':lock', ARGV[2], 'PX', ARGV[3])
+redis.call('HSET', KEYS[3], 'processedOn', ARGV[4], 'pb', ARGV[5])
+redis.call('HINCRBY', KEYS[3], 'ats', 1)
+redis.call('XADD', KEYS[4], '*', 'event', 'active', 'jobId', ARGV[1], 'prev', 'delayed')
+return 1
+`;
+/** Far enough ahead that no claimer ever promotes a parked job (about 24 days, below BullMQ's delay limit). */
+const PARKED_DELAY_MS = 2 ** 31 - 1;
+
 /** Deletes KEYS[1] only while it still holds ARGV[1] (a stale exclusive key, freed by whoever notices). */
 const DELETE_IF_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/**
+ * saveCheckpoint: writes the checkpoint only while the job's BullMQ lock holds this claim's token, atomically.
+ * KEYS: the job's lock key, the checkpoint key. ARGV: token, checkpoint JSON, expiry (s). Returns 1, or 0.
+ */
+const SAVE_IF_LOCKED_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], ARGV[2], 'EX', tonumber(ARGV[3])) return 1 end return 0`;
+/** Checkpoints outlive any recording whose job could still be recovered (a week, like the longest link). */
+const CHECKPOINT_TTL_SEC = 7 * 24 * 3600;
 /** A holder id that names no job yet may be an enqueue in progress: only this old is it treated as stale. */
 const MISSING_HOLDER_GRACE_MS = 30_000;
 
@@ -153,7 +178,11 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
   const closing = new AbortController();
   const stopPollers = new Set<() => void>();
   redis.defineCommand(FAIL_WAITING_CMD, { numberOfKeys: 8, lua: FAIL_WAITING_LUA });
-  const scribaKey = (kind: 'tag' | 'excl', name: string): string => `${queue.keys['']}scriba:${kind}:${name}`;
+  const scribaKey = (kind: 'tag' | 'excl' | 'ckpt', name: string): string => `${queue.keys['']}scriba:${kind}:${name}`;
+  const savedCheckpoint = async (jobId: string): Promise<unknown> => {
+    const json = await raw.get(scribaKey('ckpt', jobId));
+    return json === null ? null : (JSON.parse(json) as unknown);
+  };
 
   /**
    * Takes every exclusive key for jobId (SET NX), freeing keys whose holder has finished or vanished. On a
@@ -263,6 +292,26 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
       return fromBullId(job.id);
     },
 
+    async enqueueClaimed(data, options: EnqueueClaimedOptions): Promise<ClaimedJob<T>> {
+      const publicId = options.jobId ?? randomUUID();
+      const jobId = toBullId(publicId);
+      if ((await Job.fromId<T>(queue, jobId)) !== undefined) throw new JobIdTaken(publicId);
+      const release = await takeExclusiveKeys(jobId, options.exclusiveKeys ?? []);
+      const token = `${options.workerId}:${randomUUID()}`;
+      let job: Job<T>;
+      try {
+        job = await queue.add('job', data, { jobId, attempts: timing.maxAttempts, removeOnComplete: false, removeOnFail: false, delay: PARKED_DELAY_MS });
+        const k = queue.keys;
+        const moved = await raw.eval(CLAIM_PARKED_LUA, 4, k.delayed!, k.active!, queue.toKey(jobId), k.events!, jobId, token, timing.leaseMs, Date.now(), options.workerId);
+        if (Number(moved) !== 1) throw new Error(`job ${publicId} could not be claimed after enqueueing`);
+      } catch (err) {
+        await release();
+        throw err;
+      }
+      for (const tag of options.tags ?? []) await raw.zadd(scribaKey('tag', tag), job.timestamp, jobId);
+      return { id: publicId, data, attempts: 1, enqueuedAtMs: job.timestamp, token, checkpoint: null };
+    },
+
     async claim({ workerId, signal }: ClaimOptions): Promise<ClaimedJob<T> | null> {
       const signals = [signal, closing.signal];
       while (!signal.aborted && !closing.signal.aborted) {
@@ -277,7 +326,7 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
         }
         if (job !== undefined && job.id !== undefined) {
           if (!(await vetClaim(job, token))) continue;
-          return { id: fromBullId(job.id), data: job.data, attempts: job.attemptsStarted, enqueuedAtMs: job.timestamp, token };
+          return { id: fromBullId(job.id), data: job.data, attempts: job.attemptsStarted, enqueuedAtMs: job.timestamp, token, checkpoint: await savedCheckpoint(job.id) };
         }
         await sleep(timing.pollMs, signals);
       }
@@ -289,6 +338,14 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
       const job = await Job.fromId<T>(queue, jobId);
       if (job === undefined) return false;
       return Number(await job.extendLock(token, timing.leaseMs)) === 1;
+    },
+
+    async saveCheckpoint(publicId, token, checkpoint) {
+      const jobId = toBullId(publicId);
+      const json = JSON.stringify(checkpoint);
+      if (json === undefined) throw new ScribaError('invalid_request', 'checkpoint is not JSON-serializable');
+      const saved = await raw.eval(SAVE_IF_LOCKED_LUA, 2, `${queue.toKey(jobId)}:lock`, scribaKey('ckpt', jobId), token, json, CHECKPOINT_TTL_SEC);
+      return Number(saved) === 1;
     },
 
     async complete(publicId, token, result) {

@@ -6,6 +6,8 @@ import type { JobKind, JobRequest } from '../domain/job-request.ts';
 import type { SessionFailure, SessionState } from '../domain/session-state.ts';
 import type { SessionPhrase, SessionResult, StreamStatus } from '../session/session-types.ts';
 import type { FailedMode, WebhookEventInput } from '../webhooks/webhook-event.ts';
+import { jobSecrets } from './job-secrets.ts';
+import { scrubSecrets } from '../log/session-secrets.ts';
 
 /** The room's JID as Jicofo names it (jitsi-interop.md §5): `<room>@conference.[<tenant>.]<domain>`. */
 export function conferenceJid(job: JobRequest): string {
@@ -21,6 +23,8 @@ export class JobEventTracker {
   readonly #job: JobRequest;
   readonly #kinds: readonly JobKind[];
   readonly #now: () => number;
+  /** Error texts in events are scrubbed against these: a receiver never learns a session's secrets. */
+  readonly #secrets: readonly string[];
   #recordingStarted = false;
   #streamStarted = false;
   #streamEnded = false;
@@ -29,6 +33,11 @@ export class JobEventTracker {
     this.#job = job;
     this.#kinds = job.outputs.map((o) => o.kind);
     this.#now = now;
+    this.#secrets = jobSecrets(job);
+  }
+
+  #clean(message: string): string {
+    return scrubSecrets(message, this.#secrets);
   }
 
   /** Any event of this job, with the envelope's session, room and app filled in. */
@@ -53,7 +62,7 @@ export class JobEventTracker {
       return [
         this.event({
           eventType: 'LIVE_STREAM_ENDED',
-          data: { conference, reason: status.code, ...(status.error ? { error: { code: status.code, message: status.reason } } : {}) },
+          data: { conference, reason: status.code, ...(status.error ? { error: { code: status.code, message: this.#clean(status.reason) } } : {}) },
         }),
       ];
     }
@@ -76,7 +85,7 @@ export class JobEventTracker {
     const conference = conferenceJid(this.#job);
     const out: WebhookEventInput[] = [];
     const failure = result.failure;
-    const error = failure ? { code: failure.code, message: failure.message } : undefined;
+    const error = failure ? { code: failure.code, message: this.#clean(failure.message) } : undefined;
     if (this.#streamStarted && !this.#streamEnded) {
       this.#streamEnded = true;
       out.push(this.event({ eventType: 'LIVE_STREAM_ENDED', data: { conference, reason: result.reason, ...(error ? { error } : {}) } }));
@@ -89,11 +98,21 @@ export class JobEventTracker {
   }
 
   /** The job failed for good (also before any session ran, e.g. an output this worker cannot make). */
-  onFailure(failure: Pick<SessionFailure, 'code' | 'message' | 'retryable'>): WebhookEventInput[] {
+  /** One segment of the session could not be salvaged; the session itself goes on with the next one. */
+  onSegmentLost(segment: number, message: string): WebhookEventInput[] {
     return [
       this.event({
         eventType: 'RECORDING_FAILED',
-        data: { conference: conferenceJid(this.#job), mode: primaryMode(this.#kinds), reason: failure.code, message: failure.message, shouldRetry: failure.retryable },
+        data: { conference: conferenceJid(this.#job), mode: primaryMode(this.#kinds), reason: 'segment_lost', message: this.#clean(message), shouldRetry: false, segment },
+      }),
+    ];
+  }
+
+    onFailure(failure: Pick<SessionFailure, 'code' | 'message' | 'retryable'>): WebhookEventInput[] {
+    return [
+      this.event({
+        eventType: 'RECORDING_FAILED',
+        data: { conference: conferenceJid(this.#job), mode: primaryMode(this.#kinds), reason: failure.code, message: this.#clean(failure.message), shouldRetry: failure.retryable },
       }),
     ];
   }

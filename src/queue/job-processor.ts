@@ -11,7 +11,11 @@ import { recorderLogin } from '../session/recorder-login.ts';
 import type { SessionState } from '../domain/session-state.ts';
 import type { RecordingRequest, SessionPhrase, SessionResult, StreamStatus } from '../session/session-types.ts';
 import type { WebhookEventInput } from '../webhooks/webhook-event.ts';
+import { FIRST_SEGMENT, parseJobCheckpoint, segmentFacts, type JobCheckpoint } from './job-checkpoint.ts';
 import { JobEventTracker } from './job-events.ts';
+import { salvageSegment } from './segment-salvage.ts';
+import { jobSecrets } from './job-secrets.ts';
+import { scrubSecrets } from '../log/session-secrets.ts';
 import { uploadTranscript } from './transcript-upload.ts';
 import { completeUpload, factsFromResult, finishedRecording, newRecordingUpload, uploadedData, type RecordingFacts, type StorageDeps } from './upload-phase.ts';
 import type { ClaimedJob, JobQueue } from './job-queue.ts';
@@ -41,6 +45,8 @@ export interface ProcessorDeps {
   onState?(jobId: string, state: SessionState): void;
   /** Where recordings go; absent: they stay in recordingsDir. */
   readonly storage?: StorageDeps;
+  /** Wall clock (tests). */
+  readonly now?: () => number;
 }
 
 export type JobOutcome =
@@ -58,14 +64,17 @@ export function toRecordingRequest(job: JobRequest, config: ScribaConfig): Recor
   return {
     sessionId: job.sessionId,
     target: job.target,
-    login: recorderLogin(config, job.sessionId),
+    login: recorderLogin(config, job.sessionId, job.xmppEnvironment),
     roomPassword: job.roomPassword,
     resolution: file?.kind === 'file' ? file.resolution : config.capture.resolution,
     maxDurationSec: job.maxDurationSec,
     recordFile: file !== undefined,
     stream: stream?.kind === 'stream' ? { url: stream.url, youtubeBroadcastId: stream.youtubeBroadcastId } : null,
     fileRecordingMetadata: job.metadata,
-    transcription: transcription?.kind === 'transcription' ? { language: transcription.language } : null,
+    transcription:
+      transcription?.kind === 'transcription'
+        ? { language: transcription.language, ...(transcription.engine === undefined ? {} : { engine: transcription.engine }) }
+        : null,
   };
 }
 
@@ -82,9 +91,24 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
         ),
       ),
     ).then(() => undefined);
+  // The stored error is shown by the API to callers of that room: never with a secret in it.
+  const secrets = jobSecrets(job.data, [deps.config.meeting.xmppPassword, deps.config.webhooks.secret, deps.config.transcription.openai.apiKey, recorderLogin(deps.config, job.data.sessionId, job.data.xmppEnvironment)?.password]);
+  // A brewery session is never queued again: Jicofo retries it on another recorder itself.
+  const fromBrewery = job.data.xmppEnvironment !== undefined;
+  const fail = (message: string, retryable: boolean): Promise<boolean> =>
+    queue.fail(job.id, job.token, { message: scrubSecrets(message, secrets), retryable: retryable && !fromBrewery });
+  // A recording asked for long ago is of no use now (the meeting moved on; Jicofo gives up after 90 s):
+  // fail it rather than join late. Only a first claim: a recovered job was already running.
+  const waitedMs = (deps.now ?? Date.now)() - job.enqueuedAtMs;
+  if (job.attempts === 1 && waitedMs > deps.config.queue.maxQueuedSec * 1000) {
+    const message = `no recorder was free within ${deps.config.queue.maxQueuedSec} s of the request; the session was not started`;
+    log.warn({ waitedMs }, 'queued too long; not starting');
+    if (await fail(message, false)) await publish(events.onFailure({ code: 'queue_expired', message, retryable: false }));
+    return { kind: 'failed', message, retryable: false };
+  }
   const request = toRecordingRequest(job.data, deps.config);
   if ('unsupported' in request) {
-    const reported = await queue.fail(job.id, job.token, { message: request.unsupported, retryable: false });
+    const reported = await fail(request.unsupported, false);
     if (reported) await publish(events.onFailure({ code: 'invalid_request', message: request.unsupported, retryable: false }));
     return { kind: 'failed', message: request.unsupported, retryable: false };
   }
@@ -105,6 +129,8 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     );
   }, deps.renewEveryMs);
 
+  /** This session's segments when a lost worker recorded earlier ones (set before recording); null: one segment. */
+  let segments: ReturnType<typeof segmentFacts> = null;
   /** Upload, announce, then complete; an abort (drain) leaves the job to whoever recovers it. */
   const upload = async (uploader: ReturnType<typeof newRecordingUpload>, facts: RecordingFacts): Promise<{ key: string; link: string | null } | { error: string } | 'aborted'> => {
     const aborter = new AbortController();
@@ -118,7 +144,8 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
       const up = await completeUpload(uploader, facts, aborter.signal, backup);
       storage?.onUploaded?.('uploaded', up.size);
       log.info({ key: up.key, sizeBytes: up.size, store: up.store }, 'recording uploaded and verified; local copy removed');
-      await publish([events.event({ eventType: 'RECORDING_UPLOADED', data: uploadedData(job.data, facts, up.link) })]);
+      const segment = segments === null ? {} : { segment: segments.segment, partial: false };
+      await publish([events.event({ eventType: 'RECORDING_UPLOADED', data: { ...uploadedData(job.data, facts, up.link), ...segment } })]);
       return { key: up.key, link: up.link };
     } catch (err) {
       await uploader.abort();
@@ -141,20 +168,49 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
       const done = await upload(newRecordingUpload(storage, job.data.sessionId, log, previous.startedAtMs), previous);
       if (done === 'aborted' || lost) return { kind: 'lost' };
       if ('error' in done) {
-        return (await queue.fail(job.id, job.token, { message: done.error, retryable: false })) ? { kind: 'failed', message: done.error, retryable: false } : { kind: 'lost' };
+        return (await fail(done.error, false)) ? { kind: 'failed', message: done.error, retryable: false } : { kind: 'lost' };
       }
       const summary = { path: null, key: done.key, link: done.link, durationSec: previous.durationSec, reason: 'recovered' };
       return (await queue.complete(job.id, job.token, summary)) ? { kind: 'recovered' } : { kind: 'lost' };
     }
 
-    const session = deps.createSession({ ...request, uploadWhileRecording: storage !== undefined });
-    const uploader = storage ? newRecordingUpload(storage, job.data.sessionId, log, Date.now()) : null;
+    // The worker that ran this job died mid-recording: first salvage what it had uploaded (its checkpoint in
+    // the queue), then record again as the next segment.
+    let checkpoint: JobCheckpoint = parseJobCheckpoint(job.checkpoint) ?? FIRST_SEGMENT;
+    if (storage && checkpoint.upload !== null) {
+      checkpoint = await salvageSegment(job.data, checkpoint, { storage, logger: log, events, publish, signal });
+      if (!(await queue.saveCheckpoint(job.id, job.token, checkpoint))) return { kind: 'lost' };
+    }
+    segments = segmentFacts(checkpoint);
+    if (fromBrewery && job.attempts > 1) {
+      // Its worker died mid-session: Jicofo has already moved on, and nobody would ever stop a new recording.
+      const salvaged = checkpoint.earlier.at(-1);
+      if (salvaged?.status === 'uploaded') {
+        const summary = { path: null, key: salvaged.key, durationSec: null, reason: 'worker_lost', segments: checkpoint.earlier };
+        return (await queue.complete(job.id, job.token, summary)) ? { kind: 'recovered' } : { kind: 'lost' };
+      }
+      const message = 'the worker running this brewery session was lost; the session was not restarted';
+      log.warn(message);
+      if (await fail(message, false)) await publish(events.onFailure({ code: 'internal', message, retryable: false }));
+      return { kind: 'failed', message, retryable: false };
+    }
+    const session = deps.createSession({ ...request, uploadWhileRecording: storage !== undefined, segments });
+    let captureStartedAtMs: number | null = null;
+    const recording = checkpoint;
+    // The lease holder checkpoints the upload in the job, so whoever recovers it can salvage what went up.
+    const saveUpload = async (up: unknown): Promise<void> => {
+      if (!(await queue.saveCheckpoint(job.id, job.token, { ...recording, upload: up, captureStartedAtMs }))) throw new Error('the lease is lost');
+    };
+    const uploader = storage ? newRecordingUpload(storage, job.data.sessionId, log, Date.now(), 'primary', saveUpload) : null;
     session.on('state', (s) => {
       deps.onState?.(job.id, s);
       void publish(events.onState(s));
     });
     session.on('stream', (s) => void publish(events.onStream(s)));
-    session.on('file', ({ path }) => uploader?.begin(path));
+    session.on('file', ({ path }) => {
+      captureStartedAtMs = Date.now();
+      uploader?.begin(path);
+    });
     session.on('phrase', (p) => void publish(events.onPhrase(p)));
     onLeaseLost = () => session.stop('requested');
     const unsubscribe = queue.onStopRequested(job.id, () => {
@@ -196,15 +252,19 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
       await uploader?.abort();
     }
     if (result.status === 'finished') {
-      const where = stored === null ? { path: result.file?.path ?? null } : 'error' in stored ? { path: result.file?.path ?? null, uploadError: stored.error } : { path: null, key: stored.key, link: stored.link };
-      const summary = { ...where, durationSec: result.durationSec, reason: result.reason, ...(result.stream ? { stream: result.stream } : {}), ...(transcript ? { transcript } : {}) };
+      const where = stored === null ? { path: result.file?.path ?? null } : 'error' in stored ? { path: result.file?.path ?? null, uploadError: scrubSecrets(stored.error, secrets) } : { path: null, key: stored.key, link: stored.link };
+      const summary = {
+        ...where, durationSec: result.durationSec, reason: result.reason,
+        ...(result.stream ? { stream: result.stream } : {}), ...(transcript ? { transcript } : {}),
+        ...(segments ? { segment: segments.segment, segments: segments.earlier } : {}),
+      };
       return (await queue.complete(job.id, job.token, summary)) ? { kind: 'completed', result } : { kind: 'lost' };
     }
     const failure = result.failure ?? { message: 'the session failed', retryable: false };
-    const reported = await queue.fail(job.id, job.token, { message: failure.message, retryable: failure.retryable });
+    const reported = await fail(failure.message, failure.retryable);
     if (!reported) return { kind: 'lost' };
     // Final when no retry follows (lease.ts's rule): not retryable, attempts used up, or a stop was asked for.
-    await publish(events.onEnd(result, !failure.retryable || stopRequested || job.attempts >= deps.config.queue.maxAttempts));
+    await publish(events.onEnd(result, !failure.retryable || fromBrewery || stopRequested || job.attempts >= deps.config.queue.maxAttempts));
     return { kind: 'failed', message: failure.message, retryable: failure.retryable };
   } finally {
     clearInterval(renewer);

@@ -29,6 +29,8 @@ export interface ClaimedJob<T> {
   readonly enqueuedAtMs: number;
   /** Identifies this claim; completing or failing with a stale token is refused (the lease was lost). */
   readonly token: string;
+  /** The last checkpoint an earlier attempt saved (saveCheckpoint), e.g. an upload to salvage; null: none. */
+  readonly checkpoint: unknown;
 }
 
 export interface EnqueueOptions {
@@ -56,6 +58,19 @@ export class ExclusiveKeyConflict extends Error {
   }
 }
 
+/** enqueueClaimed(): the job runs on this worker from the start (see there). */
+export interface EnqueueClaimedOptions extends EnqueueOptions {
+  readonly workerId: string;
+}
+
+/** enqueueClaimed() refused: a job with this id exists already. */
+export class JobIdTaken extends Error {
+  override name = 'JobIdTaken';
+  constructor(id: string) {
+    super(`a job with id ${id} exists already`);
+  }
+}
+
 export interface ListOptions {
   readonly tag: string;
   /** Newest first; at most this many (default 50). */
@@ -77,10 +92,22 @@ export interface QueueCounts {
 
 export interface JobQueue<T> {
   enqueue(data: T, options?: EnqueueOptions): Promise<string>;
+  /**
+   * Enqueues a job that is claimed by `workerId` at once, for work that must run on one particular worker (a
+   * brewery session runs where its XMPP occupant received the start). It is listed, holds its exclusive keys
+   * and is renewed, completed or failed like a claimed job; if that worker dies, its lease expires and it is
+   * recovered like any other. Throws ExclusiveKeyConflict as enqueue() does, and JobIdTaken for an existing id.
+   */
+  enqueueClaimed(data: T, options: EnqueueClaimedOptions): Promise<ClaimedJob<T>>;
   /** Waits until a job can be claimed (oldest first) or the signal aborts (→ null). */
   claim(options: ClaimOptions): Promise<ClaimedJob<T> | null>;
   /** Extends the claim's lease; false when the lease was already lost (another worker may have the job). */
   renew(jobId: string, token: string): Promise<boolean>;
+  /**
+   * Records what a successor needs to continue this job if this worker dies (JSON, no secrets), replacing
+   * the previous checkpoint. Only the current lease holder may: false when the token is stale.
+   */
+  saveCheckpoint(jobId: string, token: string, checkpoint: unknown): Promise<boolean>;
   /** false when the token is stale (the job was recovered elsewhere): the caller must not report it. */
   complete(jobId: string, token: string, result: unknown): Promise<boolean>;
   /** retryable and attempts left → queued again; otherwise failed. false when the token is stale. */

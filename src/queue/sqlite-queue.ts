@@ -21,7 +21,9 @@ import {
   type ClaimOptions,
   type ClaimedJob,
   ExclusiveKeyConflict,
+  type EnqueueClaimedOptions,
   type EnqueueOptions,
+  JobIdTaken,
   type JobQueue,
   type ListOptions,
   type JobRecord,
@@ -49,7 +51,7 @@ export interface SqliteQueueOptions {
   readonly busyTimeoutMs?: number;
 }
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -76,6 +78,12 @@ CREATE TABLE IF NOT EXISTS job_keys (
   kind    TEXT    NOT NULL CHECK (kind IN ('tag', 'exclusive')),
   job_seq INTEGER NOT NULL REFERENCES jobs (seq),
   PRIMARY KEY (kind, key, job_seq)
+);
+-- v3: what a successor needs to continue a job (an upload in progress), written by the lease holder only.
+CREATE TABLE IF NOT EXISTS job_checkpoints (
+  job_id        TEXT    PRIMARY KEY,
+  data          TEXT    NOT NULL,
+  updated_at_ms INTEGER NOT NULL
 );
 `;
 
@@ -133,6 +141,7 @@ class SqliteQueue<T> implements JobQueue<T> {
       schemaVersion: SCHEMA_VERSION,
       busyTimeoutMs: opts.busyTimeoutMs ?? 5_000,
       what: 'queue file',
+      ownerOnly: true,
     });
     this.#db = db;
   }
@@ -140,29 +149,55 @@ class SqliteQueue<T> implements JobQueue<T> {
   async enqueue(data: T, options?: EnqueueOptions): Promise<string> {
     this.#assertOpen();
     const id = options?.jobId ?? randomUUID();
-    const now = this.#now();
     const json = toJson(data, 'job data');
-    this.#transaction(() => {
-      if (this.#db.prepare('SELECT 1 FROM jobs WHERE id = ?').get(id) !== undefined) return; // idempotent
-      this.#sweepLost(now); // a lost job that may not run again frees its keys first
-      for (const key of options?.exclusiveKeys ?? []) {
-        const holder = this.#db
-          .prepare(`SELECT j.id FROM job_keys k JOIN jobs j ON j.seq = k.job_seq
-                    WHERE k.kind = 'exclusive' AND k.key = ? AND j.status IN ('queued', 'active') LIMIT 1`)
-          .get(key);
-        if (holder !== undefined) throw new ExclusiveKeyConflict(key, str(holder, 'id'));
-      }
-      const row = this.#db
-        .prepare(`INSERT INTO jobs (id, data, status, attempts, enqueued_at_ms, updated_at_ms)
-                  VALUES (?, ?, 'queued', 0, ?, ?) RETURNING seq`)
-        .get(id, json, now, now);
-      const seq = num(row ?? {}, 'seq');
-      const insertKey = this.#db.prepare('INSERT OR IGNORE INTO job_keys (key, kind, job_seq) VALUES (?, ?, ?)');
-      for (const tag of options?.tags ?? []) insertKey.run(tag, 'tag', seq);
-      for (const key of options?.exclusiveKeys ?? []) insertKey.run(key, 'exclusive', seq);
+    const inserted = this.#transaction(() => {
+      if (this.#db.prepare('SELECT 1 FROM jobs WHERE id = ?').get(id) !== undefined) return false; // idempotent
+      this.#insert(id, json, options ?? {}, null);
+      return true;
     });
-    this.#wake();
+    if (inserted) this.#wake();
     return id;
+  }
+
+  async enqueueClaimed(data: T, options: EnqueueClaimedOptions): Promise<ClaimedJob<T>> {
+    this.#assertOpen();
+    const id = options.jobId ?? randomUUID();
+    const json = toJson(data, 'job data');
+    const token = randomUUID();
+    const enqueuedAtMs = this.#transaction(() => {
+      if (this.#db.prepare('SELECT 1 FROM jobs WHERE id = ?').get(id) !== undefined) throw new JobIdTaken(id);
+      // Inserted already claimed (attempt 1, leased to this worker): no claimer ever sees it queued.
+      return this.#insert(id, json, options, { token, workerId: options.workerId });
+    });
+    return { id, data: JSON.parse(json) as T, attempts: 1, enqueuedAtMs, token, checkpoint: null };
+  }
+
+  /** Inserts a job (queued, or active for `claim`) with its tags and exclusive keys; inside a transaction. */
+  #insert(id: string, json: string, options: EnqueueOptions, claim: { token: string; workerId: string } | null): number {
+    const now = this.#now();
+    this.#sweepLost(now); // a lost job that may not run again frees its keys first
+    for (const key of options.exclusiveKeys ?? []) {
+      const holder = this.#db
+        .prepare(`SELECT j.id FROM job_keys k JOIN jobs j ON j.seq = k.job_seq
+                  WHERE k.kind = 'exclusive' AND k.key = ? AND j.status IN ('queued', 'active') LIMIT 1`)
+        .get(key);
+      if (holder !== undefined) throw new ExclusiveKeyConflict(key, str(holder, 'id'));
+    }
+    const row =
+      claim === null
+        ? this.#db
+            .prepare(`INSERT INTO jobs (id, data, status, attempts, enqueued_at_ms, updated_at_ms)
+                      VALUES (?, ?, 'queued', 0, ?, ?) RETURNING seq`)
+            .get(id, json, now, now)
+        : this.#db
+            .prepare(`INSERT INTO jobs (id, data, status, attempts, enqueued_at_ms, updated_at_ms, lease_until_ms, token, worker_id)
+                      VALUES (?, ?, 'active', 1, ?, ?, ?, ?, ?) RETURNING seq`)
+            .get(id, json, now, now, leaseUntil(now, this.#timing.leaseMs), claim.token, claim.workerId);
+    const seq = num(row ?? {}, 'seq');
+    const insertKey = this.#db.prepare('INSERT OR IGNORE INTO job_keys (key, kind, job_seq) VALUES (?, ?, ?)');
+    for (const tag of options.tags ?? []) insertKey.run(tag, 'tag', seq);
+    for (const key of options.exclusiveKeys ?? []) insertKey.run(key, 'exclusive', seq);
+    return now;
   }
 
   async claim(options: ClaimOptions): Promise<ClaimedJob<T> | null> {
@@ -189,6 +224,20 @@ class SqliteQueue<T> implements JobQueue<T> {
       )
       .run(leaseUntil(now, this.#timing.leaseMs), now, jobId, token);
     return Number(res.changes) === 1;
+  }
+
+  async saveCheckpoint(jobId: string, token: string, checkpoint: unknown): Promise<boolean> {
+    this.#assertOpen();
+    const json = toJson(checkpoint, 'checkpoint');
+    return this.#transaction(() => {
+      // Only the current lease holder: a worker that lost the job must not overwrite its successor's state.
+      if (this.#db.prepare(`SELECT 1 FROM jobs WHERE id = ? AND token = ? AND status = 'active'`).get(jobId, token) === undefined) return false;
+      this.#db
+        .prepare(`INSERT INTO job_checkpoints (job_id, data, updated_at_ms) VALUES (?, ?, ?)
+                  ON CONFLICT (job_id) DO UPDATE SET data = excluded.data, updated_at_ms = excluded.updated_at_ms`)
+        .run(jobId, json, this.#now());
+      return true;
+    });
   }
 
   async complete(jobId: string, token: string, result: unknown): Promise<boolean> {
@@ -371,12 +420,15 @@ class SqliteQueue<T> implements JobQueue<T> {
         )
         .get(token, leaseUntil(now, this.#timing.leaseMs), workerId, now, num(row, 'seq'));
       if (claimed === undefined) return null;
+      const id = str(claimed, 'id');
+      const saved = this.#db.prepare('SELECT data FROM job_checkpoints WHERE job_id = ?').get(id);
       return {
-        id: str(claimed, 'id'),
+        id,
         data: JSON.parse(str(claimed, 'data')) as T,
         attempts: num(claimed, 'attempts'),
         enqueuedAtMs: num(claimed, 'enqueued_at_ms'),
         token,
+        checkpoint: saved === undefined ? null : (JSON.parse(str(saved, 'data')) as unknown),
       };
     });
   }

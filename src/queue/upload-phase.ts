@@ -10,6 +10,7 @@ import { sanitizeSessionId } from '../domain/output-naming.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { RecordingUpload, type UploadedRecording } from '../storage/recording-upload.ts';
+import type { UploadCheckpoint } from '../storage/upload-checkpoint.ts';
 import type { SessionResult } from '../session/session-types.ts';
 import type { RecordingUploadedData } from '../webhooks/webhook-event.ts';
 
@@ -25,6 +26,8 @@ export interface StorageDeps {
   readonly backup?: { readonly store: ObjectStore; readonly afterMs: number };
   /** Counted in metrics. */
   onUploaded?(outcome: 'uploaded' | 'failed', bytes: number): void;
+  /** How often the bytes after the last whole part go up as a tail object (what a crash can lose); default 5 s. */
+  readonly tailIntervalMs?: number;
 }
 
 /** What RECORDING_UPLOADED needs to know about the recording, from the session or from metadata.json. */
@@ -96,7 +99,14 @@ export function uploadedData(job: JobRequest, facts: RecordingFacts, link: strin
   };
 }
 
-export function newRecordingUpload(storage: StorageDeps, sessionId: string, logger: Logger, startedAtMs: number, target: 'primary' | 'backup' = 'primary'): RecordingUpload {
+export function newRecordingUpload(
+  storage: StorageDeps,
+  sessionId: string,
+  logger: Logger,
+  startedAtMs: number,
+  target: 'primary' | 'backup' = 'primary',
+  onCheckpoint?: (checkpoint: UploadCheckpoint) => Promise<void>,
+): RecordingUpload {
   // At least a couple of attempts even when the horizon has (nearly) passed.
   const horizonMs = Math.max(2 * storage.retryMaxMs, storage.retentionSec * 1000 - (Date.now() - startedAtMs));
   // With a backup store, the primary gets only `afterMs` of retries before the backup takes over.
@@ -107,6 +117,7 @@ export function newRecordingUpload(storage: StorageDeps, sessionId: string, logg
     partSizeBytes: storage.partSizeBytes,
     linkTtlSec: storage.linkTtlSec,
     logger,
+    ...(onCheckpoint === undefined ? {} : { checkpoint: { onCheckpoint, ...(storage.tailIntervalMs === undefined ? {} : { tailIntervalMs: storage.tailIntervalMs }) } }),
     retry: {
       initialDelayMs: storage.retryInitialMs,
       maxDelayMs: storage.retryMaxMs,

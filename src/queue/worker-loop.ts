@@ -73,7 +73,6 @@ export class WorkerLoop {
 
   async #run(): Promise<void> {
     const { queue, logger } = this.#deps;
-    const now = this.#deps.now ?? Date.now;
     while (!this.#claiming.signal.aborted) {
       // Admission: claim only when one more of the dearest job would fit (a claimed job is never handed back).
       if (this.state().full) {
@@ -94,24 +93,40 @@ export class WorkerLoop {
         continue;
       }
       if (!job) continue;
-      const kinds = jobKinds(job.data);
-      const cost = jobCost(kinds, this.#deps.budget);
-      const stop = new AbortController();
-      this.#deps.onJobEvent?.({ type: 'started', jobId: job.id, kinds, waitMs: Math.max(0, now() - job.enqueuedAtMs) });
-      logger.info({ jobId: job.id, cost }, 'job claimed');
-      const claimed = job;
-      const done = this.#deps
-        .process(claimed, stop.signal)
-        .then(
-          (outcome) => this.#deps.onJobEvent?.({ type: 'ended', jobId: job.id, kinds, outcome }),
-          (err: unknown) => logger.error({ err, jobId: claimed.id }, 'job processing crashed'),
-        )
-        .finally(() => {
-          this.#running.delete(claimed.id);
-          this.#capacityFreed();
-        });
-      this.#running.set(job.id, { cost, stop, done });
+      void this.#launch(job);
     }
+  }
+
+  /** Runs a claimed job to its end under this loop's accounting; resolves with its outcome (null: crashed) once its capacity is free. */
+  #launch(job: ClaimedJob<JobRequest>): Promise<JobOutcome | null> {
+    const { logger } = this.#deps;
+    const now = this.#deps.now ?? Date.now;
+    const kinds = jobKinds(job.data);
+    const cost = jobCost(kinds, this.#deps.budget);
+    const stop = new AbortController();
+    this.#deps.onJobEvent?.({ type: 'started', jobId: job.id, kinds, waitMs: Math.max(0, now() - job.enqueuedAtMs) });
+    logger.info({ jobId: job.id, cost }, 'job claimed');
+    const outcome = this.#deps.process(job, stop.signal).then(
+      (o) => (this.#deps.onJobEvent?.({ type: 'ended', jobId: job.id, kinds, outcome: o }), o),
+      (err: unknown) => (logger.error({ err, jobId: job.id }, 'job processing crashed'), null),
+    );
+    const done = outcome
+      .then(() => undefined)
+      .finally(() => {
+        this.#running.delete(job.id);
+        this.#capacityFreed();
+      });
+    this.#running.set(job.id, { cost, stop, done });
+    // Resolves once the job's capacity is free again (callers may start the next session at once).
+    return done.then(() => outcome);
+  }
+
+  /**
+   * Runs a job claimed outside the loop (queue.enqueueClaimed: a brewery session pinned to this worker) with
+   * the same processor, metrics, admission accounting and drain as the jobs the loop claims itself.
+   */
+  runClaimed(job: ClaimedJob<JobRequest>): Promise<JobOutcome | null> {
+    return this.#launch(job);
   }
 
   /**

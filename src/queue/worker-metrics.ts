@@ -4,6 +4,7 @@ import type { CapacityReport } from '../domain/admission.ts';
 import type { JobKind } from '../domain/job-request.ts';
 import type { SessionState } from '../domain/session-state.ts';
 import type { JobOutcome } from './job-processor.ts';
+import type { QueueCounts } from './job-queue.ts';
 
 export interface WorkerMetrics {
   readonly registry: Registry;
@@ -14,6 +15,8 @@ export interface WorkerMetrics {
   uploaded(outcome: 'uploaded' | 'failed', bytes: number): void;
   /** One artifact deleted by retention: a stored object, a local session directory, incomplete uploads. */
   retentionDeleted(kind: 'object' | 'local' | 'incomplete_uploads'): void;
+  /** scriba_queue_jobs{status}: the shared queue's depth, read at scrape time from `counts`. */
+  watchQueue(counts: () => Promise<QueueCounts>): void;
 }
 
 /** Pure: the outcome label of a finished job. */
@@ -40,6 +43,23 @@ export function createWorkerMetrics(capacity: () => CapacityReport): WorkerMetri
   const kindLabel = (kinds: readonly JobKind[]) => [...kinds].sort().join('+');
   // Set from the live table at scrape time, so a session is counted once, in its current state.
   const live = new Map<string, { kind: string; state: SessionState['status'] }>();
+  let queueCounts: (() => Promise<QueueCounts>) | null = null;
+  new Gauge({
+    name: 'scriba_queue_jobs',
+    help: 'Jobs in the shared queue by status (queued is the depth autoscaling and alerts watch)',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      if (queueCounts === null) return;
+      try {
+        const c = await queueCounts();
+        this.set({ status: 'queued' }, c.queued);
+        this.set({ status: 'active' }, c.active);
+      } catch {
+        // An unreachable queue shows as a gap in the series, not a scrape failure.
+      }
+    },
+  });
   new Gauge({
     name: 'scriba_sessions',
     help: 'Sessions on this worker, by output kinds and lifecycle state (starting, running, stopping)',
@@ -94,6 +114,9 @@ export function createWorkerMetrics(capacity: () => CapacityReport): WorkerMetri
     jobEnded(jobId, kinds, outcome) {
       live.delete(jobId);
       ended.inc({ kind: kindLabel(kinds), ...outcomeLabels(outcome) });
+    },
+    watchQueue(counts) {
+      queueCounts = counts;
     },
   };
 }

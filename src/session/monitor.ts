@@ -4,6 +4,7 @@
  */
 import type { LaunchedBrowser } from '../browser/launch.ts';
 import type { MeetingPage } from '../browser/meeting-page.ts';
+import { emptyLongEnough, trackEmpty, type EmptySince } from '../browser/empty-call-watch.ts';
 import { evaluateStatusChecks, initialCheckState, type StatusCheckConfig } from '../browser/status-checks.ts';
 import type { PreparedCapture } from '../capture/capture-backend.ts';
 import type { ScribaConfig } from '../config/config.ts';
@@ -59,6 +60,7 @@ export async function monitorSession(m: MonitorInput): Promise<void> {
   let lastCheckAt = m.now();
   let lastParticipantsAt = m.now();
   let lastProgress: { atMs: number; frame: number } | null = null;
+  let emptySince: EmptySince = null;
   // Max duration runs on the media clock, so the file is as long as asked: each progress line re-arms an
   // exact timer for what remains. The clock is frame= / fps (frames fed to the encoder), not time= (muxed
   // packets), which trails by x264's lookahead and frame-thread delay (~0.5 s) that a stop flushes into the
@@ -79,6 +81,13 @@ export async function monitorSession(m: MonitorInput): Promise<void> {
       const now = m.now();
       if (m.ffmpeg && evaluateLiveness(lastProgress, m.captureStartedAtMs, now, STALL_TIMEOUT_MS) === 'stalled') {
         throw new ScribaError('ffmpeg_failed', `ffmpeg made no progress for ${STALL_TIMEOUT_MS / 1000} s`, { retryable: true });
+      }
+      // The empty-call rule every tick (one cheap probe), so leaving is noticed within about a second.
+      emptySince = trackEmpty(emptySince, await m.page.participantCount(), m.now());
+      if (emptyLongEnough(emptySince, m.now(), checks.emptyCallTimeoutMs)) {
+        m.log.info({ aloneMs: m.now() - (emptySince ?? 0) }, 'status check: the recorder is alone in the call');
+        m.onStop('empty_call');
+        return;
       }
       if (now - lastParticipantsAt >= PARTICIPANTS_EVERY_MS) {
         lastParticipantsAt = now;

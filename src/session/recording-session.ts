@@ -3,6 +3,8 @@
  * pure reducer (domain/session-state.ts); this class performs the side effects, in order, and always runs
  * every cleanup (ffmpeg is stopped first so the file is finished before anything else is torn down).
  */
+import { markScratchOwner } from '../capture/scratch-sweep.ts';
+import { scrubSecrets, sessionSecrets } from '../log/session-secrets.ts';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdir, mkdtemp, rm, rmdir } from 'node:fs/promises';
@@ -47,7 +49,7 @@ export interface SessionDeps {
   readonly logger: Logger;
   readonly now?: () => number;
   /** Builds the speech engine of a session that transcribes (workers/recorder.ts: from config.transcription). */
-  readonly speechEngine?: () => SpeechEngine | Promise<SpeechEngine>;
+  readonly speechEngine?: (engine?: string) => SpeechEngine | Promise<SpeechEngine>;
 }
 
 /** Everything acquired while starting, released in reverse order. */
@@ -73,9 +75,20 @@ interface Acquired {
   transcript?: TranscriptResult;
 }
 
-function failureOf(err: unknown): SessionFailure {
+/** A failure as it leaves the session (CLI output, queue, webhooks): its message scrubbed of the session's secrets. */
+function failureOf(err: unknown, secrets: readonly string[]): SessionFailure {
   const e = toScribaError(err);
-  return { code: e.code, message: e.message, scope: e.scope, retryable: e.retryable };
+  return { code: e.code, message: scrubSecrets(e.message, secrets), scope: e.scope, retryable: e.retryable };
+}
+
+function secretsOf(request: RecordingRequest): string[] {
+  return sessionSecrets({
+    target: request.target,
+    roomPassword: request.roomPassword,
+    login: request.login,
+    streamUrls: request.stream ? [request.stream.url] : [],
+    metadata: request.fileRecordingMetadata,
+  });
 }
 
 export class RecordingSession {
@@ -153,7 +166,7 @@ export class RecordingSession {
       this.#log.debug({ err }, 'start step interrupted by stop');
       return;
     }
-    const failure = failureOf(err);
+    const failure = failureOf(err, secretsOf(this.request));
     this.#log.error({ failure }, `session failed: ${failure.message}`);
     this.#dispatch({ type: 'error', failure });
     if (!this.#stop.signal.aborted) this.#stop.abort('error');
@@ -208,6 +221,7 @@ export class RecordingSession {
     // Short on purpose: Chromium's singleton socket lives below this directory, and a Unix socket path has at
     // most 107 bytes (a 36-character session id here made Chromium abort at start).
     a.workDir = await mkdtemp(`${config.workDir}/${sanitizeSessionId(this.id).slice(0, 8)}-`);
+    await markScratchOwner(a.workDir);
     stop.throwIfAborted();
     a.capture = await backend.prepare(
       { width, height, fps: config.capture.fps, audioOffsetMs: config.capture.audioOffsetMs },
@@ -350,7 +364,7 @@ export class RecordingSession {
     const startedAt = a.captureStartedAtMs!;
     const media = a.paths?.mediaFile ?? recordingPaths(this.#deps.config.recordingsDir, this.id, this.request.target.room, new Date(startedAt)).mediaFile;
     a.transcriptFiles = transcriptFiles(media);
-    a.engine = await this.#deps.speechEngine();
+    a.engine = await this.#deps.speechEngine(target.engine);
     a.transcription = new TranscriptionRunner({
       page: a.page!,
       captureStartedAtMs: startedAt,
@@ -417,6 +431,7 @@ export class RecordingSession {
           ended_at: stopped === undefined ? null : new Date(stopped).toISOString(),
           duration_sec: a.mediaDurationSec ?? (started !== undefined && stopped !== undefined ? (stopped - started) / 1000 : null),
           file: file ? { name: a.paths.mediaFile.split('/').pop(), size_bytes: file.sizeBytes, finalized: file.finalized } : null,
+          ...(this.request.segments ? { segment: this.request.segments.segment, segments: this.request.segments.earlier } : {}),
           ...(this.request.stream
             ? {
                 stream: {

@@ -21,6 +21,11 @@ export interface RecordingRequest {
   readonly uploadWhileRecording?: boolean;
   /** app_data.file_recording_metadata: copied to the top level of metadata.json; may hold secrets. */
   readonly fileRecordingMetadata: Readonly<Record<string, unknown>>;
+  /**
+   * Set when this recording continues a session whose earlier worker died (segment 2, 3, …): metadata.json
+   * names the segment and how the earlier ones ended.
+   */
+  readonly segments?: { readonly segment: number; readonly earlier: readonly unknown[] } | null;
   /** Transcribe each participant (issue 7), or null. Without a file and a stream, no video is captured at all. */
   readonly transcription: TranscriptionTarget | null;
 }
@@ -28,6 +33,8 @@ export interface RecordingRequest {
 export interface TranscriptionTarget {
   /** BCP-47, e.g. 'en-US'. */
   readonly language: string;
+  /** The engine the request chose (already checked against the enabled ones); absent: the deployment's. */
+  readonly engine?: string;
 }
 
 /** One final phrase, as the session emits it ('phrase' event). Times: seconds on the recording's timeline. */

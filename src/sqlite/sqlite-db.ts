@@ -3,6 +3,7 @@
  * processes may use (WAL, busy_timeout, synchronous FULL, a versioned schema), typed row reads, and
  * recognising SQLITE_BUSY.
  */
+import { chmodSync } from 'node:fs';
 import { DatabaseSync, type SQLOutputValue } from 'node:sqlite';
 import { ScribaError } from '../domain/errors.ts';
 
@@ -39,12 +40,29 @@ export interface OpenOptions {
   readonly what: string;
   /** Runs right after the file is opened, before anything else (e.g. tightening its permissions). */
   readonly afterOpen?: (db: DatabaseSync) => void;
+  /**
+   * Owner-only file modes (0600) for the file and its -wal/-shm companions, also when they already exist with
+   * wider ones: the queue holds stream keys, room passwords and meeting JWTs.
+   */
+  readonly ownerOnly?: boolean;
+}
+
+function restrictToOwner(path: string): void {
+  if (path === ':memory:' || path === '') return;
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
 }
 
 /** Opens (creating or upgrading the schema in one write transaction) a database several processes may share. */
 export function openSharedDatabase(path: string, opts: OpenOptions): DatabaseSync {
   const db = new DatabaseSync(path);
   try {
+    if (opts.ownerOnly) restrictToOwner(path);
     opts.afterOpen?.(db);
     // busy_timeout first, so the journal-mode switch and schema creation wait for other openers.
     db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs))}`);

@@ -11,7 +11,12 @@
  *   that changed after it was sent, e.g. a header patched in place, is sent again), completes, checks the
  *   stored size, and returns the size and SHA-256: the caller may delete the local copy after that.
  * - A file that ends up no bigger than one part is sent with a single put (no multipart upload at all).
- * - Always call finish() or abort(); a failure or abort discards the partial upload on the store.
+ * - Always call finish(), abort() or detach(); a failure or abort discards the partial upload on the store.
+ * - With `checkpoint`: after every part, and every `tailIntervalMs` for the bytes after the last part (stored
+ *   as small tail objects, cut where the content is whole), reports an UploadCheckpoint from which
+ *   salvageUpload() can finish the upload in another process if this one dies. Tail objects are deleted once
+ *   a persisted checkpoint no longer names them, and all of them when the upload completes or is discarded.
+ *   detach() stops without discarding anything, leaving the upload to salvage.
  */
 import { createHash } from 'node:crypto';
 import { open, stat, type FileHandle } from 'node:fs/promises';
@@ -22,6 +27,7 @@ import {
   type MultipartUpload,
   type ObjectStore,
   type OpOptions,
+  type RecordedPart,
   type StoredObject,
 } from './object-store.ts';
 import { assertKey } from './object-key.ts';
@@ -29,6 +35,23 @@ import { contentTypeFor } from './content-type.ts';
 import { errnoOf, hashRange, localError, readExactly } from './local-fs.ts';
 import { DEFAULT_PART_SIZE, effectivePartSize, planParts, type PlannedPart } from './part-plan.ts';
 import { DEFAULT_RETRY_POLICY, isRetryable, realSleep, retrying, type RetryPolicy, type Sleep } from './retry.ts';
+import type { ContentBoundary } from './content-boundary.ts';
+import { CHECKPOINT_VERSION, tailChunkKey, type TailChunk, type UploadCheckpoint } from './upload-checkpoint.ts';
+
+/** How often the tail is stored by default: a crash loses at most this plus one fragment of media. */
+export const DEFAULT_TAIL_INTERVAL_MS = 5_000;
+
+export interface CheckpointOptions {
+  /**
+   * Receives each new checkpoint (awaited before the next step; tail objects it no longer names are deleted
+   * only after it resolved). A rejection is logged and the upload goes on: the previous checkpoint stays valid.
+   */
+  readonly onCheckpoint: (checkpoint: UploadCheckpoint) => void | Promise<void>;
+  /** How often the bytes after the last part are stored as a tail object (ms, default 5000; 0: never). */
+  readonly tailIntervalMs?: number;
+  /** Where a tail may end (default: any byte; recordings: mp4FragmentBoundary()). */
+  readonly boundary?: ContentBoundary;
+}
 
 export interface GrowingFileUploadOptions {
   readonly store: ObjectStore;
@@ -54,6 +77,7 @@ export interface GrowingFileUploadOptions {
   readonly logger?: Logger;
   /** Aborting stops the upload and discards what was sent; the local file is untouched. */
   readonly signal?: AbortSignal;
+  readonly checkpoint?: CheckpointOptions;
 }
 
 export interface UploadProgress {
@@ -81,6 +105,14 @@ export interface GrowingFileUpload {
   finish(options?: OpOptions): Promise<UploadResult>;
   /** Stops and discards the partial upload; a no-op after finish() succeeded. */
   abort(): Promise<void>;
+  /**
+   * Stops sending and leaves everything on the store as the last checkpoint describes it, for salvage (the
+   * worker is going away mid-recording). Resolves with that checkpoint (null if none was made). finish()
+   * then rejects.
+   */
+  detach(): Promise<UploadCheckpoint | null>;
+  /** The last checkpoint made (null before the first); what onCheckpoint received last. */
+  checkpoint(): UploadCheckpoint | null;
 }
 
 export function startGrowingFileUpload(options: GrowingFileUploadOptions): GrowingFileUpload {
@@ -89,6 +121,7 @@ export function startGrowingFileUpload(options: GrowingFileUploadOptions): Growi
 
 interface SentPart extends PlannedPart {
   readonly sha256: string;
+  readonly etag: string;
 }
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -112,6 +145,20 @@ class Uploader implements GrowingFileUpload {
   #fh: FileHandle | null = null;
   #upload: MultipartUpload | null = null;
   #finishing = false;
+  #detached = false;
+  readonly #boundary: ContentBoundary | null;
+  /** Cut points after the sent parts (ascending); unused once #anyCut. */
+  #cuts: number[] = [];
+  #anyCut: boolean;
+  /** Tail chunks the next checkpoint names (they end after the parts), and those only older checkpoints name. */
+  #tail: TailChunk[] = [];
+  #deadTail: TailChunk[] = [];
+  #tailSeq = 0;
+  #lastTailAtMs: number;
+  #wholeEnd = 0;
+  #lastCheckpoint: UploadCheckpoint | null = null;
+  /** The last checkpoint was made but onCheckpoint failed. */
+  #unsaved = false;
   #failures = 0;
   #storeDown = false;
   #lastError: string | null = null;
@@ -126,6 +173,9 @@ class Uploader implements GrowingFileUpload {
     this.#sleep = o.sleep ?? realSleep;
     this.#now = o.now ?? Date.now;
     this.#startedAtMs = this.#now();
+    this.#lastTailAtMs = this.#startedAtMs;
+    this.#boundary = o.checkpoint?.boundary ?? null;
+    this.#anyCut = this.#boundary === null;
     this.#signal = o.signal === undefined ? this.#stop.signal : AbortSignal.any([o.signal, this.#stop.signal]);
     this.#loop = this.#grow();
     this.#loop.catch((err: unknown) => {
@@ -149,8 +199,27 @@ class Uploader implements GrowingFileUpload {
   }
 
   async abort(): Promise<void> {
+    if (this.#detached) return;
     this.#stop.abort(abortedError());
     await this.finish().catch(() => undefined);
+  }
+
+  async detach(): Promise<UploadCheckpoint | null> {
+    if (this.#result === null) {
+      this.#detached = true;
+      const detached = Promise.reject(new StorageError('aborted', `the upload of ${this.key} was detached for salvage`));
+      detached.catch(() => undefined);
+      this.#result = detached;
+      this.#stop.abort(abortedError());
+      await this.#loop.catch(() => undefined);
+      await this.#fh?.close().catch(() => undefined);
+      this.#fh = null;
+    }
+    return this.#lastCheckpoint;
+  }
+
+  checkpoint(): UploadCheckpoint | null {
+    return this.#lastCheckpoint;
   }
 
   #uploadedEnd(): number {
@@ -165,20 +234,124 @@ class Uploader implements GrowingFileUpload {
       basePartSize: this.#partSize,
       maxParts: this.#o.store.maxParts,
       final,
+      ...(this.#anyCut ? {} : { cuts: this.#cuts }),
     });
+  }
+
+  /** Finds where the file may be cut, up to `size`. */
+  async #scan(size: number): Promise<void> {
+    if (this.#anyCut || this.#boundary === null) {
+      this.#wholeEnd = Math.max(this.#wholeEnd, size);
+      return;
+    }
+    if (size === 0) return;
+    const found = await this.#boundary.advance(await this.#open(), size);
+    if (found === null) {
+      this.#o.logger?.warn({ key: this.key }, 'the file does not have the expected structure: cutting it anywhere');
+      this.#anyCut = true;
+      this.#cuts = [];
+      this.#wholeEnd = Math.max(this.#wholeEnd, size);
+      return;
+    }
+    this.#cuts.push(...found);
+    this.#wholeEnd = Math.max(this.#wholeEnd, ...found);
   }
 
   /** While recording: sends every whole part the file has, then waits for more. */
   async #grow(): Promise<void> {
     while (!this.#finishing) {
       if (this.#signal.aborted) throw abortedError(this.#signal.reason);
-      const plan = this.#plan(await this.#currentSize(), false);
+      const size = await this.#currentSize();
+      await this.#scan(size);
+      const plan = this.#plan(size, false);
       if (plan.length === 0) {
+        if (this.#tailDue()) await this.#sendTail();
         await this.#sleep(this.#o.pollMs ?? 1_000, AbortSignal.any([this.#signal, this.#wake.signal]));
         continue;
       }
       for (const part of plan) await this.#sendPart(part);
+      const sent = this.#uploadedEnd();
+      this.#cuts = this.#cuts.filter((c) => c > sent);
+      await this.#saveCheckpoint();
     }
+  }
+
+  #tailDue(): boolean {
+    const interval = this.#o.checkpoint?.tailIntervalMs ?? DEFAULT_TAIL_INTERVAL_MS;
+    return this.#o.checkpoint !== undefined && interval > 0 && this.#now() - this.#lastTailAtMs >= interval;
+  }
+
+  /** Stores the bytes after the last part and the last tail chunk, up to where the content is whole. */
+  async #sendTail(): Promise<void> {
+    this.#lastTailAtMs = this.#now();
+    const start = Math.max(this.#uploadedEnd(), this.#tailEnd());
+    if (this.#wholeEnd <= start) {
+      if (this.#unsaved) await this.#saveCheckpoint(); // nothing new, but the last one never got through
+      return;
+    }
+    const bytes = await readExactly(await this.#open(), start, this.#wholeEnd - start);
+    this.#tailSeq += 1;
+    const chunk: TailChunk = { key: tailChunkKey(this.key, this.#tailSeq), start, size: bytes.length, sha256: sha256(bytes) };
+    await this.#retry('tail', () =>
+      this.#o.store.put(chunk.key, { bytes }, { contentType: 'application/octet-stream', signal: this.#signal }),
+    );
+    this.#tail.push(chunk);
+    await this.#saveCheckpoint();
+  }
+
+  #tailEnd(): number {
+    const last = this.#tail.at(-1);
+    return last === undefined ? 0 : last.start + last.size;
+  }
+
+  /** Makes a checkpoint of what is on the store now, hands it over, then deletes tail chunks nothing names. */
+  async #saveCheckpoint(): Promise<void> {
+    const cb = this.#o.checkpoint;
+    if (cb === undefined) return;
+    const partBytes = this.#uploadedEnd();
+    const live = this.#tail.filter((c) => c.start + c.size > partBytes);
+    this.#deadTail.push(...this.#tail.filter((c) => c.start + c.size <= partBytes));
+    this.#tail = live;
+    const bytes = Math.max(partBytes, this.#tailEnd());
+    const checkpoint: UploadCheckpoint = {
+      version: CHECKPOINT_VERSION,
+      key: this.key,
+      contentType: this.#contentType(),
+      uploadId: this.#upload?.uploadId ?? null,
+      parts: this.#parts.map((p): RecordedPart => ({ partNumber: p.partNumber, size: p.end - p.start, etag: p.etag, sha256: p.sha256 })),
+      partBytes,
+      tail: [...live],
+      bytes,
+      wholeBytes: Math.min(this.#wholeEnd, bytes),
+      startedAtMs: this.#startedAtMs,
+      updatedAtMs: this.#now(),
+    };
+    this.#lastCheckpoint = checkpoint;
+    try {
+      await cb.onCheckpoint(checkpoint);
+      this.#unsaved = false;
+    } catch (err) {
+      this.#unsaved = true;
+      this.#o.logger?.warn({ key: this.key, err: err instanceof Error ? err.message : String(err) }, 'could not save the upload checkpoint');
+      return;
+    }
+    await this.#deleteTail(this.#deadTail.splice(0));
+  }
+
+  /** Best effort: a chunk left behind is deleted by salvage or the retention sweep. */
+  async #deleteTail(chunks: readonly TailChunk[]): Promise<void> {
+    for (const chunk of chunks) {
+      await this.#o.store.delete(chunk.key, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => {
+        this.#o.logger?.warn({ key: chunk.key, err: err instanceof Error ? err.message : String(err) }, 'could not delete a tail object');
+      });
+    }
+  }
+
+  async #open(): Promise<FileHandle> {
+    this.#fh ??= await open(this.#o.path, 'r').catch((err: unknown) => {
+      throw localError(err, `opening ${this.#o.path}`);
+    });
+    return this.#fh;
   }
 
   async #currentSize(): Promise<number> {
@@ -198,7 +371,9 @@ class Uploader implements GrowingFileUpload {
     this.#wake.abort();
     try {
       await this.#loop;
-      return await this.#finalize();
+      const result = await this.#finalize();
+      await this.#deleteTail([...this.#deadTail.splice(0), ...this.#tail.splice(0)]);
+      return result;
     } catch (err) {
       await this.#discard();
       throw this.#signal.aborted && !(err instanceof StorageError && err.reason === 'aborted') ? abortedError(err) : err;
@@ -261,16 +436,13 @@ class Uploader implements GrowingFileUpload {
   }
 
   async #sendPart(part: PlannedPart): Promise<void> {
-    this.#fh ??= await open(this.#o.path, 'r').catch((err: unknown) => {
-      throw localError(err, `opening ${this.#o.path}`);
-    });
-    const bytes = await readExactly(this.#fh, part.start, part.end - part.start);
+    const bytes = await readExactly(await this.#open(), part.start, part.end - part.start);
     this.#streamHash.update(bytes);
-    await this.#put(part.partNumber, bytes);
-    this.#parts.push({ ...part, sha256: sha256(bytes) });
+    const sent = await this.#put(part.partNumber, bytes);
+    this.#parts.push({ ...part, sha256: sha256(bytes), etag: sent.etag });
   }
 
-  async #put(partNumber: number, bytes: Uint8Array): Promise<void> {
+  async #put(partNumber: number, bytes: Uint8Array): Promise<{ etag: string }> {
     if (this.#upload === null) {
       const { value } = await this.#retry('starting', () =>
         this.#o.store.createMultipart(this.key, { contentType: this.#contentType(), signal: this.#signal }),
@@ -278,7 +450,8 @@ class Uploader implements GrowingFileUpload {
       this.#upload = value;
     }
     const upload = this.#upload;
-    await this.#retry(`part ${partNumber}`, () => upload.uploadPart(partNumber, bytes, { signal: this.#signal }));
+    const { value } = await this.#retry(`part ${partNumber}`, () => upload.uploadPart(partNumber, bytes, { signal: this.#signal }));
+    return value;
   }
 
   /**
@@ -298,6 +471,8 @@ class Uploader implements GrowingFileUpload {
         if (partHash.digest('hex') === part.sha256) continue;
         this.#o.logger?.warn({ key: this.key, part: part.partNumber }, 'local file changed after the part was sent: sending it again');
         await this.#put(part.partNumber, await readExactly(fh, part.start, part.end - part.start));
+        // The checkpoint's ETag and hash of this part are stale now: salvage would fail on them rather than
+        // build a wrong file, and no checkpoint is made after this point.
         resent += 1;
       }
       let sha256 = streamed;
@@ -363,6 +538,7 @@ class Uploader implements GrowingFileUpload {
   }
 
   async #discard(): Promise<void> {
+    await this.#deleteTail([...this.#deadTail.splice(0), ...this.#tail.splice(0)]);
     const upload = this.#upload;
     this.#upload = null;
     if (upload === null) return;

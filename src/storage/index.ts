@@ -8,6 +8,9 @@ export {
   type ObjectStore,
   type OpOptions,
   type PutSource,
+  type ReadOptions,
+  type RecordedPart,
+  type SentPart,
   type StorageFailure,
   type StoreKind,
   type StoredObject,
@@ -35,12 +38,24 @@ export {
 } from './local-link-handler.ts';
 export { createS3Store, type S3Credentials, type S3ServerSideEncryption, type S3StoreOptions } from './s3-store.ts';
 export {
+  DEFAULT_TAIL_INTERVAL_MS,
   startGrowingFileUpload,
+  type CheckpointOptions,
   type GrowingFileUpload,
   type GrowingFileUploadOptions,
   type UploadProgress,
   type UploadResult,
 } from './growing-file-upload.ts';
+export { anyByteBoundary, lineBoundary, mp4FragmentBoundary, type ContentBoundary } from './content-boundary.ts';
+export {
+  CHECKPOINT_VERSION,
+  parseUploadCheckpoint,
+  tailChunkKey,
+  tailChunkPrefix,
+  type TailChunk,
+  type UploadCheckpoint,
+} from './upload-checkpoint.ts';
+export { salvageUpload, type SalvageOptions, type SalvageResult } from './salvage-upload.ts';
 export { DEFAULT_PART_SIZE } from './part-plan.ts';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy, type Sleep } from './retry.ts';
 export { DEFAULT_RETENTION_SEC, isExpired } from './retention-policy.ts';

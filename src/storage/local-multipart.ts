@@ -1,30 +1,98 @@
 /**
- * A local-store multipart upload: parts are written in place into one temp file (part n at the sum of the
- * sizes before it), so completing is an fsync and a rename, never a copy. Parts must arrive in order; the
- * last one may be sent again (a retry), with any size.
+ * A local-store multipart upload: parts are written in place into one temp file under
+ * `<root>/.scriba-tmp/<uploadId>.upload` (part n at the sum of the sizes before it), so completing is an
+ * fsync and a rename, never a copy. Parts must arrive in order; the last one may be sent again (a retry),
+ * with any size. The file is the upload's whole state: another process (another worker sharing the store
+ * root) resumes it from the parts the first one recorded, each checked against its SHA-256.
  */
-import { rm, type FileHandle } from 'node:fs/promises';
-import type { MultipartUpload, OpOptions } from './object-store.ts';
-import { StorageError, throwIfAborted } from './object-store.ts';
-import { localError, publish, writeFully } from './local-fs.ts';
+import { createHash, randomUUID } from 'node:crypto';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MultipartUpload, OpOptions, RecordedPart, SentPart } from './object-store.ts';
+import { StorageError, assertRecordedParts, throwIfAborted } from './object-store.ts';
+import { errnoOf, hashRange, localError, publish, writeFully } from './local-fs.ts';
+
+const UPLOAD_SUFFIX = '.upload';
+const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[0-9a-f]{16}$/;
+
+/** The upload id names the key it was made for (a hash of it), so it cannot complete into another key. */
+export function newLocalUploadId(key: string): string {
+  return `${randomUUID()}.${keyTag(key)}`;
+}
+
+function keyTag(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
+export function localUploadPath(tmpDir: string, uploadId: string): string {
+  return join(tmpDir, `${uploadId}${UPLOAD_SUFFIX}`);
+}
+
+function gone(key: string, uploadId: string, why: string): StorageError {
+  return new StorageError('upload_lost', `the local store has no upload ${uploadId} of ${key}: ${why}`);
+}
+
+/** Opens an upload another process started and checks the recorded parts against its file. */
+export async function resumeLocalMultipart(
+  rootReal: string,
+  tmpDir: string,
+  key: string,
+  uploadId: string,
+  parts: readonly RecordedPart[],
+  signal?: AbortSignal,
+): Promise<LocalMultipart> {
+  assertRecordedParts(key, parts);
+  if (!UPLOAD_ID.test(uploadId)) throw gone(key, uploadId, 'not an upload id of this store');
+  if (uploadId.slice(-16) !== keyTag(key)) throw gone(key, uploadId, 'it was made for another key');
+  const path = localUploadPath(tmpDir, uploadId);
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r+');
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') throw gone(key, uploadId, 'aborted, completed or discarded');
+    throw localError(err, `resuming the upload of ${key}`);
+  }
+  try {
+    const size = (await fh.stat()).size;
+    let offset = 0;
+    for (const part of parts) {
+      if (offset + part.size > size) throw new StorageError('verify_failed', `resuming ${key}: part ${part.partNumber} was never fully written`);
+      const hash = createHash('sha256');
+      await hashRange(fh, offset, offset + part.size, [hash], signal);
+      const digest = hash.digest('hex');
+      if (digest !== part.sha256 || digest !== part.etag) {
+        throw new StorageError('verify_failed', `resuming ${key}: part ${part.partNumber} differs from what was recorded`);
+      }
+      offset += part.size;
+    }
+    // Bytes of a part that was being written when the other process died are cut at complete().
+    return new LocalMultipart(rootReal, key, uploadId, path, fh, parts.map((p) => p.size));
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    throw localError(err, `resuming the upload of ${key}`);
+  }
+}
 
 export class LocalMultipart implements MultipartUpload {
   readonly key: string;
+  readonly uploadId: string;
   readonly #rootReal: string;
   readonly #tmpPath: string;
   readonly #fh: FileHandle;
   /** Sizes of parts 1..n. */
-  readonly #sizes: number[] = [];
+  readonly #sizes: number[];
   #state: 'open' | 'completed' | 'aborted' = 'open';
 
-  constructor(rootReal: string, key: string, tmpPath: string, fh: FileHandle) {
+  constructor(rootReal: string, key: string, uploadId: string, tmpPath: string, fh: FileHandle, sizes: readonly number[] = []) {
     this.#rootReal = rootReal;
     this.key = key;
+    this.uploadId = uploadId;
+    this.#sizes = [...sizes];
     this.#tmpPath = tmpPath;
     this.#fh = fh;
   }
 
-  async uploadPart(partNumber: number, bytes: Uint8Array, options?: OpOptions): Promise<void> {
+  async uploadPart(partNumber: number, bytes: Uint8Array, options?: OpOptions): Promise<SentPart> {
     throwIfAborted(options?.signal);
     this.#assertOpen();
     const count = this.#sizes.length;
@@ -42,6 +110,7 @@ export class LocalMultipart implements MultipartUpload {
       throw localError(err, `writing part ${partNumber} of ${this.key}`);
     }
     this.#sizes[partNumber - 1] = bytes.length;
+    return { partNumber, size: bytes.length, etag: createHash('sha256').update(bytes).digest('hex') };
   }
 
   async complete(options?: OpOptions): Promise<void> {

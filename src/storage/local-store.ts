@@ -20,13 +20,15 @@ import {
   type ObjectStore,
   type OpOptions,
   type PutSource,
+  type ReadOptions,
+  type RecordedPart,
   type StoredObject,
   type WriteOptions,
 } from './object-store.ts';
 import { assertKey, assertPrefix } from './object-key.ts';
 import { MIN_LINK_SECRET_LENGTH, buildLocalLink, verifyLocalLink, type LinkSecrets, type LinkVerdict } from './local-link.ts';
-import { copyHashing, errnoOf, localError, publish, pruneEmptyDirs, resolveExisting, writeFully } from './local-fs.ts';
-import { LocalMultipart } from './local-multipart.ts';
+import { copyHashing, errnoOf, localError, publish, pruneEmptyDirs, readExactly, resolveExisting, writeFully } from './local-fs.ts';
+import { LocalMultipart, localUploadPath, newLocalUploadId, resumeLocalMultipart } from './local-multipart.ts';
 
 /** Temp files of writes and uploads in progress; never a key's first segment. */
 export const LOCAL_TMP_DIR = '.scriba-tmp';
@@ -147,10 +149,37 @@ class LocalFsStore implements LocalStore {
     this.#key(key);
     throwIfAborted(options.signal);
     try {
-      const tmp = await this.#tempFile();
-      return new LocalMultipart(await this.#root(), key, tmp.path, tmp.fh);
+      const rootReal = await this.#root();
+      const dir = join(rootReal, LOCAL_TMP_DIR);
+      await mkdir(dir, { recursive: true });
+      const uploadId = newLocalUploadId(key);
+      const path = localUploadPath(dir, uploadId);
+      return new LocalMultipart(rootReal, key, uploadId, path, await open(path, 'wx'));
     } catch (err) {
       throw localError(err, `starting an upload of ${key}`);
+    }
+  }
+
+  async resumeMultipart(key: string, uploadId: string, parts: readonly RecordedPart[], options: OpOptions = {}): Promise<MultipartUpload> {
+    this.#key(key);
+    throwIfAborted(options.signal);
+    const rootReal = await this.#root();
+    return resumeLocalMultipart(rootReal, join(rootReal, LOCAL_TMP_DIR), key, uploadId, parts, options.signal);
+  }
+
+  async read(key: string, options: ReadOptions = {}): Promise<Uint8Array | null> {
+    throwIfAborted(options.signal);
+    const opened = await this.openForRead(key);
+    if (opened === null) return null;
+    try {
+      if (options.maxBytes !== undefined && opened.size > options.maxBytes) {
+        throw new StorageError('rejected', `reading ${key}: ${opened.size} bytes is more than ${options.maxBytes}`);
+      }
+      return await readExactly(opened.handle, 0, opened.size);
+    } catch (err) {
+      throw localError(err, `reading ${key}`);
+    } finally {
+      await opened.handle.close();
     }
   }
 

@@ -45,11 +45,33 @@ export interface WriteOptions extends OpOptions {
  */
 export interface MultipartUpload {
   readonly key: string;
-  uploadPart(partNumber: number, bytes: Uint8Array, options?: OpOptions): Promise<void>;
+  /** The store's id of this upload: with the sent parts, enough for another process to resume it. */
+  readonly uploadId: string;
+  /** Returns what resuming needs to know about the part (record it with the part's SHA-256). */
+  uploadPart(partNumber: number, bytes: Uint8Array, options?: OpOptions): Promise<SentPart>;
   /** Makes the object visible, atomically. */
   complete(options?: OpOptions): Promise<void>;
   /** Discards the parts; idempotent. */
   abort(options?: OpOptions): Promise<void>;
+}
+
+/** A part as the store acknowledged it. */
+export interface SentPart {
+  readonly partNumber: number;
+  readonly size: number;
+  /** S3: the part's ETag as the store sent it (quotes included); local: the part's hex SHA-256. */
+  readonly etag: string;
+}
+
+/** A sent part as a checkpoint records it: enough to complete the upload without asking the store (ListParts). */
+export interface RecordedPart extends SentPart {
+  /** Hex SHA-256 of the part's bytes. */
+  readonly sha256: string;
+}
+
+export interface ReadOptions extends OpOptions {
+  /** Refuse (`rejected`) an object larger than this instead of reading it into memory. */
+  readonly maxBytes?: number;
 }
 
 export interface ObjectStore {
@@ -61,6 +83,16 @@ export interface ObjectStore {
   /** Stores a whole object (replacing any object at the key) and returns what was stored. */
   put(key: string, source: PutSource, options?: WriteOptions): Promise<StoredObject>;
   createMultipart(key: string, options?: WriteOptions): Promise<MultipartUpload>;
+  /**
+   * An upload another process started (it may have died), continued from the parts it recorded: parts
+   * 1…n, contiguous; complete() sends exactly those unless more are uploaded. Fails with
+   * StorageError('upload_lost') when the store no longer knows the upload id (aborted, completed, expired,
+   * or made for another key): at once where the store can tell (local; S3 with ListParts), otherwise at the
+   * first uploadPart()/complete() (see docs/storage.md, "Resuming an upload").
+   */
+  resumeMultipart(key: string, uploadId: string, parts: readonly RecordedPart[], options?: OpOptions): Promise<MultipartUpload>;
+  /** A whole (small) object's bytes, or null when missing. */
+  read(key: string, options?: ReadOptions): Promise<Uint8Array | null>;
   head(key: string, options?: OpOptions): Promise<ObjectInfo | null>;
   /** Every object whose key starts with `prefix` (a plain string prefix, as in S3), sorted by key. */
   list(prefix: string, options?: OpOptions): Promise<ObjectInfo[]>;
@@ -84,7 +116,10 @@ export type StorageFailure =
   | 'unavailable'
   /** The store refused the request (permissions, bad request): retrying the same request will not help. */
   | 'rejected'
-  /** The multipart upload is gone on the store's side (aborted by a lifecycle rule or another process). */
+  /**
+   * The multipart upload is gone on the store's side (aborted by a lifecycle rule or another process,
+   * completed already, or an id the store never knew): resuming it cannot work.
+   */
   | 'upload_lost'
   | 'unsupported'
   | 'config'
@@ -142,4 +177,19 @@ export function assertLinkTtl(ttlSec: number): void {
   if (!Number.isInteger(ttlSec) || ttlSec < 1 || ttlSec > MAX_LINK_TTL_SEC) {
     throw new StorageError('config', `link TTL must be a whole number of seconds in 1…${MAX_LINK_TTL_SEC}, got ${ttlSec}`);
   }
+}
+
+/** Recorded parts must be 1…n in order, each with a size, an ETag and a SHA-256 (pure). */
+export function assertRecordedParts(key: string, parts: readonly RecordedPart[]): void {
+  parts.forEach((p, i) => {
+    const ok =
+      p.partNumber === i + 1 &&
+      Number.isSafeInteger(p.size) &&
+      p.size >= 0 &&
+      typeof p.etag === 'string' &&
+      p.etag !== '' &&
+      typeof p.sha256 === 'string' &&
+      /^[0-9a-f]{64}$/.test(p.sha256);
+    if (!ok) throw new StorageError('rejected', `resuming the upload of ${key}: recorded part ${i + 1} is malformed or out of order`);
+  });
 }

@@ -25,6 +25,12 @@ export interface PlanInput {
   readonly maxParts: number;
   /** The file is complete: also plan the last, shorter part. */
   readonly final: boolean;
+  /**
+   * Where the content may be cut (ascending offsets, e.g. the ends of whole MP4 fragments). While the file
+   * grows, each part then ends at the first of these at least a part's size from its start, so whatever parts
+   * have been sent form a whole file; absent: anywhere.
+   */
+  readonly cuts?: readonly number[];
 }
 
 export function partSizeFor(partNumber: number, basePartSize: number, maxParts: number): number {
@@ -53,8 +59,14 @@ export function planParts(input: PlanInput): PlannedPart[] {
       if (input.final) parts.push({ partNumber, start, end: input.available });
       break;
     }
-    parts.push({ partNumber, start, end: start + size });
-    start += size;
+    let end = start + size;
+    if (!input.final && input.cuts !== undefined) {
+      const cut = input.cuts.find((c) => c >= start + size && c <= input.available);
+      if (cut === undefined) break;
+      end = cut;
+    }
+    parts.push({ partNumber, start, end });
+    start = end;
     partNumber += 1;
   }
   return parts;

@@ -7,6 +7,8 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Logger } from '../log/logger.ts';
 import { startGrowingFileUpload, type GrowingFileUpload } from './growing-file-upload.ts';
+import { mp4FragmentBoundary } from './content-boundary.ts';
+import type { UploadCheckpoint } from './upload-checkpoint.ts';
 import { StorageError, type ObjectStore } from './object-store.ts';
 import { realSleep, retrying, type RetryPolicy } from './retry.ts';
 
@@ -17,6 +19,14 @@ export interface RecordingUploadOptions {
   readonly retry: RetryPolicy;
   readonly linkTtlSec: number;
   readonly logger: Logger;
+  /**
+   * Checkpoint the recording's upload (parts, and every `tailIntervalMs` the tail cut after a whole MP4
+   * fragment) so that another worker can salvage it with salvageUpload() if this one dies.
+   */
+  readonly checkpoint?: {
+    readonly onCheckpoint: (checkpoint: UploadCheckpoint) => void | Promise<void>;
+    readonly tailIntervalMs?: number;
+  };
 }
 
 export interface UploadedRecording {
@@ -58,7 +68,13 @@ export class RecordingUpload {
       retry: o.retry,
       logger: o.logger,
       signal: this.#abort.signal,
+      ...(o.checkpoint === undefined ? {} : { checkpoint: { ...o.checkpoint, boundary: mp4FragmentBoundary() } }),
     });
+  }
+
+  /** The worker is going away mid-recording: stop, and leave the upload as checkpointed for salvage. */
+  async detach(): Promise<UploadCheckpoint | null> {
+    return (await this.#growing?.detach()) ?? null;
   }
 
   /**

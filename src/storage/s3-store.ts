@@ -19,6 +19,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -34,8 +35,12 @@ import {
   type ObjectStore,
   type OpOptions,
   type PutSource,
+  type ReadOptions,
+  type RecordedPart,
+  type SentPart,
   type StoredObject,
   type WriteOptions,
+  assertRecordedParts,
 } from './object-store.ts';
 import { assertKey, assertPrefix, keyProblem, normalizeStorePrefix } from './object-key.ts';
 import { attachmentDisposition, contentTypeFor } from './content-type.ts';
@@ -229,6 +234,69 @@ class S3Store implements ObjectStore {
     return new S3Multipart(key, full, created.UploadId, this.#bucket, this.#client, (what, signal, run) => this.#send(what, signal, run));
   }
 
+  /**
+   * Asks the store for the upload's parts (ListParts) and checks the recorded ones against them: NoSuchUpload
+   * means the upload is gone. A store without ListParts (405/501), or a worker not allowed to call it, cannot
+   * ask: the upload is then taken on trust and checked when completing.
+   */
+  async resumeMultipart(key: string, uploadId: string, parts: readonly RecordedPart[], options: OpOptions = {}): Promise<MultipartUpload> {
+    const full = this.#full(key);
+    assertRecordedParts(key, parts);
+    if (uploadId === '') throw new StorageError('upload_lost', `resuming the upload of ${key}: no upload id`);
+    const send: Send = (what, signal, run) => this.#send(what, signal, run);
+    let listed: Map<number, { size: number; etag: string }> | null = new Map();
+    try {
+      let marker: string | undefined;
+      do {
+        const page = await this.#send(`resuming the upload of ${key}`, options.signal, (abortSignal) =>
+          this.#client.send(
+            new ListPartsCommand({
+              Bucket: this.#bucket,
+              Key: full,
+              UploadId: uploadId,
+              ...(marker === undefined ? {} : { PartNumberMarker: marker }),
+            }),
+            sendOpts(abortSignal),
+          ),
+        );
+        for (const p of page.Parts ?? []) {
+          if (p.PartNumber !== undefined) listed.set(p.PartNumber, { size: p.Size ?? -1, etag: unquote(p.ETag) });
+        }
+        marker = page.IsTruncated === true ? page.NextPartNumberMarker : undefined;
+      } while (marker !== undefined);
+    } catch (err) {
+      // Not implemented (405/501), or not allowed (no s3:ListMultipartUploadParts): completing will tell.
+      if (!(err instanceof StorageError && (err.reason === 'unsupported' || err.reason === 'rejected'))) throw err;
+      listed = null;
+    }
+    if (listed !== null) {
+      for (const p of parts) {
+        const there = listed.get(p.partNumber);
+        if (there === undefined || there.size !== p.size || there.etag !== unquote(p.etag)) {
+          throw new StorageError('verify_failed', `resuming the upload of ${key}: the store does not hold part ${p.partNumber} as recorded`);
+        }
+      }
+    }
+    return new S3Multipart(key, full, uploadId, this.#bucket, this.#client, send, parts, listed === null);
+  }
+
+  async read(key: string, options: ReadOptions = {}): Promise<Uint8Array | null> {
+    const full = this.#full(key);
+    try {
+      return await this.#send(`reading ${key}`, options.signal, async (abortSignal) => {
+        const r = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: full }), sendOpts(abortSignal));
+        if (options.maxBytes !== undefined && (r.ContentLength ?? 0) > options.maxBytes) {
+          r.Body?.transformToWebStream().cancel().catch(() => undefined);
+          throw new StorageError('rejected', `reading ${key}: ${r.ContentLength} bytes is more than ${options.maxBytes}`);
+        }
+        return (await r.Body?.transformToByteArray()) ?? new Uint8Array(0);
+      });
+    } catch (err) {
+      if (err instanceof StorageError && err.reason === 'not_found') return null;
+      throw err;
+    }
+  }
+
   async head(key: string, options: OpOptions = {}): Promise<ObjectInfo | null> {
     const full = this.#full(key);
     try {
@@ -335,29 +403,55 @@ class S3Store implements ObjectStore {
 
 type Send = <T>(what: string, signal: AbortSignal | undefined, run: (abortSignal?: AbortSignal) => Promise<T>) => Promise<T>;
 
+/**
+ * A resumed upload the store could not be asked about (no ListParts) that the store keeps answering
+ * InternalError when completing is taken as unknown: s3rver, for one, answers an unknown upload id that way.
+ * A store that is down fails differently (no answer at all) and is retried for as long as the caller likes.
+ */
+const UNVERIFIED_COMPLETE_FAILURES = 3;
+
+function isInternalErrorAnswer(err: unknown): boolean {
+  const cause = err instanceof StorageError ? err.cause : err;
+  const e = (typeof cause === 'object' && cause !== null ? cause : {}) as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  return e.name === 'InternalError' && e.$metadata?.httpStatusCode === 500;
+}
+
 class S3Multipart implements MultipartUpload {
   readonly key: string;
+  readonly uploadId: string;
   readonly #full: string;
-  readonly #uploadId: string;
   readonly #bucket: string;
   readonly #client: S3Client;
   readonly #send: Send;
   readonly #etags = new Map<number, string>();
+  readonly #unverified: boolean;
+  #internalErrors = 0;
 
-  constructor(key: string, full: string, uploadId: string, bucket: string, client: S3Client, send: Send) {
+  constructor(
+    key: string,
+    full: string,
+    uploadId: string,
+    bucket: string,
+    client: S3Client,
+    send: Send,
+    recorded: readonly RecordedPart[] = [],
+    unverified = false,
+  ) {
     this.key = key;
     this.#full = full;
-    this.#uploadId = uploadId;
+    this.uploadId = uploadId;
     this.#bucket = bucket;
     this.#client = client;
     this.#send = send;
+    for (const p of recorded) this.#etags.set(p.partNumber, p.etag);
+    this.#unverified = unverified;
   }
 
   #ids() {
-    return { Bucket: this.#bucket, Key: this.#full, UploadId: this.#uploadId };
+    return { Bucket: this.#bucket, Key: this.#full, UploadId: this.uploadId };
   }
 
-  async uploadPart(partNumber: number, bytes: Uint8Array, options: OpOptions = {}): Promise<void> {
+  async uploadPart(partNumber: number, bytes: Uint8Array, options: OpOptions = {}): Promise<SentPart> {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > S3_MAX_PARTS) {
       throw new StorageError('rejected', `part number ${partNumber} is outside 1…${S3_MAX_PARTS}`);
     }
@@ -369,6 +463,7 @@ class S3Multipart implements MultipartUpload {
     );
     if (r.ETag === undefined) throw new StorageError('rejected', `uploading part ${partNumber} of ${this.key}: no ETag`);
     this.#etags.set(partNumber, r.ETag);
+    return { partNumber, size: bytes.length, etag: r.ETag };
   }
 
   async complete(options: OpOptions = {}): Promise<void> {
@@ -376,12 +471,23 @@ class S3Multipart implements MultipartUpload {
     if (parts.length === 0 || parts.some((p, i) => p.PartNumber !== i + 1)) {
       throw new StorageError('rejected', `completing ${this.key}: parts must be 1…n without gaps`);
     }
-    await this.#send(`completing ${this.key}`, options.signal, (abortSignal) =>
-      this.#client.send(
-        new CompleteMultipartUploadCommand({ ...this.#ids(), MultipartUpload: { Parts: parts } }),
-        sendOpts(abortSignal),
-      ),
-    );
+    try {
+      await this.#send(`completing ${this.key}`, options.signal, (abortSignal) =>
+        this.#client.send(
+          new CompleteMultipartUploadCommand({ ...this.#ids(), MultipartUpload: { Parts: parts } }),
+          sendOpts(abortSignal),
+        ),
+      );
+    } catch (err) {
+      if (this.#unverified && isInternalErrorAnswer(err) && ++this.#internalErrors >= UNVERIFIED_COMPLETE_FAILURES) {
+        throw new StorageError(
+          'upload_lost',
+          `completing ${this.key}: the store answered InternalError ${this.#internalErrors} times to a resumed upload it cannot list; taken as an upload id it no longer knows`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
   }
 
   async abort(options: OpOptions = {}): Promise<void> {

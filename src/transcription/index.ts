@@ -1,4 +1,8 @@
-/** Speech-to-text: one engine interface, pocketsphinx and Google adapters, transcript assembly and formats, WER. */
+/**
+ * Speech-to-text: one engine interface, pocketsphinx and Google adapters, transcript assembly and formats, WER.
+ * The openai, vosk and sherpa engines (openai-engine.ts, vosk-engine.ts, sherpa-engine.ts) are not re-exported
+ * here: workers/recorder.ts imports them on demand, so their runtimes load only where they are used.
+ */
 export {
   SPEECH_SAMPLE_RATE,
   type SpeechEngine,

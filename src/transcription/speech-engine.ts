@@ -1,7 +1,8 @@
 /**
- * Speech-to-text: one interface, implemented by the embedded offline engine (pocketsphinx, the default) and by
- * Google Cloud Speech-to-Text streaming. One conformance suite (test/conformance/speech-engine.suite.ts) runs
- * against every implementation.
+ * Speech-to-text: one interface, implemented by the embedded offline engine (pocketsphinx, the default), Google
+ * Cloud Speech-to-Text streaming, an OpenAI-compatible transcription endpoint (Whisper servers), Vosk server
+ * and sherpa-onnx in process. One conformance suite (test/conformance/speech-engine.suite.ts) runs against
+ * every implementation it can run here.
  *
  * A stream is one speaker's audio: 16 kHz mono LINEAR16 (s16le) PCM, written in any chunk size, at any pace.
  * Results carry times on the stream's own audio timeline: seconds of audio written since start(), continuous
@@ -9,7 +10,7 @@
  * timeline onto the recording's clock (it knows where the stream's first sample sits).
  */
 
-/** Only 16 kHz: the rate both engines are built for, and what the audio tap produces. */
+/** Only 16 kHz: the rate every engine here takes, and what the audio tap produces. */
 export const SPEECH_SAMPLE_RATE = 16_000;
 
 export interface SpeechStartOptions {
@@ -59,7 +60,7 @@ export interface SpeechStream {
 }
 
 export interface SpeechEngine {
-  /** 'pocketsphinx' | 'google': for logs and metadata. */
+  /** 'pocketsphinx' | 'google' | 'openai' | 'vosk' | 'sherpa': for logs and metadata. */
   readonly name: string;
   /** Starts one stream. Throws SpeechEngineError at once for options the engine cannot honour. */
   start(options: SpeechStartOptions): SpeechStream;

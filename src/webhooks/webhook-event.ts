@@ -40,6 +40,13 @@ export interface RecordingUploadedData {
   /** Epoch ms. */
   readonly endTimestamp: number;
   readonly recordingSessionId: string;
+  /**
+   * Ours, only on sessions recorded in more than one segment (a worker died mid-recording and another went
+   * on): which segment this file is (1, 2, …), whether it was cut short (`partial`), and why (`worker_lost`).
+   */
+  readonly segment?: number;
+  readonly partial?: boolean;
+  readonly reason?: string;
 }
 
 export interface TranscriptionUploadedData {
@@ -73,6 +80,8 @@ export interface RecordingFailedData extends ConferenceData {
   readonly message: string;
   /** Whether starting the same request again can help. */
   readonly shouldRetry: boolean;
+  /** Ours: set when one segment of a session was lost (reason `segment_lost`) while the session goes on. */
+  readonly segment?: number;
 }
 
 /** eventType → data. */

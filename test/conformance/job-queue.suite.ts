@@ -175,6 +175,32 @@ export function describeJobQueueConformance(name: string, factory: QueueFactory)
       expect(await queue.enqueue({ n: 8 }, { jobId: 'again', exclusiveKeys: ['room:x:file'] })).toBe('again');
     });
 
+    it('enqueues a job already claimed by one worker: listed, exclusive, never handed to another', async () => {
+      const { queue } = await open({ leaseMs: 300 });
+      const pinned = await queue.enqueueClaimed({ n: 1 }, { jobId: 'pinned', workerId: 'w1', tags: ['room:p'], exclusiveKeys: ['room:p:file'] });
+      expect(pinned).toMatchObject({ id: 'pinned', data: { n: 1 }, attempts: 1 });
+      expect(await queue.get('pinned')).toMatchObject({ status: 'active', attempts: 1 });
+      expect((await queue.list({ tag: 'room:p' })).map((j) => j.id)).toEqual(['pinned']);
+      await expect(queue.enqueue({ n: 2 }, { exclusiveKeys: ['room:p:file'] })).rejects.toMatchObject({ name: 'ExclusiveKeyConflict', holderId: 'pinned' });
+      await expect(queue.enqueueClaimed({ n: 3 }, { workerId: 'w1', exclusiveKeys: ['room:p:file'] })).rejects.toMatchObject({ name: 'ExclusiveKeyConflict' });
+      await expect(queue.enqueueClaimed({ n: 4 }, { jobId: 'pinned', workerId: 'w2' })).rejects.toMatchObject({ name: 'JobIdTaken' });
+      // Renewed by its holder, nobody else claims it.
+      const rival = claimWithin(queue, 'rival', 700);
+      for (let i = 0; i < 6; i++) {
+        await sleep(100);
+        expect(await queue.renew('pinned', pinned.token)).toBe(true);
+      }
+      expect(await rival).toBeNull();
+      expect(await queue.counts()).toMatchObject({ queued: 0, active: 1 });
+      expect(await queue.complete('pinned', pinned.token, { ok: true })).toBe(true);
+      expect(await queue.get('pinned')).toMatchObject({ status: 'completed', result: { ok: true } });
+      // Its key is free again; a pinned job whose holder died is recovered like any other.
+      const orphan = await queue.enqueueClaimed({ n: 5 }, { jobId: 'orphan', workerId: 'dead', exclusiveKeys: ['room:p:file'] });
+      const recovered = await mustClaim(queue, 'rescuer');
+      expect(recovered).toMatchObject({ id: 'orphan', attempts: 2 });
+      expect(await queue.complete('orphan', orphan.token, null)).toBe(false);
+    });
+
     it('completes only with the current token, once', async () => {
       const { queue } = await open();
       const id = await queue.enqueue({ n: 1 });
@@ -235,6 +261,23 @@ export function describeJobQueueConformance(name: string, factory: QueueFactory)
       expect(await queue.fail(id, lost.token, { message: 'x', retryable: true })).toBe(false);
       expect(await queue.complete(id, recovered.token, { by: 'rescuer' })).toBe(true);
       expect(await queue.get(id)).toMatchObject({ status: 'completed', attempts: 2, result: { by: 'rescuer' } });
+    });
+
+    it('hands the last checkpoint of a lost holder to the next claim; only the lease holder may write it', async () => {
+      const { queue } = await open({ leaseMs: 300 });
+      const id = await queue.enqueue({ n: 8 });
+      const first = await mustClaim(queue, 'crashed-worker');
+      expect(first.checkpoint).toBeNull();
+      expect(await queue.saveCheckpoint(id, first.token, { parts: [1] })).toBe(true);
+      expect(await queue.saveCheckpoint(id, first.token, { parts: [1, 2], key: 'rec/a.mp4' })).toBe(true);
+      expect(await queue.saveCheckpoint(id, 'not-the-token', { parts: ['forged'] })).toBe(false);
+      const second = await mustClaim(queue, 'rescuer');
+      expect(second.checkpoint).toEqual({ parts: [1, 2], key: 'rec/a.mp4' });
+      // The old holder lost the lease: it can no longer overwrite its successor's state.
+      expect(await queue.saveCheckpoint(id, first.token, { parts: ['stale'] })).toBe(false);
+      expect(await queue.saveCheckpoint(id, second.token, { segment: 2 })).toBe(true);
+      expect(await queue.complete(id, second.token, null)).toBe(true);
+      expect(await queue.saveCheckpoint(id, second.token, { after: 'complete' })).toBe(false);
     });
 
     it('keeps a job with its holder while the lease is renewed', async () => {

@@ -11,13 +11,26 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.ts';
 import { startGrowingFileUpload } from '../../src/storage/growing-file-upload.ts';
-import { MAX_LINK_TTL_SEC, StorageError, type ObjectStore } from '../../src/storage/object-store.ts';
+import {
+  MAX_LINK_TTL_SEC,
+  StorageError,
+  type MultipartUpload,
+  type ObjectStore,
+  type RecordedPart,
+  type SentPart,
+} from '../../src/storage/object-store.ts';
 import { sweepExpired } from '../../src/storage/retention.ts';
+import { salvageUpload } from '../../src/storage/salvage-upload.ts';
+import { parseUploadCheckpoint, tailChunkPrefix, type UploadCheckpoint } from '../../src/storage/upload-checkpoint.ts';
 
 export interface StoreUnderTest {
   readonly store: ObjectStore;
+  /** A second store instance over the same data, as another worker process would open it. */
+  readonly reopen: () => ObjectStore;
   /** abortIncompleteUploads works here (s3rver has no ListMultipartUploads). */
   readonly listsIncompleteUploads: boolean;
+  /** Aborting a multipart upload works here (s3rver answers AbortMultipartUpload with 405). */
+  readonly abortsUploads: boolean;
   readonly cleanup: () => Promise<void>;
 }
 
@@ -43,6 +56,21 @@ async function rejection(p: Promise<unknown>): Promise<StorageError> {
     throw err;
   }
   throw new Error('expected a StorageError, but the call succeeded');
+}
+
+const recorded = (sent: SentPart, bytes: Uint8Array): RecordedPart => ({ ...sent, sha256: sha256(bytes) });
+/** What the queue gives back: JSON, as stored. */
+const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** complete(), tried again while the store answers "try again" (as a caller's retry loop would). */
+async function completeRetrying(upload: MultipartUpload): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await upload.complete();
+    } catch (err) {
+      if (!(err instanceof StorageError) || !err.retryable || attempt >= 5) throw err;
+    }
+  }
 }
 
 /** Appends `total` random bytes to `path` in `chunk`-sized writes every `everyMs`; resolves with all the bytes. */
@@ -272,6 +300,153 @@ export function describeObjectStoreConformance(name: string, factory: StoreFacto
       expect((one?.deletedObjects ?? 0) + (two?.deletedObjects ?? 0)).toBeGreaterThanOrEqual(3);
       expect(new Set(deleted)).toEqual(new Set(['r/a/video.mp4', 'r/a/metadata.json', 'r/b/video.mp4']));
       expect(await store.list('')).toEqual([]);
+    });
+
+    it('multipart: another process resumes from the recorded parts alone and completes', async () => {
+      const under = await open_();
+      const { store } = under;
+      const p1 = randomBytes(store.minPartSize);
+      const p2 = randomBytes(store.minPartSize + 3);
+      const p3 = randomBytes(777);
+      const upload = await store.createMultipart('r/resumed.mp4', { contentType: 'video/mp4' });
+      expect(upload.uploadId).not.toBe('');
+      const parts = [recorded(await upload.uploadPart(1, p1), p1), recorded(await upload.uploadPart(2, p2), p2)];
+      expect(parts.map((p) => [p.partNumber, p.size, p.etag !== ''])).toEqual([[1, p1.length, true], [2, p2.length, true]]);
+
+      const resumed = await under.reopen().resumeMultipart('r/resumed.mp4', upload.uploadId, roundTrip(parts));
+      expect([resumed.key, resumed.uploadId]).toEqual(['r/resumed.mp4', upload.uploadId]);
+      await resumed.uploadPart(3, p3);
+      await resumed.complete();
+      const got = await download(await store.link('r/resumed.mp4', 60));
+      expect(sha256(got.bytes)).toBe(sha256(Buffer.concat([p1, p2, p3])));
+    });
+
+    it('multipart: a part sent but never recorded is left out when the resumed upload completes', async () => {
+      const under = await open_();
+      const { store } = under;
+      const p1 = randomBytes(store.minPartSize);
+      const p2 = randomBytes(4321);
+      const upload = await store.createMultipart('r/unrecorded.bin');
+      const parts = [recorded(await upload.uploadPart(1, p1), p1), recorded(await upload.uploadPart(2, p2), p2)];
+      await upload.uploadPart(3, randomBytes(999)); // the process died before recording this one
+      const resumed = await under.reopen().resumeMultipart('r/unrecorded.bin', upload.uploadId, parts);
+      await resumed.complete();
+      expect((await store.head('r/unrecorded.bin'))?.size).toBe(p1.length + p2.length);
+      expect(sha256((await download(await store.link('r/unrecorded.bin', 60))).bytes)).toBe(sha256(Buffer.concat([p1, p2])));
+    });
+
+    it('resuming an upload the store no longer knows fails with upload_lost', async () => {
+      const under = await open_();
+      const { store } = under;
+      const p1 = randomBytes(store.minPartSize);
+      const done = await store.createMultipart('r/done.bin');
+      const parts = [recorded(await done.uploadPart(1, p1), p1)];
+      await done.complete();
+      const attempts: Array<[string, string]> = [
+        ['r/done.bin', done.uploadId], // completed already
+        ['r/never.bin', `${done.uploadId.slice(0, -4)}0000`], // an id the store never gave out
+      ];
+      for (const [key, id] of attempts) {
+        const err = await rejection(
+          (async () => {
+            const u = await under.reopen().resumeMultipart(key, id, parts);
+            await completeRetrying(u);
+          })(),
+        );
+        expect(err.reason, `${key} ${id}`).toBe('upload_lost');
+        expect(err.retryable).toBe(false);
+      }
+      expect((await store.head('r/done.bin'))?.size).toBe(p1.length);
+      expect(await store.head('r/never.bin')).toBeNull();
+    });
+
+    it('a resumed upload can be aborted', async () => {
+      const under = await open_();
+      const { store } = under;
+      const p = randomBytes(100);
+      const upload = await store.createMultipart('r/aborted.bin');
+      const parts = [recorded(await upload.uploadPart(1, p), p)];
+      const resumed = await under.reopen().resumeMultipart('r/aborted.bin', upload.uploadId, parts);
+      if (under.abortsUploads) {
+        await resumed.abort();
+        await resumed.abort();
+        const err = await rejection(
+          (async () => {
+            const again = await under.reopen().resumeMultipart('r/aborted.bin', upload.uploadId, parts);
+            await completeRetrying(again);
+          })(),
+        );
+        expect(err.reason).toBe('upload_lost');
+      } else {
+        expect((await rejection(resumed.abort())).reason).toBe('unsupported');
+      }
+      expect(await store.head('r/aborted.bin')).toBeNull();
+    });
+
+    it('reads small objects back', async () => {
+      const { store } = await open_();
+      const bytes = randomBytes(70_000);
+      await store.put('rd/tail-000001', { bytes });
+      expect(Buffer.from((await store.read('rd/tail-000001')) ?? []).equals(bytes)).toBe(true);
+      expect(await store.read('rd/missing')).toBeNull();
+      expect((await rejection(store.read('rd/tail-000001', { maxBytes: 1000 }))).reason).toBe('rejected');
+      expect((await rejection(store.read('../x'))).reason).toBe('invalid_key');
+    });
+
+    it('a growing upload checkpoints as it goes; salvage finishes it from the checkpoint alone', async () => {
+      const under = await open_();
+      const { store } = under;
+      const path = join(tempDir(), 'rec.mp4');
+      const bytes = randomBytes(10 * MiB + 300_000);
+      writeFileSync(path, bytes);
+      const seen: UploadCheckpoint[] = [];
+      const upload = startGrowingFileUpload({
+        store,
+        key: 'c/rec.mp4',
+        path,
+        partSize: 5 * MiB,
+        pollMs: 20,
+        logger: silent,
+        checkpoint: { tailIntervalMs: 50, onCheckpoint: (cp) => void seen.push(roundTrip(cp)) },
+      });
+      for (let i = 0; i < 1000 && (upload.checkpoint()?.bytes ?? 0) < bytes.length; i += 1) await sleep(10);
+      const saved = await upload.detach(); // the process is gone: nothing is cleaned up, nothing completed
+      expect(saved).toMatchObject({ key: 'c/rec.mp4', partBytes: 10 * MiB, bytes: bytes.length, wholeBytes: bytes.length });
+      expect(saved?.parts.map((p) => [p.partNumber, p.size])).toEqual([[1, 5 * MiB], [2, 5 * MiB]]);
+      expect(saved?.tail.length).toBeGreaterThan(0);
+      expect(seen.at(-1)).toEqual(roundTrip(saved));
+      expect(JSON.stringify(saved)).not.toContain(path);
+      expect(await store.head('c/rec.mp4')).toBeNull();
+
+      const result = await salvageUpload({ store: under.reopen(), checkpoint: parseUploadCheckpoint(roundTrip(saved)), logger: silent });
+      expect(result).toMatchObject({ status: 'salvaged', key: 'c/rec.mp4', size: bytes.length, parts: 3, tailBytes: 300_000, endsWhole: true, tailProblem: null });
+      expect(sha256((await download(await store.link('c/rec.mp4', 60))).bytes)).toBe(sha256(bytes));
+      expect(await store.list(tailChunkPrefix('c/rec.mp4'))).toEqual([]);
+    });
+
+    it('salvage: nothing sent is nothing; an upload the store lost is reported lost, a completed one found', async () => {
+      const under = await open_();
+      const { store } = under;
+      const retry = { initialDelayMs: 10, maxDelayMs: 20 };
+      const base = { version: 1, contentType: 'video/mp4', tail: [], wholeBytes: 0, startedAtMs: Date.now() - 1000, updatedAtMs: Date.now() };
+      const nothing = parseUploadCheckpoint({ ...base, key: 'sv/none.mp4', uploadId: null, parts: [] });
+      expect(await salvageUpload({ store, checkpoint: nothing, logger: silent })).toEqual({ status: 'nothing', key: 'sv/none.mp4' });
+
+      const p1 = randomBytes(store.minPartSize);
+      const done = await store.createMultipart('sv/done.mp4');
+      const parts = [recorded(await done.uploadPart(1, p1), p1)];
+      await done.complete(); // e.g. completed by the dead worker before its checkpoint was cleared
+      const completed = parseUploadCheckpoint(roundTrip({ ...base, key: 'sv/done.mp4', uploadId: done.uploadId, parts }));
+      // A store that cannot list parts only learns that the upload is gone when completing it again, and then
+      // cannot tell whose complete made the object: either answer means "it is there".
+      const again = await salvageUpload({ store: under.reopen(), checkpoint: completed, retry, logger: silent });
+      expect(again).toMatchObject({ status: expect.stringMatching(/^(already-complete|salvaged)$/), key: 'sv/done.mp4', size: p1.length });
+
+      const gone = parseUploadCheckpoint(roundTrip({ ...base, key: 'sv/gone.mp4', uploadId: `${done.uploadId.slice(0, -4)}0000`, parts }));
+      const lost = await salvageUpload({ store: under.reopen(), checkpoint: gone, retry, logger: silent });
+      expect(lost).toMatchObject({ status: 'lost', key: 'sv/gone.mp4' });
+      expect(lost.status === 'lost' ? lost.reason : '').toMatch(/no longer has upload/);
+      expect(await store.head('sv/gone.mp4')).toBeNull();
     });
 
     it('discards incomplete uploads older than a horizon', async (ctx) => {

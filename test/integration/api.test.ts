@@ -45,7 +45,7 @@ describe('control API (scriba serve)', () => {
       meeting: { allowHttp: true },
       checks: { maxDurationSec: 60, intervalSec: 1 },
       queue: { backend: 'sqlite', sqlitePath: join(testConfig().workDir, `queue-${randomUUID()}.sqlite`) },
-      worker: { port: 0, allowedMeetingHosts: ['127.0.0.1'], allowedStreamHosts: ['rtmp.example.com', '127.0.0.1'] },
+      worker: { port: 0, allowedMeetingHosts: ['127.0.0.1:*'], allowedStreamHosts: ['rtmp.example.com', '127.0.0.1'] },
       api: { port: 0, bodyLimitBytes: 4096 },
       auth: { enabled: true, algorithms: ['HS256', 'RS256'], secrets: [SECRET], publicKey: rsa.publicKeyPem, issuers: ['my-app'], audiences: ['jitsi'] },
       webhooks: {
@@ -134,7 +134,7 @@ describe('control API (scriba serve)', () => {
     const config = testConfig({
       meeting: { allowHttp: true },
       queue: { backend: 'sqlite', sqlitePath: join(base.workDir, 'queue.sqlite') },
-      worker: { port: 0, allowedMeetingHosts: ['127.0.0.1'] },
+      worker: { port: 0, allowedMeetingHosts: ['127.0.0.1:*'] },
       api: { port: 0 },
       auth: { enabled: true, algorithms: ['HS256'], secrets: [SECRET], issuers: ['my-app'], audiences: ['jitsi'] },
       webhooks: { urls: [receiver.url('/hooks')], secret: WEBHOOK_SECRET, appId: 'my-app', customerId: 'cust-1', outboxPath: join(base.workDir, 'outbox.sqlite'), allowPrivateAddresses: true, initialBackoffMs: 100 },

@@ -89,6 +89,17 @@ describe('recording the synthetic meeting', () => {
     expect(media.video?.codec).toBe('h264');
   });
 
+  it('stops within the empty-call timeout plus 2 s of the last leave, with the 15 s check interval', async () => {
+    // Everyone leaves 6 s after the join; the full checks run only every 15 s, the per-second probe catches it.
+    const config = testConfig({ checks: { intervalSec: 15, emptyCallTimeoutSec: 4 } });
+    const session = newSession(config, request(`${meeting.url}/leavers2?participants=2&leaveAfter=6`, 'rec-empty-fast', { maxDurationSec: 60 }));
+    const result = await session.run();
+    expect(result).toMatchObject({ status: 'finished', reason: 'empty_call' });
+    // Capture starts after the join, so the media is no longer than the time since the join.
+    expect(result.durationSec).toBeLessThanOrEqual(6 + 4 + 2);
+    expect(result.durationSec).toBeGreaterThanOrEqual(6 + 4 - 2);
+  });
+
   it('fails within the join timeout when the meeting never joins, leaving no process and no directory', async () => {
     const config = testConfig({ meeting: { joinTimeoutSec: 4 } });
     const session = newSession(config, request(`${meeting.url}/nobody?neverJoin=1`, 'rec-nojoin'));

@@ -34,7 +34,7 @@ describe('upload to S3 while recording', () => {
     config = testConfig({
       meeting: { allowHttp: true },
       checks: { maxDurationSec: 120 },
-      worker: { port: 0, allowedMeetingHosts: ['127.0.0.1'] },
+      worker: { port: 0, allowedMeetingHosts: ['127.0.0.1:*'] },
       api: { port: 0 },
       auth: { enabled: false },
       storage: { backend: 's3', partSizeMiB: 5, retryInitialMs: 200, retryMaxMs: 2_000 },

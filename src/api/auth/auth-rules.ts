@@ -81,6 +81,20 @@ export function authorizeStop(token: VerifiedToken, target: AuthTarget): void {
   if (!token.user.moderator) throw new AuthError('not_moderator', 'only a moderator of this meeting can stop its sessions');
 }
 
+/**
+ * Download links, storage keys and the initiator's e-mail: a moderator of that meeting, or whoever started
+ * the session (same user id). Anyone else with a token for the room sees status only.
+ */
+export function maySeeDetails(token: VerifiedToken, target: AuthTarget, initiator: JobInitiator | null): boolean {
+  try {
+    authorizeMeeting(token, target);
+  } catch {
+    return false;
+  }
+  if (token.user.moderator) return true;
+  return token.user.id !== null && initiator !== null && initiator.id === token.user.id;
+}
+
 /** Reading a session's status takes any valid token for that meeting. */
 export function authorizeRead(token: VerifiedToken, target: AuthTarget): void {
   authorizeMeeting(token, target);

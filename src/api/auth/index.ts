@@ -8,6 +8,7 @@ export {
   authorizeStop,
   bearerToken,
   initiatorOf,
+  maySeeDetails,
   type AuthTarget,
 } from './auth-rules.ts';
 export { asapKeyUrl, type FetchKey } from './asap-key-source.ts';

@@ -30,16 +30,19 @@ const auth: ApiAuth<Caller> = {
   authorizeRead(c, t) {
     if (c.room !== '*' && c.room !== t.room) throw deny(403, 'wrong_room', 'the token is for another room');
   },
-  initiatorOf: (c) => ({ id: c.moderator ? 'mod-1' : 'guest-1', name: 'Moderator', email: null }),
+  initiatorOf: (c) => ({ id: c.moderator ? 'mod-1' : 'guest-1', name: 'Moderator', email: c.moderator ? 'mod@example.com' : null }),
+  maySeeDetails: (c, t, initiator) => (c.room === '*' || c.room === t.room) && (c.moderator || initiator?.id === 'guest-1'),
+  quotaKeysOf: (c) => ({ tenant: 'tenant-a', user: c.moderator ? 'mod-1' : 'guest-1' }),
+  callerIdOf: (c) => `tenant-a/${c.moderator ? 'mod-1' : 'guest-1'}`,
   appIdOf: () => 'vpaas-magic-cookie-1',
 };
 
 const policy: JobPolicy = { allowedMeetingHosts: ['meet.example.com'], allowedStreamHosts: ['a.rtmp.youtube.com'], allowHttp: false, defaultMaxDurationSec: 3600, maxDurationCapSec: 21600 };
 
 let n = 0;
-function setup() {
+async function setup(extra: Partial<Parameters<typeof buildApiServer<Caller>>[0]> = {}) {
   const queue: JobQueue<JobRequest> = createSqliteQueue<JobRequest>({ path: ':memory:' });
-  const app = buildApiServer({
+  const app = await buildApiServer<Caller>({
     queue,
     auth,
     policy,
@@ -48,6 +51,7 @@ function setup() {
     callbackAllowed: (url) => url.startsWith('https://hooks.example.com/'),
     newId: () => `s${++n}`,
     supportedKinds: ['file', 'stream'],
+    ...extra,
   });
   return { queue, app };
 }
@@ -60,21 +64,21 @@ const start = (body: unknown, token = 'mod:standup') => ({
 });
 
 describe('/v1/sessions', () => {
-  const open: Array<ReturnType<typeof setup>> = [];
+  const open: Array<Awaited<ReturnType<typeof setup>>> = [];
   afterEach(async () => {
     for (const s of open.splice(0)) {
       await s.app.close();
       await s.queue.close();
     }
   });
-  const make = () => {
-    const s = setup();
+  const make = async (extra: Parameters<typeof setup>[0] = {}) => {
+    const s = await setup(extra);
     open.push(s);
     return s;
   };
 
   it('starts a session: 201, queued, initiator and app from the token, no secrets in the view', async () => {
-    const { app, queue } = make();
+    const { app, queue } = await make();
     const res = await app.inject(start({ meetingUrl: 'https://meet.example.com/standup?jwt=secret', mode: 'file', extraMetadata: { token: 'upload-secret' } }));
     expect(res.statusCode).toBe(201);
     const view = res.json();
@@ -87,7 +91,7 @@ describe('/v1/sessions', () => {
   });
 
   it('gets, lists by room and stops a session', async () => {
-    const { app } = make();
+    const { app } = await make();
     const id = (await app.inject(start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file' }))).json().id as string;
     const got = await app.inject({ method: 'GET', url: `/v1/sessions/${id}`, headers: { authorization: 'Bearer guest:standup' } });
     expect(got.statusCode).toBe(200);
@@ -106,7 +110,7 @@ describe('/v1/sessions', () => {
   });
 
   it('allows one session per room and mode (409), another mode or room is fine', async () => {
-    const { app, queue } = make();
+    const { app, queue } = await make();
     expect((await app.inject(start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file' }))).statusCode).toBe(201);
     const second = await app.inject(start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file' }));
     expect(second.statusCode).toBe(409);
@@ -129,7 +133,7 @@ describe('/v1/sessions', () => {
     ['transcription not available yet', start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file', transcription: true }), 400, 'unsupported_mode'],
     ['webhook URL not allowed', start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file', webhookUrl: 'http://169.254.169.254/' }), 400, 'invalid_request'],
   ])('%s → %i and no job', async (_name, request, status, code) => {
-    const { app, queue } = make();
+    const { app, queue } = await make();
     const res = await app.inject(request);
     expect(res.statusCode).toBe(status);
     expect(res.json().error.code).toBe(code);
@@ -139,7 +143,7 @@ describe('/v1/sessions', () => {
   });
 
   it('serves the OpenAPI document and JSON 404s', async () => {
-    const { app } = make();
+    const { app } = await make();
     const doc = (await app.inject({ method: 'GET', url: '/v1/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/sessions', '/v1/sessions/{id}', '/v1/sessions/{id}/stop']));
@@ -147,5 +151,82 @@ describe('/v1/sessions', () => {
     const missing = await app.inject({ method: 'GET', url: '/v1/sessions/nope', headers: { authorization: 'Bearer mod:*' } });
     expect(missing.statusCode).toBe(404);
     expect((await app.inject({ method: 'GET', url: '/nowhere' })).json().error.code).toBe('not_found');
+  });
+  it('shows links and the e-mail only to a moderator or the initiator; others see status', async () => {
+    const { app, queue } = await make();
+    const id = (await app.inject(start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file' }))).json().id as string;
+    const claimed = (await queue.claim({ workerId: 'w', signal: AbortSignal.timeout(2000) }))!;
+    await queue.complete(claimed.id, claimed.token, { key: 'rec/standup.mp4', link: 'https://files.example.com/x?sig=abc', durationSec: 12, reason: 'requested' });
+    const asGuest = await app.inject({ method: 'GET', url: `/v1/sessions/${id}`, headers: { authorization: 'Bearer guest:standup' } });
+    expect(asGuest.statusCode).toBe(200);
+    expect(asGuest.json()).toMatchObject({ status: 'completed', result: { durationSec: 12, reason: 'requested' }, initiator: { email: null } });
+    expect(asGuest.body).not.toMatch(/sig=|files\.example|mod@example|rec\//);
+    const listed = await app.inject({ method: 'GET', url: '/v1/sessions?room=standup', headers: { authorization: 'Bearer guest:standup' } });
+    expect(listed.body).not.toMatch(/sig=|mod@example/);
+    const asModerator = await app.inject({ method: 'GET', url: `/v1/sessions/${id}`, headers: { authorization: 'Bearer mod:standup' } });
+    expect(asModerator.json()).toMatchObject({ result: { link: 'https://files.example.com/x?sig=abc' }, initiator: { email: 'mod@example.com' } });
+  });
+
+  it('answers 404, not 403 or 409, for a session the caller may not see', async () => {
+    const { app } = await make();
+    const id = (await app.inject(start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file' }))).json().id as string;
+    for (const req of [
+      { method: 'GET' as const, url: `/v1/sessions/${id}` },
+      { method: 'POST' as const, url: `/v1/sessions/${id}/stop` },
+    ]) {
+      const res = await app.inject({ ...req, headers: { authorization: 'Bearer mod:other' } });
+      expect(res.statusCode).toBe(404);
+      expect(res.body).not.toMatch(/standup/);
+      const missing = await app.inject({ ...req, url: req.url.replace(id, 'no-such-id'), headers: { authorization: 'Bearer mod:other' } });
+      expect(missing.json()).toEqual(res.json());
+    }
+  });
+
+  it('treats fullwidth and case variants of a room, and a trailing dot on the host, as the same meeting', async () => {
+    const { app } = await make();
+    expect((await app.inject(start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file' }, 'mod:*'))).statusCode).toBe(201);
+    for (const url of ['https://meet.example.com./standup', 'https://meet.example.com/ＳｔａｎｄＵＰ', 'https://MEET.example.com/StandUp']) {
+      const res = await app.inject(start({ meetingUrl: url, mode: 'file' }, 'mod:*'));
+      expect(res.statusCode, url).toBe(409);
+    }
+    const listed = await app.inject({ method: 'GET', url: `/v1/sessions?room=${encodeURIComponent('ｓｔａｎｄｕｐ')}&host=meet.example.com.`, headers: { authorization: 'Bearer mod:*' } });
+    expect(listed.json().sessions).toHaveLength(1);
+  });
+
+  it('caps open sessions per user (429 with Retry-After) and the queue depth (503)', async () => {
+    const { app, queue } = await make({ limits: { maxQueued: 3, maxOpenPerTenant: 10, maxOpenPerUser: 2 } });
+    for (const room of ['a1', 'a2']) expect((await app.inject(start({ meetingUrl: `https://meet.example.com/${room}`, mode: 'file' }, 'mod:*'))).statusCode).toBe(201);
+    const third = await app.inject(start({ meetingUrl: 'https://meet.example.com/a3', mode: 'file' }, 'mod:*'));
+    expect(third.statusCode).toBe(429);
+    expect(third.headers['retry-after']).toMatch(/^\d+$/);
+    expect(third.json().error.code).toBe('too_many_sessions');
+    expect((await app.inject(start({ meetingUrl: 'https://meet.example.com/b1', mode: 'file' }, 'mod:*'))).statusCode).toBe(429);
+    // Another user of the same tenant fills the queue to its depth cap; then everyone gets 503.
+    await queue.enqueue((await queue.get((await queue.list({ tag: 'room:/a1' }))[0]!.id))!.data, { jobId: 'filler', tags: [] });
+    const full = await app.inject(start({ meetingUrl: 'https://meet.example.com/c1', mode: 'file' }, 'mod:*'));
+    expect(full.statusCode).toBe(503);
+    expect(full.json().error.code).toBe('queue_full');
+    expect(full.headers['retry-after']).toMatch(/^\d+$/);
+  });
+
+  it('limits starts per caller per minute (429)', async () => {
+    const { app } = await make({ startsPerMinute: 2 });
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++) codes.push((await app.inject(start({ meetingUrl: `https://meet.example.com/r${i}`, mode: 'file' }, 'mod:*'))).statusCode);
+    expect(codes).toEqual([201, 201, 429, 429]);
+    const limited = await app.inject(start({ meetingUrl: 'https://meet.example.com/r9', mode: 'file' }, 'mod:*'));
+    expect(limited.json().error.code).toBe('rate_limited');
+    expect(limited.headers['retry-after']).toMatch(/^\d+$/);
+    // Another caller has its own budget.
+    expect((await app.inject(start({ meetingUrl: 'https://meet.example.com/r8', mode: 'file' }, 'mod:r8'))).statusCode).toBe(201);
+  });
+
+  it('refuses JSON nested thousands deep with 400, not 500', async () => {
+    const { app, queue } = await make({ bodyLimitBytes: 65536 });
+    const deep = `{"meetingUrl":"https://meet.example.com/standup","mode":"file","extraMetadata":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`;
+    const res = await app.inject(start(deep));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toMatch(/nests deeper/);
+    expect((await queue.counts()).queued).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostAllowed, jobKinds, parseJobRequest, resolveStreamTarget, type JobPolicy } from '../../../src/domain/job-request.ts';
+import { hostAllowed, meetingHostAllowed, jobKinds, parseJobRequest, resolveStreamTarget, type JobPolicy } from '../../../src/domain/job-request.ts';
 
 const policy: JobPolicy = {
   allowedMeetingHosts: ['meet.example.com', '*.jitsi.example.org'],
@@ -23,6 +23,30 @@ describe('hostAllowed', () => {
     ['anything.test', [], false],
   ] as const)('%s with %o → %s', (host, patterns, expected) => {
     expect(hostAllowed(host, patterns)).toBe(expected);
+  });
+});
+
+describe('meetingHostAllowed: the port counts', () => {
+  it.each([
+    ['https://meet.example.com/r', ['meet.example.com'], true],
+    ['https://meet.example.com:443/r', ['meet.example.com'], true],
+    ['https://meet.example.com:6379/r', ['meet.example.com'], false],
+    ['http://meet.example.com:80/r', ['meet.example.com'], true],
+    ['https://meet.example.com:8443/r', ['meet.example.com:8443'], true],
+    ['https://meet.example.com/r', ['meet.example.com:8443'], false],
+    ['https://meet.example.com:6379/r', ['meet.example.com:8443'], false],
+    ['https://127.0.0.1:45678/r', ['127.0.0.1:*'], true],
+    ['https://a.jitsi.example.org:6379/r', ['*.jitsi.example.org'], false],
+    ['https://a.jitsi.example.org:6379/r', ['*.jitsi.example.org:*'], true],
+    ['https://anything.test:1234/r', ['*'], false],
+    ['https://anything.test:1234/r', ['*:*'], true],
+    ['https://[::1]:8443/r', ['[::1]:8443'], true],
+  ] as const)('%s with %o → %s', (url, patterns, expected) => {
+    expect(meetingHostAllowed(new URL(url), patterns)).toBe(expected);
+  });
+
+  it('refuses a request for another port of an allowed host', () => {
+    expect(() => parse({ meetingUrl: 'https://meet.example.com:6379/r', file: true })).toThrow(/meet\.example\.com:6379 are not allowed/);
   });
 });
 

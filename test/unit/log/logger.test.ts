@@ -26,6 +26,8 @@ describe('scrubText', () => {
     ['rtmp://live.example.com/app/instance/secret-key', `rtmp://live.example.com/app/${REDACTED}`],
     ["Output #0, flv, to 'rtmp://127.0.0.1:1935/live/k3y-123':", `Output #0, flv, to 'rtmp://127.0.0.1:1935/live/${REDACTED}':`],
     ['target rtmp://a.rtmp.youtube.com/live2/*** stays', 'target rtmp://a.rtmp.youtube.com/live2/*** stays'],
+    ['(rtmp://127.0.0.1:1935/live/***: Input/output error)', '(rtmp://127.0.0.1:1935/live/***: Input/output error)'],
+    ['rtmp://h/live/***key-after', 'rtmp://h/live/[redacted]'],
     ['rtmp://host/app (no key)', 'rtmp://host/app (no key)'],
     ['https://user:hunter2@host/path', `https://user:${REDACTED}@host/path`],
     ['https://s3.example/o?X-Amz-Signature=abc123&X-Amz-Date=1', `https://s3.example/o?X-Amz-Signature=${REDACTED}&X-Amz-Date=1`],

@@ -53,7 +53,7 @@ describe('processJob with transcription', () => {
       } as ProcessableSession;
     };
     const outcome = await processJob(
-      { id: 'j1', data: job, attempts: 1, enqueuedAtMs: 0, token: 't' },
+      { id: 'j1', data: job, attempts: 1, enqueuedAtMs: Date.now(), token: 't', checkpoint: null },
       { queue, config: loadConfig({ env: {} }), logger: createLogger({ level: 'silent' }), createSession, renewEveryMs: 60_000, storage, publish: async (e) => void published.push(e) },
       new AbortController().signal,
     );

@@ -18,4 +18,19 @@ describe('worker metrics', () => {
     expect(text).toContain('scriba_jobs_ended_total{kind="file+stream",outcome="failed",reason="final"} 1');
     expect(text).toMatch(/scriba_queue_wait_seconds_count 2/);
   });
+
+  it('reports the shared queue\'s depth at scrape time, and survives an unreachable queue', async () => {
+    const m = createWorkerMetrics(() => ({ totalCores: 2, usedCores: 0, freeCores: 2, running: 0 }) as never);
+    let fail = false;
+    m.watchQueue(async () => {
+      if (fail) throw new Error('redis down');
+      return { queued: 7, active: 2, completed: 10, failed: 1 };
+    });
+    let text = await m.registry.metrics();
+    expect(text).toContain('scriba_queue_jobs{status="queued"} 7');
+    expect(text).toContain('scriba_queue_jobs{status="active"} 2');
+    fail = true;
+    text = await m.registry.metrics();
+    expect(text).toContain('# TYPE scriba_queue_jobs gauge');
+  });
 });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,7 +45,14 @@ async function openServedStore(now: () => number): Promise<{ store: LocalStore; 
 
 describeObjectStoreConformance('local filesystem', async (now) => {
   const served = await openServedStore(now);
-  return { store: served.store, listsIncompleteUploads: true, cleanup: served.close };
+  return {
+    store: served.store,
+    // Another process sharing the store root.
+    reopen: () => createLocalStore({ root: served.root, publicBaseUrl: '', linkSecret: '' }),
+    listsIncompleteUploads: true,
+    abortsUploads: true,
+    cleanup: served.close,
+  };
 });
 
 /** GET with the path sent exactly as given (fetch would normalize `..` and `%2e%2e` away). */
@@ -243,5 +250,46 @@ describe('local store specifics', () => {
     const store = createLocalStore({ root: join(tmpdir(), 'scriba-never-created'), publicBaseUrl: '', linkSecret: '' });
     await expect(store.link('a.mp4', 60)).rejects.toMatchObject({ reason: 'config' });
     expect(store.verifyLink('/v1/files/a.mp4', 'exp=1&sig=x')).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+});
+
+describe('local store: resuming uploads across processes', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  function root(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'scriba-resume-'));
+    dirs.push(dir);
+    return join(dir, 'store');
+  }
+
+  const open = (r: string) => createLocalStore({ root: r, publicBaseUrl: '', linkSecret: '' });
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+  it('keeps an upload in one file named by its id, which only its key can resume, as recorded', async () => {
+    const r = root();
+    const upload = await open(r).createMultipart('a/rec.mp4');
+    const p1 = Buffer.from('first part');
+    const sent = await upload.uploadPart(1, p1);
+    expect(sent).toEqual({ partNumber: 1, size: p1.length, etag: sha(p1) });
+    expect(readdirSync(join(r, LOCAL_TMP_DIR))).toEqual([`${upload.uploadId}.upload`]);
+    const parts = [{ ...sent, sha256: sha(p1) }];
+
+    const other = open(r);
+    await expect(other.resumeMultipart('a/other.mp4', upload.uploadId, parts)).rejects.toMatchObject({ reason: 'upload_lost' });
+    await expect(other.resumeMultipart('a/rec.mp4', '../../etc/passwd', parts)).rejects.toMatchObject({ reason: 'upload_lost' });
+    await expect(other.resumeMultipart('a/rec.mp4', upload.uploadId, [{ ...parts[0]!, size: 99 }])).rejects.toMatchObject({ reason: 'verify_failed' });
+    const changed = { ...parts[0]!, sha256: sha(Buffer.from('other bytes')), etag: sha(Buffer.from('other bytes')) };
+    await expect(other.resumeMultipart('a/rec.mp4', upload.uploadId, [changed])).rejects.toMatchObject({ reason: 'verify_failed' });
+    await expect(other.resumeMultipart('a/rec.mp4', upload.uploadId, [{ ...parts[0]!, partNumber: 2 }])).rejects.toMatchObject({ reason: 'rejected' });
+
+    const resumed = await other.resumeMultipart('a/rec.mp4', upload.uploadId, parts);
+    await resumed.uploadPart(2, Buffer.from(' and more'));
+    await resumed.complete();
+    expect(Buffer.from((await other.read('a/rec.mp4')) ?? []).toString()).toBe('first part and more');
+    expect(readdirSync(join(r, LOCAL_TMP_DIR))).toEqual([]);
+    await expect(other.resumeMultipart('a/rec.mp4', upload.uploadId, parts)).rejects.toMatchObject({ reason: 'upload_lost' });
   });
 });

@@ -11,6 +11,8 @@ import {
   type ObjectInfo,
   type ObjectStore,
   type PutSource,
+  type ReadOptions,
+  type RecordedPart,
   type StoredObject,
 } from '../../../src/storage/object-store.ts';
 
@@ -22,6 +24,9 @@ export class MemoryStore implements ObjectStore {
   readonly objects = new Map<string, { bytes: Buffer; lastModifiedMs: number }>();
   readonly calls: string[] = [];
   readonly aborted: string[] = [];
+  /** Multipart uploads in progress, by upload id (what a resumed upload finds). */
+  readonly uploads = new Map<string, { key: string; parts: Map<number, Buffer> }>();
+  #nextUploadId = 1;
   down = false;
   /** The next complete stores the object but its answer is lost (an error); asking again: NoSuchUpload. */
   loseCompleteAnswer = false;
@@ -55,24 +60,45 @@ export class MemoryStore implements ObjectStore {
   async createMultipart(key: string): Promise<MultipartUpload> {
     assertKey(key);
     this.#enter(`create ${key}`);
-    const parts = new Map<number, Buffer>();
-    let completed = false;
+    const uploadId = `upload-${this.#nextUploadId++}`;
+    this.uploads.set(uploadId, { key, parts: new Map() });
+    return this.#upload(key, uploadId);
+  }
+
+  async resumeMultipart(key: string, uploadId: string, recorded: readonly RecordedPart[]): Promise<MultipartUpload> {
+    assertKey(key);
+    this.#enter(`resume ${key} ${uploadId}`);
+    const upload = this.uploads.get(uploadId);
+    if (upload === undefined || upload.key !== key) throw new StorageError('upload_lost', `NoSuchUpload ${uploadId}`);
+    for (const p of recorded) {
+      if (upload.parts.get(p.partNumber)?.length !== p.size) throw new StorageError('verify_failed', `part ${p.partNumber} differs`);
+    }
+    return this.#upload(key, uploadId);
+  }
+
+  #upload(key: string, uploadId: string): MultipartUpload {
+    const state = (): Map<number, Buffer> => {
+      const u = this.uploads.get(uploadId);
+      if (u === undefined) throw new StorageError('upload_lost', `NoSuchUpload ${uploadId}`);
+      return u.parts;
+    };
     return {
       key,
+      uploadId,
       uploadPart: async (n, bytes) => {
         this.#enter(`part ${n} ${bytes.length}`);
-        parts.set(n, Buffer.from(bytes));
+        state().set(n, Buffer.from(bytes));
+        return { partNumber: n, size: bytes.length, etag: `"etag-${n}-${bytes.length}"` };
       },
       complete: async () => {
         this.#enter(`complete ${key}`);
-        if (completed) throw new StorageError('upload_lost', 'NoSuchUpload');
-        const ordered = [...parts.entries()].sort(([a], [b]) => a - b);
+        const ordered = [...state().entries()].sort(([a], [b]) => a - b);
         ordered.forEach(([n, b], i) => {
           if (n !== i + 1) throw new StorageError('rejected', 'gap in parts');
           if (i < ordered.length - 1 && b.length < this.minPartSize) throw new StorageError('rejected', `EntityTooSmall: part ${n}`);
         });
         this.objects.set(key, { bytes: Buffer.concat(ordered.map(([, b]) => b)), lastModifiedMs: this.now() });
-        completed = true;
+        this.uploads.delete(uploadId);
         if (this.loseCompleteAnswer) {
           this.loseCompleteAnswer = false;
           throw new StorageError('unavailable', 'socket hang up', { retryable: true });
@@ -80,8 +106,16 @@ export class MemoryStore implements ObjectStore {
       },
       abort: async () => {
         this.aborted.push(key);
+        this.uploads.delete(uploadId);
       },
     };
+  }
+
+  async read(key: string, options: ReadOptions = {}): Promise<Uint8Array | null> {
+    this.#enter(`read ${key}`);
+    const o = this.objects.get(key);
+    if (o !== undefined && options.maxBytes !== undefined && o.bytes.length > options.maxBytes) throw new StorageError('rejected', 'too big');
+    return o === undefined ? null : Buffer.from(o.bytes);
   }
 
   async head(key: string): Promise<ObjectInfo | null> {

@@ -101,3 +101,19 @@ describe('retry back-off (pure) and loop', () => {
     await expect(retrying(async () => Promise.reject(new StorageError('unavailable', 'down')), ctx)).rejects.toMatchObject({ reason: 'aborted' });
   });
 });
+
+describe('part planning with cut points (pure)', () => {
+  it('ends each part at the first cut at least a part size in, and waits for one', () => {
+    const cuts = [3, 8, 12, 19, 27, 31];
+    expect(planParts({ ...base, available: 31, cuts })).toEqual([
+      { partNumber: 1, start: 0, end: 12 },
+      { partNumber: 2, start: 12, end: 27 },
+    ]);
+    expect(planParts({ ...base, available: 26, cuts })).toEqual([{ partNumber: 1, start: 0, end: 12 }]);
+    expect(planParts({ ...base, uploadedEnd: 12, nextPartNumber: 2, available: 26, cuts })).toEqual([]);
+    // At the end the rest goes as it is.
+    expect(planParts({ ...base, uploadedEnd: 27, nextPartNumber: 3, available: 33, cuts, final: true })).toEqual([
+      { partNumber: 3, start: 27, end: 33 },
+    ]);
+  });
+});
