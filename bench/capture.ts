@@ -47,7 +47,13 @@ interface FrameCounters {
   readonly drop: number;
 }
 
-async function analyse(path: string, viewport: { width: number; height: number }, usage: TreeUsage, progress: FrameCounters | null, description: string): Promise<PipelineResult> {
+async function analyse(
+  path: string,
+  viewport: { width: number; height: number },
+  usage: TreeUsage,
+  progress: FrameCounters | null,
+  description: string,
+): Promise<PipelineResult> {
   const media = await probeMedia(path);
   const fps = media.video?.avgFps ?? 0;
   const rect = syncTileRect(viewport);
@@ -74,7 +80,9 @@ async function analyse(path: string, viewport: { width: number; height: number }
 }
 
 async function runScriba(meetingUrl: string): Promise<PipelineResult> {
-  const config = loadConfig({ overrides: { recordingsDir: `${root}/scriba`, workDir: `${root}/work`, logLevel: 'warn', checks: { maxDurationSec: SECONDS } } });
+  const config = loadConfig({
+    overrides: { recordingsDir: `${root}/scriba`, workDir: `${root}/work`, logLevel: 'warn', checks: { maxDurationSec: SECONDS } },
+  });
   const logger = createLogger({ level: 'warn' });
   const session = createRecorder(config, logger).createSession({
     sessionId: 'bench-scriba',
@@ -99,8 +107,13 @@ async function runScriba(meetingUrl: string): Promise<PipelineResult> {
   const result = await session.run();
   const usage = sampler.stop();
   if (!result.file) throw new Error(`Scriba session failed: ${result.failure?.message}`);
-  return analyse(result.file.path, { width: 1280, height: 720 }, usage, last,
-    `Scriba: Chromium on a private Xvfb 1280x720, PulseAudio null sink, ffmpeg x11grab+pulse, libx264 ${config.capture.videoPreset} crf ${config.capture.videoCrf}, fragmented MP4 then remux`);
+  return analyse(
+    result.file.path,
+    { width: 1280, height: 720 },
+    usage,
+    last,
+    `Scriba: Chromium on a private Xvfb 1280x720, PulseAudio null sink, ffmpeg x11grab+pulse, libx264 ${config.capture.videoPreset} crf ${config.capture.videoCrf}, fragmented MP4 then remux`,
+  );
 }
 
 async function runBaseline(meetingUrl: string): Promise<PipelineResult> {
@@ -108,11 +121,20 @@ async function runBaseline(meetingUrl: string): Promise<PipelineResult> {
   const workDir = mkdtempSync(`${root}/baseline-`);
   const controller = new AbortController();
   const prepared = await backend.prepare({ ...BASELINE_SIZE, fps: 30, audioOffsetMs: 0 }, workDir, controller.signal);
-  const browser = await launchBrowser({ userDataDir: sessionDirs(workDir).profile, ...BASELINE_SIZE, headless: false, kiosk: true, env: prepared.browser.env });
+  const browser = await launchBrowser({
+    userDataDir: sessionDirs(workDir).profile,
+    ...BASELINE_SIZE,
+    headless: false,
+    kiosk: true,
+    env: prepared.browser.env,
+  });
   const out = `${root}/baseline.mp4`;
   try {
     const page = await MeetingPage.create(await browser.firstPage());
-    await page.open(buildMeetingUrl(parseMeetingUrl(meetingUrl, true), null, { displayName: 'Jibri', email: 'jibri@bench.invalid' }, null), {});
+    await page.open(
+      buildMeetingUrl(parseMeetingUrl(meetingUrl, true), null, { displayName: 'Jibri', email: 'jibri@bench.invalid' }, null),
+      {},
+    );
     await page.waitForJoin({});
     const display = String(prepared.browser.env['DISPLAY']);
     const pulse = String(prepared.ffmpegInputs[1]?.source);
@@ -122,8 +144,13 @@ async function runBaseline(meetingUrl: string): Promise<PipelineResult> {
     await sleep(SECONDS * 1000);
     const exit = await ffmpeg.stop();
     const usage = sampler.stop();
-    return analyse(out, BASELINE_SIZE, usage, exit.lastProgress,
-      'Jibri-style: headful Chromium on Xvfb 1920x1080, PulseAudio (Jibri: ALSA loopback), ffmpeg x11grab, libx264 ultrafast crf 25, plain MP4');
+    return analyse(
+      out,
+      BASELINE_SIZE,
+      usage,
+      exit.lastProgress,
+      'Jibri-style: headful Chromium on Xvfb 1920x1080, PulseAudio (Jibri: ALSA loopback), ffmpeg x11grab, libx264 ultrafast crf 25, plain MP4',
+    );
   } finally {
     await browser.close();
     await prepared.close();
@@ -139,7 +166,9 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: Scriba pipeline, ${SECONDS} s…\n`);
     const ours = await runScriba(url);
     if (process.env['BENCH_SKIP_BASELINE'] === '1') {
-      process.stdout.write(`${JSON.stringify({ cpuCores: ours.cpuCores, byProcess: ours.cpuCoresByProcess, peakPssMb: ours.peakPssMb, fps: ours.fps, avSync: ours.avSync, dup: ours.duplicatedFrames, drop: ours.droppedFrames })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ cpuCores: ours.cpuCores, byProcess: ours.cpuCoresByProcess, peakPssMb: ours.peakPssMb, fps: ours.fps, avSync: ours.avSync, dup: ours.duplicatedFrames, drop: ours.droppedFrames })}\n`,
+      );
       return;
     }
     process.stderr.write(`bench: Jibri-style baseline, ${SECONDS} s…\n`);
@@ -150,9 +179,11 @@ async function main(): Promise<void> {
       machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
       date: new Date().toISOString(),
       definitions: {
-        cpuCores: 'CPU seconds of every process the recording started (Chromium and children, ffmpeg, Xvfb, PulseAudio) from /proc/<pid>/stat, divided by wall seconds; 1.0 = one core busy',
+        cpuCores:
+          'CPU seconds of every process the recording started (Chromium and children, ffmpeg, Xvfb, PulseAudio) from /proc/<pid>/stat, divided by wall seconds; 1.0 = one core busy',
         fps: 'video packets / video duration of the output file (ffprobe)',
-        droppedFrames: "ffmpeg's drop= counter at the end (frames discarded to keep constant frame rate, includes x11grab's start-up catch-up)",
+        droppedFrames:
+          "ffmpeg's drop= counter at the end (frames discarded to keep constant frame rate, includes x11grab's start-up catch-up)",
         duplicatedFrames: "ffmpeg's dup= counter at the end (frames repeated because capture fell behind)",
         avOffsetMs: 'median of (beep onset − flash onset) over the sync tile in the output file; positive = audio late',
         peakPssMb: 'peak of the summed PSS of those processes (smaps_rollup), sampled every second',
@@ -167,7 +198,9 @@ async function main(): Promise<void> {
     };
     mkdirSync('bench/results', { recursive: true });
     writeFileSync('bench/results/capture.json', `${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(`${JSON.stringify({ cpuCores: ours.cpuCores, fps: ours.fps, avOffsetMs: ours.avOffsetMs, peakPssMb: ours.peakPssMb, baseline: { cpuCores: baseline.cpuCores, fps: baseline.fps, avOffsetMs: baseline.avOffsetMs, peakPssMb: baseline.peakPssMb }, ratio: report.ratio })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ cpuCores: ours.cpuCores, fps: ours.fps, avOffsetMs: ours.avOffsetMs, peakPssMb: ours.peakPssMb, baseline: { cpuCores: baseline.cpuCores, fps: baseline.fps, avOffsetMs: baseline.avOffsetMs, peakPssMb: baseline.peakPssMb }, ratio: report.ratio })}\n`,
+    );
   } finally {
     await meeting.close();
   }

@@ -77,7 +77,9 @@ async function runCase(open: () => JobQueue<{ n: number }>, workerArgs: (i: numb
       await sleep(25);
     }
     await waitFor(() => [...enqueuedAt.keys()].every((id) => w.completed.has(id)), 30_000);
-    const latencies = [...enqueuedAt].flatMap(([id, t]) => (w.claims.get(id)?.[0] === undefined ? [] : [w.claims.get(id)![0]! - t])).sort((a, b) => a - b);
+    const latencies = [...enqueuedAt]
+      .flatMap(([id, t]) => (w.claims.get(id)?.[0] === undefined ? [] : [w.claims.get(id)![0]! - t]))
+      .sort((a, b) => a - b);
     // 2. 1,000 at once.
     const started = Date.now();
     for (let i = 0; i < BULK_JOBS; i++) await queue.enqueue({ n: i }, { jobId: `bulk-${i}` });
@@ -106,7 +108,13 @@ const results: Record<string, unknown[]> = { sqlite: [], bullmq: [] };
 for (const workers of [1, 2]) {
   const file = `${dir}/queue-${workers}.sqlite`;
   process.stderr.write(`bench: sqlite, ${workers} worker(s)…\n`);
-  results['sqlite']!.push(await runCase(() => createSqliteQueue({ path: file, timing: { pollMs: POLL_MS } }), (i) => ['sqlite', file, `w${i}`, String(POLL_MS)], workers));
+  results['sqlite']!.push(
+    await runCase(
+      () => createSqliteQueue({ path: file, timing: { pollMs: POLL_MS } }),
+      (i) => ['sqlite', file, `w${i}`, String(POLL_MS)],
+      workers,
+    ),
+  );
 }
 const redis = await startRedis();
 try {
@@ -114,7 +122,11 @@ try {
     const name = `bench${workers}`;
     process.stderr.write(`bench: bullmq, ${workers} worker(s)…\n`);
     results['bullmq']!.push(
-      await runCase(() => createBullmqQueue({ connection: { url: redis.url }, queueName: name, timing: { pollMs: POLL_MS } }), (i) => ['bullmq', redis.url, `w${i}`, String(POLL_MS), name], workers),
+      await runCase(
+        () => createBullmqQueue({ connection: { url: redis.url }, queueName: name, timing: { pollMs: POLL_MS } }),
+        (i) => ['bullmq', redis.url, `w${i}`, String(POLL_MS), name],
+        workers,
+      ),
     );
   }
 } finally {
@@ -128,7 +140,8 @@ const stat = (k: 'requestMs' | 'enqueueToClaimMs' | 'enqueueToRunningMs') => {
   return { p50: pct(v, 50), max: v[v.length - 1] ?? null, samples: v.length };
 };
 const sessionStart = {
-  measured: 'POST /v1/sessions on `scriba serve` (embedded queue, one worker, synthetic meeting with 2 participants) until the session is running (capture started; RECORDING_STARTED is sent then); one at a time',
+  measured:
+    'POST /v1/sessions on `scriba serve` (embedded queue, one worker, synthetic meeting with 2 participants) until the session is running (capture started; RECORDING_STARTED is sent then); one at a time',
   requestMs: stat('requestMs'),
   enqueueToClaimMs: stat('enqueueToClaimMs'),
   enqueueToRunningMs: stat('enqueueToRunningMs'),

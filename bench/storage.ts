@@ -16,7 +16,10 @@ import { S3RVER_CREDENTIALS, startS3Server } from '../test/helpers/s3-server.ts'
 import { startWebhookReceiver } from '../test/helpers/webhook-receiver.ts';
 import { benchConfig } from './lib/bench-config.ts';
 
-const minutes = (process.env['BENCH_STORAGE_MINUTES'] ?? '1,5,10').split(',').map(Number).filter((n) => n > 0);
+const minutes = (process.env['BENCH_STORAGE_MINUTES'] ?? '1,5,10')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const meeting = await startDemoMeeting({ port: 0 });
 const s3 = await startS3Server();
 const receiver = await startWebhookReceiver();
@@ -26,7 +29,13 @@ const { config } = benchConfig('storage', {
   webhooks: { urls: [receiver.url('/hooks')], allowPrivateAddresses: true, initialBackoffMs: 100 },
 });
 const logger = createLogger({ level: 'warn', destination: process.stderr as never });
-const store = createS3Store({ bucket: s3.bucket, endpoint: s3.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, prefix: 'recordings' });
+const store = createS3Store({
+  bucket: s3.bucket,
+  endpoint: s3.endpoint,
+  forcePathStyle: true,
+  credentials: S3RVER_CREDENTIALS,
+  prefix: 'recordings',
+});
 const queue = createQueue(config);
 const worker = await startWorker(config, logger, queue, { store: { store, local: null } });
 const api = await startApi(config, logger, queue);

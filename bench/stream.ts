@@ -21,7 +21,15 @@ import type { SessionResult, StreamStatus } from '../src/session/session-types.t
 import { startNginxRtmp, type NginxRtmp } from '../test/helpers/nginx-rtmp.ts';
 import { createRecorder } from '../workers/recorder.ts';
 import { measureOffset } from './lib/av-sync.ts';
-import { installFrameClock, pagePulses, pairedDelaysMs, readerPulses, readFrameClock, startStreamReader, type StreamReader } from './lib/glass-to-glass.ts';
+import {
+  installFrameClock,
+  pagePulses,
+  pairedDelaysMs,
+  readerPulses,
+  readFrameClock,
+  startStreamReader,
+  type StreamReader,
+} from './lib/glass-to-glass.ts';
 import { ProcSampler, type TreeUsage } from './lib/proc-sampler.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 40);
@@ -144,8 +152,14 @@ function delays(page: ReturnType<typeof pagePulses>, viewer: ReturnType<typeof r
   const q = (f: number) => (list.length === 0 ? null : list[Math.min(list.length - 1, Math.floor(f * list.length))]!);
   return {
     alignment: marker !== null ? 'cycle marker' : 'nearest later flash',
-    medianMs: q(0.5), p10Ms: q(0.1), p90Ms: q(0.9), minMs: list[0] ?? null, maxMs: list.at(-1) ?? null,
-    pairs: list.length, pageFlashes: page.length, viewerFlashes: settled.length,
+    medianMs: q(0.5),
+    p10Ms: q(0.1),
+    p90Ms: q(0.9),
+    minMs: list[0] ?? null,
+    maxMs: list.at(-1) ?? null,
+    pairs: list.length,
+    pageFlashes: page.length,
+    viewerFlashes: settled.length,
   };
 }
 
@@ -179,19 +193,22 @@ async function main(): Promise<void> {
       machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
       conditions: {
         loadAverageAtStart: load,
-        note: 'shared machine: other work (other engineers\' tests) may have run at the same time; compare runs of one report, not absolute numbers across reports',
+        note: "shared machine: other work (other engineers' tests) may have run at the same time; compare runs of one report, not absolute numbers across reports",
       },
       date: new Date().toISOString(),
       definitions: {
-        cpuCores: 'CPU seconds / wall seconds over the sampled window, of every process the recording started (Chromium and children, Xvfb, PulseAudio, capture ffmpeg, relay ffmpeg; /proc/<pid>/stat) plus this Node process (session, stream-leg reader and relay feeder, synthetic meeting server); not nginx and not the viewer; 1.0 = one core',
+        cpuCores:
+          'CPU seconds / wall seconds over the sampled window, of every process the recording started (Chromium and children, Xvfb, PulseAudio, capture ffmpeg, relay ffmpeg; /proc/<pid>/stat) plus this Node process (session, stream-leg reader and relay feeder, synthetic meeting server); not nginx and not the viewer; 1.0 = one core',
         addedCores: 'recordAndStream.cpuCores − recordOnly.cpuCores',
         glassToGlass:
-          'wall time from the sync tile\'s flash being shown in the meeting page (requestVideoFrameCallback expectedDisplayTime, Chromium on Xvfb) to the same flash arriving decoded at a viewer ffmpeg reading rtmp://127.0.0.1/live/… from nginx (-fflags nobuffer -flags low_delay -threads 1, 8x8 thumbnail of the tile per frame); includes x11grab, the x264 zerolatency encode, MPEG-TS through our process, the relay, nginx and the viewer\'s decode. Median and spread over every flash (one a second) after the first 5 s of viewing',
+          "wall time from the sync tile's flash being shown in the meeting page (requestVideoFrameCallback expectedDisplayTime, Chromium on Xvfb) to the same flash arriving decoded at a viewer ffmpeg reading rtmp://127.0.0.1/live/… from nginx (-fflags nobuffer -flags low_delay -threads 1, 8x8 thumbnail of the tile per frame); includes x11grab, the x264 zerolatency encode, MPEG-TS through our process, the relay, nginx and the viewer's decode. Median and spread over every flash (one a second) after the first 5 s of viewing",
       },
       recordOnly,
       recordAndStream,
       addedCores: round3(recordAndStream.cpuCores - recordOnly.cpuCores),
-      ...(twoEncodes ? { recordAndStreamTwoEncodes: twoEncodes, addedCoresTwoEncodes: round3(twoEncodes.cpuCores - recordOnly.cpuCores) } : {}),
+      ...(twoEncodes
+        ? { recordAndStreamTwoEncodes: twoEncodes, addedCoresTwoEncodes: round3(twoEncodes.cpuCores - recordOnly.cpuCores) }
+        : {}),
       glassToGlassMs: recordAndStream.glassToGlass ?? null,
     };
     mkdirSync('bench/results', { recursive: true });

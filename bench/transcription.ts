@@ -55,34 +55,54 @@ interface JobRun {
 
 /** One job through the processor, as the worker runs it; CPU of the whole process tree while the session runs. */
 async function runJob(room: string, body: Record<string, unknown>): Promise<JobRun> {
-  const job = parseJobRequest({ meetingUrl: `${meeting.url}/${room}?participants=3`, maxDurationSec: SECONDS, ...body }, jobPolicy(config), randomUUID);
+  const job = parseJobRequest(
+    { meetingUrl: `${meeting.url}/${room}?participants=3`, maxDurationSec: SECONDS, ...body },
+    jobPolicy(config),
+    randomUUID,
+  );
   await queue.enqueue(job, { jobId: job.sessionId });
   const claimed = (await queue.claim({ workerId: 'bench', signal: sending.signal }))!;
   const phrases: SessionPhrase[] = [];
   const anchors: ClipAnchors = {};
   // pocketsphinx runs as `bash -c 'exec …'`: named by its command line, since its comm is bash when first seen.
-  const sampler = new ProcSampler(process.pid, { label: (pid, comm) => (cmdline(pid).includes('pocketsphinx_continuous') ? 'pocketsphinx' : comm) });
+  const sampler = new ProcSampler(process.pid, {
+    label: (pid, comm) => (cmdline(pid).includes('pocketsphinx_continuous') ? 'pocketsphinx' : comm),
+  });
   let captureStartedAtMs = 0;
   let stopAnchors = (): void => undefined;
-  const outcome = await processJob(claimed, {
-    queue, config, logger, renewEveryMs: 10_000,
-    publish: (e, url) => webhooks.publish(e, url),
-    createSession: (r) => {
-      const session: RecordingSession = recorder.createSession(r);
-      session.on('phrase', (p) => phrases.push(p));
-      session.on('state', (s) => {
-        if (s.status !== 'running') return;
-        captureStartedAtMs = s.captureStartedAtMs;
-        sampler.start();
-      });
-      stopAnchors = sampleClipAnchors(session, anchors);
-      return session;
+  const outcome = await processJob(
+    claimed,
+    {
+      queue,
+      config,
+      logger,
+      renewEveryMs: 10_000,
+      publish: (e, url) => webhooks.publish(e, url),
+      createSession: (r) => {
+        const session: RecordingSession = recorder.createSession(r);
+        session.on('phrase', (p) => phrases.push(p));
+        session.on('state', (s) => {
+          if (s.status !== 'running') return;
+          captureStartedAtMs = s.captureStartedAtMs;
+          sampler.start();
+        });
+        stopAnchors = sampleClipAnchors(session, anchors);
+        return session;
+      },
     },
-  }, sending.signal);
+    sending.signal,
+  );
   stopAnchors();
   const usage = sampler.stop();
   if (outcome.kind !== 'completed' || outcome.result.failure) throw new Error(`${room}: ${JSON.stringify(outcome)}`);
-  return { usage, phrases, anchors, captureStartedAtMs, transcriptJson: outcome.result.transcript?.files.json ?? null, sessionId: job.sessionId };
+  return {
+    usage,
+    phrases,
+    anchors,
+    captureStartedAtMs,
+    transcriptJson: outcome.result.transcript?.files.json ?? null,
+    sessionId: job.sessionId,
+  };
 }
 
 function cmdline(pid: number): string {
@@ -118,7 +138,12 @@ try {
   const tx = await runJob('bench-transcription', { transcription: true });
   const json = JSON.parse(readFileSync(tx.transcriptJson!, 'utf8')) as { duration_sec: number };
   const tl = { manifest, anchors: tx.anchors, captureStartedAtMs: tx.captureStartedAtMs, idOf };
-  const score = scorePhrases(tl, SPEAKERS, tx.phrases.map((p) => ({ speakerId: p.speaker.id, startSec: p.startSec, endSec: p.endSec, text: p.text })), json.duration_sec);
+  const score = scorePhrases(
+    tl,
+    SPEAKERS,
+    tx.phrases.map((p) => ({ speakerId: p.speaker.id, startSec: p.startSec, endSec: p.endSec, text: p.text })),
+    json.duration_sec,
+  );
   await webhooks.flush(AbortSignal.timeout(10_000)).catch(() => undefined);
   const latencies: number[] = [];
   for (const r of receiver.acknowledged()) {
@@ -137,22 +162,36 @@ try {
     machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
     date: new Date().toISOString(),
     definitions: {
-      pipelineWer: "word errors / reference words over the 3 speakers: each speaker's phrases (in order) against the sentences that speaker said in the session (a sentence counts if its middle is inside the recording; the clips' cycle phase sampled from the page)",
-      directWer: 'the same engine on the same speakers’ voice files (voice-1..3.wav) read directly, one stream per voice (bench/lib/wer-direct.ts)',
-      engines: "WER of each engine this machine can run (pocketsphinx always; openai, vosk, sherpa, google when the environment configures them) on pocketsphinx-testdata's LibriVox clips (real read speech, 5 utterances, 71 words) and on voice-1..3.wav, read directly (bench/lib/engine-wer.ts)",
-      vadCostPerStream: 'Silero VAD (onnxruntime-node, in-process, one thread) CPU seconds per audio second over the voices and the LibriVox clips: the share of one core each speaker stream of the openai engine adds (bench/lib/vad-cost.ts)',
+      pipelineWer:
+        "word errors / reference words over the 3 speakers: each speaker's phrases (in order) against the sentences that speaker said in the session (a sentence counts if its middle is inside the recording; the clips' cycle phase sampled from the page)",
+      directWer:
+        'the same engine on the same speakers’ voice files (voice-1..3.wav) read directly, one stream per voice (bench/lib/wer-direct.ts)',
+      engines:
+        "WER of each engine this machine can run (pocketsphinx always; openai, vosk, sherpa, google when the environment configures them) on pocketsphinx-testdata's LibriVox clips (real read speech, 5 utterances, 71 words) and on voice-1..3.wav, read directly (bench/lib/engine-wer.ts)",
+      vadCostPerStream:
+        'Silero VAD (onnxruntime-node, in-process, one thread) CPU seconds per audio second over the voices and the LibriVox clips: the share of one core each speaker stream of the openai engine adds (bench/lib/vad-cost.ts)',
       pipelineLossPoints: '(pipelineWer − directWer) × 100',
-      speakerAttribution: "share of recognised words whose phrase lies in its speaker's own 6 s slot (weighted by the share of the phrase's time inside it)",
-      cpuCoresPerSpeaker: 'CPU of the pocketsphinx processes (one per speaker; without the `cat` feeding each) (/proc, from capture start to the end of the session) / wall seconds / speakers',
-      chunkLatencyMs: "TRANSCRIPTION_CHUNK_RECEIVED arrival at the receiver − the phrase's end (its endSec on the recording timeline + the capture's start epoch)",
-      cpuCores: 'CPU seconds of every process under this one (Chromium and children, Xvfb, PulseAudio, ffmpeg, pocketsphinx) / wall seconds, from capture start to the end of the session; 1.0 = one core',
+      speakerAttribution:
+        "share of recognised words whose phrase lies in its speaker's own 6 s slot (weighted by the share of the phrase's time inside it)",
+      cpuCoresPerSpeaker:
+        'CPU of the pocketsphinx processes (one per speaker; without the `cat` feeding each) (/proc, from capture start to the end of the session) / wall seconds / speakers',
+      chunkLatencyMs:
+        "TRANSCRIPTION_CHUNK_RECEIVED arrival at the receiver − the phrase's end (its endSec on the recording timeline + the capture's start epoch)",
+      cpuCores:
+        'CPU seconds of every process under this one (Chromium and children, Xvfb, PulseAudio, ffmpeg, pocketsphinx) / wall seconds, from capture start to the end of the session; 1.0 = one core',
     },
     pipelineWer: round(score.wer.wer),
     directWer: direct.wer,
     pipelineLossPoints: round((score.wer.wer - direct.wer) * 100, 1),
     speakerAttribution: round(score.attribution),
     cpuCoresPerSpeaker: round(pocketsphinxCores / SPEAKERS.length),
-    chunkLatencyMs: { median: median(latencies), max: latencies.length ? Math.max(...latencies) : null, min: latencies.length ? Math.min(...latencies) : null, chunks: latencies.length, phrases: tx.phrases.length },
+    chunkLatencyMs: {
+      median: median(latencies),
+      max: latencies.length ? Math.max(...latencies) : null,
+      min: latencies.length ? Math.min(...latencies) : null,
+      chunks: latencies.length,
+      phrases: tx.phrases.length,
+    },
     cpu: {
       transcriptionOnly: { cpuCores: tx.usage.cpuCores, byProcess: tx.usage.cpuCoresByProcess, peakPssMb: tx.usage.peakPssMb },
       recordingFileOnly: { cpuCores: file.usage.cpuCores, byProcess: file.usage.cpuCoresByProcess, peakPssMb: file.usage.peakPssMb },
@@ -161,17 +200,34 @@ try {
     engines: {
       runnable: engineRuns.engines,
       failures: engineRuns.failures,
-      wer: engineRuns.results.map((r) => ({ engine: r.engine, corpus: r.corpus, wer: r.wer, errors: r.errors, referenceWords: r.referenceWords, cpuPerAudioSec: r.cpuPerAudioSec, wallSec: r.wallSec })),
+      wer: engineRuns.results.map((r) => ({
+        engine: r.engine,
+        corpus: r.corpus,
+        wer: r.wer,
+        errors: r.errors,
+        referenceWords: r.referenceWords,
+        cpuPerAudioSec: r.cpuPerAudioSec,
+        wallSec: r.wallSec,
+      })),
       clips: engineRuns.results.map((r) => ({ engine: r.engine, corpus: r.corpus, clips: r.clips })),
     },
     vadCostPerStream: vadCost,
-    pipeline: { werDetail: score.wer, recognisedWords: score.recognisedWords, speakers: score.speakers.map((s) => ({ index: s.index, wer: round(s.wer.wer), reference: s.reference, hypothesis: s.hypothesis })) },
-    direct: { totals: direct.totals, voices: direct.voices.map((v) => ({ voice: v.voice, wer: round(v.wer.wer), hypothesis: v.hypothesis })) },
+    pipeline: {
+      werDetail: score.wer,
+      recognisedWords: score.recognisedWords,
+      speakers: score.speakers.map((s) => ({ index: s.index, wer: round(s.wer.wer), reference: s.reference, hypothesis: s.hypothesis })),
+    },
+    direct: {
+      totals: direct.totals,
+      voices: direct.voices.map((v) => ({ voice: v.voice, wer: round(v.wer.wer), hypothesis: v.hypothesis })),
+    },
   };
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/transcription.json', `${JSON.stringify(report, null, 2)}\n`);
   const { pipelineWer, directWer, speakerAttribution, cpuCoresPerSpeaker, chunkLatencyMs, cpu } = report;
-  process.stdout.write(`${JSON.stringify({ pipelineWer, directWer, speakerAttribution, cpuCoresPerSpeaker, chunkLatencyMs, cpu: { tx: cpu.transcriptionOnly.cpuCores, file: cpu.recordingFileOnly.cpuCores, ratio: cpu.ratio }, engines: report.engines.wer.map((w) => `${w.engine}/${w.corpus} ${w.wer}`), vadCpuPerStream: vadCost.cpuPerAudioSec })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ pipelineWer, directWer, speakerAttribution, cpuCoresPerSpeaker, chunkLatencyMs, cpu: { tx: cpu.transcriptionOnly.cpuCores, file: cpu.recordingFileOnly.cpuCores, ratio: cpu.ratio }, engines: report.engines.wer.map((w) => `${w.engine}/${w.corpus} ${w.wer}`), vadCpuPerStream: vadCost.cpuPerAudioSec })}\n`,
+  );
 } finally {
   sending.abort();
   await webhooks.close();

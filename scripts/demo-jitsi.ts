@@ -55,12 +55,19 @@ const config = loadConfig({
   },
 });
 const worker = await startWorker(config, createLogger({ level: config.logLevel, destination: process.stderr as never }));
-const jicofo = await JicofoStandin.start({ port: prosody.port, authDomain: prosody.authDomain, roomJid: `${brewery}@${prosody.mucDomain}`, username: 'focus', password: focusPassword });
+const jicofo = await JicofoStandin.start({
+  port: prosody.port,
+  authDomain: prosody.authDomain,
+  roomJid: `${brewery}@${prosody.mucDomain}`,
+  username: 'focus',
+  password: focusPassword,
+});
 let code = 1;
 try {
   out(`Prosody:   127.0.0.1:${prosody.port} (domain ${prosody.domain}, brewery ${brewery.toLowerCase()}@${prosody.mucDomain})`);
   out(`Meeting:   ${meeting.url}/DemoRoom`);
-  if (!(await jicofo.waitForOccupants((o) => [...o.values()].some((s) => !s.busy && s.healthy), 30_000))) throw new Error('no idle occupant joined the brewery');
+  if (!(await jicofo.waitForOccupants((o) => [...o.values()].some((s) => !s.busy && s.healthy), 30_000)))
+    throw new Error('no idle occupant joined the brewery');
   for (const [nick, s] of jicofo.occupants()) out(`Occupant:  ${nick} ${s.busy ? 'busy' : 'idle'}, ${s.healthy ? 'healthy' : 'unhealthy'}`);
   const nick = jicofo.pickIdle()!;
   const start = {
@@ -72,22 +79,36 @@ try {
   };
   out(`focus → ${nick}: <jibri action="start" recording_mode="file" room="${start.room}" session_id="${start.session_id}"/>`);
   const t0 = Date.now();
-  out(`  reply: ${JSON.stringify(await jicofo.send(nick, start))} after ${Date.now() - t0} ms; presence now ${jicofo.occupants().get(nick)?.busy ? 'busy' : 'idle'}`);
+  out(
+    `  reply: ${JSON.stringify(await jicofo.send(nick, start))} after ${Date.now() - t0} ms; presence now ${jicofo.occupants().get(nick)?.busy ? 'busy' : 'idle'}`,
+  );
   if ((await jicofo.waitForStatusIq(nick, 'on', 90_000)) === null) throw new Error('no status="on" within 90 s');
   out(`${nick} → focus: <jibri status="on"/> after ${((Date.now() - t0) / 1000).toFixed(1)} s; recording ${seconds} s…`);
   await new Promise((r) => setTimeout(r, seconds * 1000));
   out(`focus → ${nick}: <jibri action="stop"/>`);
   out(`  reply: ${JSON.stringify(await jicofo.send(nick, { action: 'stop' }))}`);
   const off = await jicofo.waitForStatusIq(nick, 'off', 60_000);
-  out(`${nick} → focus: <jibri ${Object.entries(off?.attrs ?? {}).map(([k, v]) => `${k}="${v}"`).join(' ')}/>`);
+  out(
+    `${nick} → focus: <jibri ${Object.entries(off?.attrs ?? {})
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(' ')}/>`,
+  );
   await jicofo.waitForOccupants((o) => o.get(nick)?.busy === false, 10_000);
-  out(`Presence:  ${jicofo.presences.filter((p) => p.nick === nick).map((p) => (p.status === null ? 'left' : p.status.busy ? 'busy' : 'idle')).join(' → ')}`);
+  out(
+    `Presence:  ${jicofo.presences
+      .filter((p) => p.nick === nick)
+      .map((p) => (p.status === null ? 'left' : p.status.busy ? 'busy' : 'idle'))
+      .join(' → ')}`,
+  );
   const record = await worker.queue.get(start.session_id);
   const path = (record?.result as { path?: string } | null)?.path;
-  if (record?.status !== 'completed' || !path) throw new Error(`the session ended ${record?.status ?? 'unknown'}: ${record?.error?.message ?? ''}`);
+  if (record?.status !== 'completed' || !path)
+    throw new Error(`the session ended ${record?.status ?? 'unknown'}: ${record?.error?.message ?? ''}`);
   const media = await probeMedia(path);
   out(`File:      ${path}`);
-  out(`           ${media.formatName}, ${media.durationSec.toFixed(2)} s, video ${media.video ? `${media.video.codec} ${media.video.width}x${media.video.height}` : 'none'}, audio ${media.audio?.codec ?? 'none'}`);
+  out(
+    `           ${media.formatName}, ${media.durationSec.toFixed(2)} s, video ${media.video ? `${media.video.codec} ${media.video.width}x${media.video.height}` : 'none'}, audio ${media.audio?.codec ?? 'none'}`,
+  );
   code = 0;
 } catch (err) {
   process.stderr.write(`demo:jitsi failed: ${(err as Error).message}\n`);

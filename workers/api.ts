@@ -29,7 +29,12 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-export async function startApi(config: ScribaConfig, logger: Logger, queue: JobQueue<JobRequest>, extend?: (app: FastifyInstance) => void): Promise<RunningApi> {
+export async function startApi(
+  config: ScribaConfig,
+  logger: Logger,
+  queue: JobQueue<JobRequest>,
+  extend?: (app: FastifyInstance) => void,
+): Promise<RunningApi> {
   const app = await buildApiServer({
     queue,
     auth: createApiAuth(config, logger),

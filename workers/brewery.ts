@@ -99,7 +99,8 @@ export function startBrewery(deps: BreweryDeps): Brewery | null {
       });
     } catch (err) {
       // The room is already recorded in this mode (by the API or another recorder): another recorder cannot help.
-      if (err instanceof ExclusiveKeyConflict) return { failureReason: 'error', shouldRetry: false, message: 'this room is already being recorded in this mode' };
+      if (err instanceof ExclusiveKeyConflict)
+        return { failureReason: 'error', shouldRetry: false, message: 'this room is already being recorded in this mode' };
       throw err;
     }
     const id = job.id;

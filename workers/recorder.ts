@@ -31,11 +31,21 @@ export function enabledSpeechEngines(config: ScribaConfig): SpeechEngineName[] {
  * A speech engine from config.transcription, one per transcribing session: the deployment's, or one the
  * request chose (parseJobRequest checked it is enabled). Engines other than pocketsphinx load on demand.
  */
-export async function createSpeechEngine(config: ScribaConfig, logger: Logger, name: string = config.transcription.engine): Promise<SpeechEngine> {
+export async function createSpeechEngine(
+  config: ScribaConfig,
+  logger: Logger,
+  name: string = config.transcription.engine,
+): Promise<SpeechEngine> {
   const t = config.transcription;
   const engine = name as SpeechEngineName;
-  if (!enabledSpeechEngines(config).includes(engine)) throw new SpeechEngineError('invalid_request', `speech engine "${name}" is not enabled on this deployment`);
-  const segmenter = { threshold: t.vad.threshold, minSilenceMs: t.vad.minSilenceMs, speechPadMs: t.vad.speechPadMs, maxUtteranceSec: t.vad.maxUtteranceSec };
+  if (!enabledSpeechEngines(config).includes(engine))
+    throw new SpeechEngineError('invalid_request', `speech engine "${name}" is not enabled on this deployment`);
+  const segmenter = {
+    threshold: t.vad.threshold,
+    minSilenceMs: t.vad.minSilenceMs,
+    speechPadMs: t.vad.speechPadMs,
+    maxUtteranceSec: t.vad.maxUtteranceSec,
+  };
   switch (engine) {
     case 'pocketsphinx':
       return createPocketsphinxEngine({ binaryPath: t.pocketsphinx.binaryPath, logger });
@@ -48,7 +58,11 @@ export async function createSpeechEngine(config: ScribaConfig, logger: Logger, n
         logger,
       });
     case 'openai': {
-      if (t.openai.baseUrl === '') throw new SpeechEngineError('invalid_request', 'the openai speech engine needs transcription.openai.baseUrl (SCRIBA_OPENAI_BASE_URL)');
+      if (t.openai.baseUrl === '')
+        throw new SpeechEngineError(
+          'invalid_request',
+          'the openai speech engine needs transcription.openai.baseUrl (SCRIBA_OPENAI_BASE_URL)',
+        );
       const { createOpenAiSpeechEngine } = await import('../src/transcription/openai-engine.ts');
       return await createOpenAiSpeechEngine({
         baseUrl: t.openai.baseUrl,
@@ -62,13 +76,20 @@ export async function createSpeechEngine(config: ScribaConfig, logger: Logger, n
       });
     }
     case 'vosk': {
-      if (t.vosk.url === '') throw new SpeechEngineError('invalid_request', 'the vosk speech engine needs transcription.vosk.url (SCRIBA_VOSK_URL)');
+      if (t.vosk.url === '')
+        throw new SpeechEngineError('invalid_request', 'the vosk speech engine needs transcription.vosk.url (SCRIBA_VOSK_URL)');
       const { createVoskSpeechEngine } = await import('../src/transcription/vosk-engine.ts');
       return await createVoskSpeechEngine({ url: t.vosk.url, logger });
     }
     case 'sherpa': {
       const { createSherpaSpeechEngine } = await import('../src/transcription/sherpa-engine.ts');
-      return await createSherpaSpeechEngine({ modelDir: t.sherpa.modelDir, modelType: t.sherpa.modelType, numThreads: t.sherpa.numThreads, segmenter, logger });
+      return await createSherpaSpeechEngine({
+        modelDir: t.sherpa.modelDir,
+        modelType: t.sherpa.modelType,
+        numThreads: t.sherpa.numThreads,
+        segmenter,
+        logger,
+      });
     }
     default: {
       const unreachable: never = engine;
@@ -84,7 +105,8 @@ export interface Recorder {
 export function createRecorder(config: ScribaConfig, logger: Logger): Recorder {
   const backend = createBackend(config);
   return {
-    createSession: (request) => new RecordingSession(request, { config, backend, logger, speechEngine: (engine) => createSpeechEngine(config, logger, engine) }),
+    createSession: (request) =>
+      new RecordingSession(request, { config, backend, logger, speechEngine: (engine) => createSpeechEngine(config, logger, engine) }),
   };
 }
 

@@ -41,7 +41,8 @@ export function createConfiguredStore(config: ScribaConfig, logger: Logger, publ
     }
     case 's3': {
       if (!s.s3.bucket) throw new Error('storage.backend is s3 but storage.s3.bucket (SCRIBA_S3_BUCKET) is empty');
-      const opt = <K extends string, V>(key: K, value: V | ''): { [P in K]?: V } => (value === '' ? {} : ({ [key]: value } as { [P in K]?: V }));
+      const opt = <K extends string, V>(key: K, value: V | ''): { [P in K]?: V } =>
+        value === '' ? {} : ({ [key]: value } as { [P in K]?: V });
       const store = createS3Store({
         bucket: s.s3.bucket,
         forcePathStyle: s.s3.forcePathStyle,
@@ -75,7 +76,10 @@ export function usesLocalStore(config: ScribaConfig): boolean {
 export function withLinkSecret(config: ScribaConfig, logger: Logger): ScribaConfig {
   if (!usesLocalStore(config) || config.storage.local.linkSecrets.length > 0) return config;
   logger.warn('storage.local.linkSecrets is empty: links are signed with a random secret and stop working when this process ends');
-  return { ...config, storage: { ...config.storage, local: { ...config.storage.local, linkSecrets: [randomBytes(32).toString('base64url')] } } };
+  return {
+    ...config,
+    storage: { ...config.storage, local: { ...config.storage.local, linkSecrets: [randomBytes(32).toString('base64url')] } },
+  };
 }
 
 /** The API route serving local links (verifying needs only root and secrets), or undefined without a local store. */
@@ -107,7 +111,13 @@ export function storageDeps(config: ScribaConfig, configured: ConfiguredStore, o
 }
 
 /** Runs the retention sweep on `retention.cron` until the signal aborts (every worker; sweeps are idempotent). */
-export function startRetention(config: ScribaConfig, store: ConfiguredStore | null, logger: Logger, signal: AbortSignal, onDeleted: (a: DeletedArtifact) => void): Promise<void> {
+export function startRetention(
+  config: ScribaConfig,
+  store: ConfiguredStore | null,
+  logger: Logger,
+  signal: AbortSignal,
+  onDeleted: (a: DeletedArtifact) => void,
+): Promise<void> {
   if (!config.retention.enabled) return Promise.resolve();
   const log = logger.child({ component: 'retention' });
   return scheduleRetention({

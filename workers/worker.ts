@@ -101,8 +101,16 @@ export async function startWorker(
     process: (job, signal) =>
       processJob(
         job,
-        { queue, config, logger, createSession: (r) => recorder.createSession(r), renewEveryMs: (config.queue.leaseSec * 1000) / 3, publish, onState: (id, s) => (states.set(id, s.status), metrics.sessionState(id, s.status)),
-          ...(storage ? { storage } : {}) },
+        {
+          queue,
+          config,
+          logger,
+          createSession: (r) => recorder.createSession(r),
+          renewEveryMs: (config.queue.leaseSec * 1000) / 3,
+          publish,
+          onState: (id, s) => (states.set(id, s.status), metrics.sessionState(id, s.status)),
+          ...(storage ? { storage } : {}),
+        },
         signal,
       ),
     onJobEvent: (e) => {
@@ -135,7 +143,16 @@ export async function startWorker(
   await sweepStaleScratch(config.workDir, logger).catch((err: unknown) => logger.warn({ err }, 'could not sweep old scratch directories'));
   loop.start();
   // Jibri's single-use mode: after its first brewery session the worker drains and exits, as on SIGTERM.
-  const brewery = startBrewery({ config, logger, queue, loop, budget, policy: jobPolicy(config), sessionStates: () => states, onExpired: () => process.kill(process.pid, 'SIGTERM') });
+  const brewery = startBrewery({
+    config,
+    logger,
+    queue,
+    loop,
+    budget,
+    policy: jobPolicy(config),
+    sessionStates: () => states,
+    onExpired: () => process.kill(process.pid, 'SIGTERM'),
+  });
   logger.info({ url, cores: budget.cores, queue: config.queue.backend }, 'worker started');
   let down: Promise<void> | null = null;
   return {

@@ -31,7 +31,10 @@ export interface EngineWer {
   readonly clips: ReadonlyArray<{ readonly voice: string; readonly wer: number; readonly hypothesis: string }>;
 }
 
-export async function measureEngines(corpora: Readonly<Record<string, readonly CorpusVoice[]>>, logger: Logger): Promise<{ engines: SpeechEngineName[]; results: EngineWer[]; failures: Record<string, string> }> {
+export async function measureEngines(
+  corpora: Readonly<Record<string, readonly CorpusVoice[]>>,
+  logger: Logger,
+): Promise<{ engines: SpeechEngineName[]; results: EngineWer[]; failures: Record<string, string> }> {
   const base = loadConfig({ env: process.env });
   const engines = runnableEngines(base);
   const config: ScribaConfig = { ...base, transcription: { ...base.transcription, enabledEngines: engines } };

@@ -14,7 +14,16 @@ function run(args: string[]): Promise<Buffer> {
 
 /** Mean luma (0–255) of a rectangle, one value per frame. */
 export async function regionLuma(path: string, rect: { x: number; y: number; w: number; h: number }): Promise<number[]> {
-  const raw = await run(['-i', path, '-an', '-vf', `crop=${rect.w}:${rect.h}:${rect.x}:${rect.y},scale=8:8,format=gray`, '-f', 'rawvideo', '-']);
+  const raw = await run([
+    '-i',
+    path,
+    '-an',
+    '-vf',
+    `crop=${rect.w}:${rect.h}:${rect.x}:${rect.y},scale=8:8,format=gray`,
+    '-f',
+    'rawvideo',
+    '-',
+  ]);
   const out: number[] = [];
   for (let off = 0; off + 64 <= raw.length; off += 64) {
     let sum = 0;
@@ -34,7 +43,9 @@ export async function monoPcm(path: string, rate = 48000): Promise<Float32Array>
 /** Each stream's start time (s): decoded samples and frames count from their own stream's start. */
 export async function streamStarts(path: string): Promise<{ video: number; audio: number }> {
   const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,start_time', '-of', 'json', path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,start_time', '-of', 'json', path], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let text = '';
     child.stdout.on('data', (c: Buffer) => (text += c.toString()));
     child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`ffprobe exited ${code}`))));

@@ -63,12 +63,28 @@ export interface StreamReader {
 /** A viewer: reads the live stream and reports each frame's tile brightness as it arrives. */
 export function startStreamReader(url: string, rect: { x: number; y: number; width: number; height: number }): StreamReader {
   const args = [
-    '-hide_banner', '-loglevel', 'error',
+    '-hide_banner',
+    '-loglevel',
+    'error',
     // No input buffering, no frame-threading delay in the decoder: the reader should add as little as possible.
-    '-fflags', 'nobuffer', '-flags', 'low_delay', '-threads', '1',
-    '-i', url,
-    '-an', '-vf', `crop=${rect.width}:${rect.height}:${rect.x}:${rect.y},scale=8:8,format=gray`,
-    '-fps_mode', 'passthrough', '-flush_packets', '1', '-f', 'rawvideo', 'pipe:1',
+    '-fflags',
+    'nobuffer',
+    '-flags',
+    'low_delay',
+    '-threads',
+    '1',
+    '-i',
+    url,
+    '-an',
+    '-vf',
+    `crop=${rect.width}:${rect.height}:${rect.x}:${rect.y},scale=8:8,format=gray`,
+    '-fps_mode',
+    'passthrough',
+    '-flush_packets',
+    '1',
+    '-f',
+    'rawvideo',
+    'pipe:1',
   ];
   const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', 'ffmpeg', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const frames: { atMs: number; luma: number }[] = [];

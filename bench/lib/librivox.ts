@@ -15,7 +15,14 @@ export function parseSphinxTranscription(text: string): Array<{ id: string; text
   const out: Array<{ id: string; text: string }> = [];
   for (const line of text.split('\n')) {
     const m = /^\s*(?:<s>)?\s*(.*?)\s*(?:<\/s>)?\s*\(([^()\s]+)\)\s*$/.exec(line);
-    if (m) out.push({ id: m[2]!, text: m[1]!.replace(/<\/?s>/g, '').replace(/\s+/g, ' ').trim() });
+    if (m)
+      out.push({
+        id: m[2]!,
+        text: m[1]!
+          .replace(/<\/?s>/g, '')
+          .replace(/\s+/g, ' ')
+          .trim(),
+      });
   }
   return out;
 }
@@ -27,6 +34,12 @@ export function loadLibrivoxCorpus(dir: string = LIBRIVOX_DIR): CorpusVoice[] | 
   return parseSphinxTranscription(readFileSync(transcription, 'utf8')).map((clip, i) => {
     const pcm = wavToPcm(readFileSync(path.join(dir, `${clip.id}.wav`)));
     const sec = pcm.length / 2 / 16_000;
-    return { index: i + 1, displayName: clip.id, voice: `librivox:${clip.id.replace(/^.*-/, '')}`, pcm, sentences: [{ text: clip.text, pcm, startSec: 0, endSec: sec }] };
+    return {
+      index: i + 1,
+      displayName: clip.id,
+      voice: `librivox:${clip.id.replace(/^.*-/, '')}`,
+      pcm,
+      sentences: [{ text: clip.text, pcm, startSec: 0, endSec: sec }],
+    };
   });
 }

@@ -86,7 +86,8 @@ export function spokenSentences(tl: SpeakerTimeline, index: number, fromSec: num
       const start = (zero + span.startSeconds * 1000 - tl.captureStartedAtMs) / 1000;
       const end = start + span.endSeconds - span.startSeconds;
       const mid = (start + end) / 2;
-      if (mid >= fromSec && mid <= toSec && !out.some((s) => Math.abs(s.startSec - start) < 1)) out.push({ text, startSec: start, endSec: end });
+      if (mid >= fromSec && mid <= toSec && !out.some((s) => Math.abs(s.startSec - start) < 1))
+        out.push({ text, startSec: start, endSec: end });
     });
   }
   return out.sort((a, b) => a.startSec - b.startSec);
@@ -127,13 +128,20 @@ export interface PipelineScore {
  * the recording's start and `durationSec`. A sentence cut by the start or the end counts whole if its middle
  * is inside, so the edges cost a few errors either way.
  */
-export function scorePhrases(tl: SpeakerTimeline, indexes: readonly number[], phrases: readonly TimedPhrase[], durationSec: number): PipelineScore {
+export function scorePhrases(
+  tl: SpeakerTimeline,
+  indexes: readonly number[],
+  phrases: readonly TimedPhrase[],
+  durationSec: number,
+): PipelineScore {
   const speakers: SpeakerWer[] = [];
   let words = 0;
   let right = 0;
   for (const n of indexes) {
     const own = phrases.filter((p) => p.speakerId === tl.idOf(n)).sort((a, b) => a.startSec - b.startSec);
-    const reference = spokenSentences(tl, n, 0, durationSec).map((s) => s.text).join(' ');
+    const reference = spokenSentences(tl, n, 0, durationSec)
+      .map((s) => s.text)
+      .join(' ');
     const hypothesis = own.map((p) => p.text).join(' ');
     speakers.push({ index: n, reference, hypothesis, wer: wordErrorRate(reference, hypothesis) });
     for (const p of own) {

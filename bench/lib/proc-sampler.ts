@@ -72,7 +72,11 @@ export class ProcSampler {
       if (!t) continue;
       const known = this.#ticks.get(pid);
       // Processes already running at start only count what they use from now on.
-      this.#ticks.set(pid, { ticks: Math.max(known?.ticks ?? 0, t.ticks), comm: known?.comm ?? this.#label(pid, t.comm), base: known?.base ?? (baseline ? t.ticks : 0) });
+      this.#ticks.set(pid, {
+        ticks: Math.max(known?.ticks ?? 0, t.ticks),
+        comm: known?.comm ?? this.#label(pid, t.comm),
+        base: known?.base ?? (baseline ? t.ticks : 0),
+      });
       pss += pssKb(pid);
     }
     this.#peakPss = Math.max(this.#peakPss, pss);
@@ -96,6 +100,11 @@ export class ProcSampler {
       byProcess[comm] = (byProcess[comm] ?? 0) + sec / wallSec;
     }
     for (const k of Object.keys(byProcess)) byProcess[k] = Math.round(byProcess[k]! * 1000) / 1000;
-    return { wallSec, cpuCores: Math.round((total / wallSec) * 1000) / 1000, cpuCoresByProcess: byProcess, peakPssMb: Math.round(this.#peakPss / 1024) };
+    return {
+      wallSec,
+      cpuCores: Math.round((total / wallSec) * 1000) / 1000,
+      cpuCoresByProcess: byProcess,
+      peakPssMb: Math.round(this.#peakPss / 1024),
+    };
   }
 }

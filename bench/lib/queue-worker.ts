@@ -11,7 +11,9 @@ const [backend, where, workerId, pollMsArg, queueName] = process.argv.slice(2);
 if (!backend || !where || !workerId) throw new Error('usage: queue-worker.ts sqlite|bullmq <file|url> <workerId> <pollMs> [queueName]');
 const timing = { pollMs: Number(pollMsArg ?? 200), leaseMs: 30_000, maxAttempts: 3 };
 const queue: JobQueue<{ n: number }> =
-  backend === 'sqlite' ? createSqliteQueue({ path: where, timing }) : createBullmqQueue({ connection: { url: where }, queueName: queueName ?? 'bench', timing });
+  backend === 'sqlite'
+    ? createSqliteQueue({ path: where, timing })
+    : createBullmqQueue({ connection: { url: where }, queueName: queueName ?? 'bench', timing });
 const stop = new AbortController();
 process.on('SIGTERM', () => stop.abort());
 process.stdout.write('ready\n');

@@ -38,7 +38,11 @@ export async function measureSessionStart(runs: number): Promise<SessionStartSam
       let claimedAt = 0;
       let runningAt = 0;
       const t0 = performance.now();
-      const res = await fetch(`${api.url}/v1/sessions`, { method: 'POST', headers, body: JSON.stringify({ meetingUrl: `${meeting.url}/bench-${i}?participants=2`, mode: 'file' }) });
+      const res = await fetch(`${api.url}/v1/sessions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ meetingUrl: `${meeting.url}/bench-${i}?participants=2`, mode: 'file' }),
+      });
       const requestMs = performance.now() - t0;
       const { id } = (await res.json()) as { id: string };
       // Poll the queue for the claim and the worker's state table for `running`, every 20 ms.
@@ -49,7 +53,11 @@ export async function measureSessionStart(runs: number): Promise<SessionStartSam
         if (worker.sessionStates().get(id) === 'running') runningAt = performance.now();
         await new Promise((r) => setTimeout(r, 20));
       }
-      samples.push({ requestMs: Math.round(requestMs), enqueueToClaimMs: Math.round(claimedAt - t0), enqueueToRunningMs: Math.round(runningAt - t0) });
+      samples.push({
+        requestMs: Math.round(requestMs),
+        enqueueToClaimMs: Math.round(claimedAt - t0),
+        enqueueToRunningMs: Math.round(runningAt - t0),
+      });
       await fetch(`${api.url}/v1/sessions/${id}/stop`, { method: 'POST', headers: { authorization: headers.authorization } });
       while ((await queue.get(id))?.status === 'active') await new Promise((r) => setTimeout(r, 100));
     }

@@ -38,5 +38,11 @@ export async function measureVadCost(corpus: readonly CorpusVoice[]): Promise<Va
   const cpuSec = (used.user + used.system) / 1e6;
   const audioSec = audioBytes / 2 / 16_000;
   const round = (x: number): number => Math.round(x * 10_000) / 10_000;
-  return { audioSec: round(audioSec), cpuSec: round(cpuSec), cpuPerAudioSec: round(cpuSec / audioSec), loadMs: Math.round(loadMs), utterances };
+  return {
+    audioSec: round(audioSec),
+    cpuSec: round(cpuSec),
+    cpuPerAudioSec: round(cpuSec / audioSec),
+    loadMs: Math.round(loadMs),
+    utterances,
+  };
 }

@@ -44,7 +44,12 @@ export function wavToPcm(file: Buffer): Buffer {
     const size = file.readUInt32LE(at + 4);
     const body = at + 8;
     if (id === 'fmt ') {
-      format = { tag: file.readUInt16LE(body), channels: file.readUInt16LE(body + 2), rate: file.readUInt32LE(body + 4), bits: file.readUInt16LE(body + 14) };
+      format = {
+        tag: file.readUInt16LE(body),
+        channels: file.readUInt16LE(body + 2),
+        rate: file.readUInt32LE(body + 4),
+        bits: file.readUInt16LE(body + 14),
+      };
     } else if (id === 'data') {
       if (format === null || format.tag !== 1 || format.channels !== 1 || format.rate !== RATE || format.bits !== 16) {
         throw new Error(`expected 16 kHz mono 16-bit PCM, got ${JSON.stringify(format)}`);
@@ -111,7 +116,11 @@ export interface DirectWerOptions {
 }
 
 /** Runs each voice through its own stream, one after the other. */
-export async function measureDirectWer(engine: SpeechEngine, corpus: readonly CorpusVoice[], options: DirectWerOptions = {}): Promise<DirectWerReport> {
+export async function measureDirectWer(
+  engine: SpeechEngine,
+  corpus: readonly CorpusVoice[],
+  options: DirectWerOptions = {},
+): Promise<DirectWerReport> {
   const signal = options.signal ?? new AbortController().signal;
   const lead = Buffer.alloc(byteAt(options.leadSilenceSec ?? 0.5, Number.MAX_SAFE_INTEGER));
   const cpuBefore = childrenCpuSec();

@@ -42,7 +42,11 @@ function isStorageFull(err: unknown): boolean {
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof ApiError) return { status: err.status, code: err.code, message: err.message };
   if (isStorageFull(err)) {
-    return { status: 503, code: 'queue_storage_full', message: 'the session queue cannot store new sessions right now (its disk or memory is full); try again later' };
+    return {
+      status: 503,
+      code: 'queue_storage_full',
+      message: 'the session queue cannot store new sessions right now (its disk or memory is full); try again later',
+    };
   }
   if (err instanceof ExclusiveKeyConflict) {
     const mode = err.key.slice(err.key.lastIndexOf(':') + 1);
@@ -55,7 +59,14 @@ export function toHttpError(err: unknown): HttpError {
   if (err instanceof ScribaError && err.code === 'invalid_request') return { status: 400, code: 'invalid_request', message: err.message };
   const e = err as { status?: unknown; statusCode?: unknown; code?: unknown; message?: unknown } | null;
   // Auth errors (src/api/auth) carry their own status and code.
-  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.code === 'string' && typeof e.message === 'string') {
+  if (
+    e &&
+    typeof e.status === 'number' &&
+    e.status >= 400 &&
+    e.status < 500 &&
+    typeof e.code === 'string' &&
+    typeof e.message === 'string'
+  ) {
     return { status: e.status, code: e.code, message: e.message };
   }
   if (e && typeof e.code === 'string') {

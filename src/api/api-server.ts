@@ -80,7 +80,12 @@ export async function buildApiServer<Caller>(deps: ApiServerDeps<Caller>): Promi
       global: false,
       keyGenerator: (req) => rateKey(req.headers.authorization, req.ip),
       errorResponseBuilder: (_req, ctx) =>
-        new LimitError(429, 'rate_limited', `at most ${ctx.max} starts per minute; try again in ${Math.ceil(ctx.ttl / 1000)} s`, Math.max(1, Math.ceil(ctx.ttl / 1000))),
+        new LimitError(
+          429,
+          'rate_limited',
+          `at most ${ctx.max} starts per minute; try again in ${Math.ceil(ctx.ttl / 1000)} s`,
+          Math.max(1, Math.ceil(ctx.ttl / 1000)),
+        ),
     });
   }
   const doc = openApiDocument();

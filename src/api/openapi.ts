@@ -58,7 +58,9 @@ function startBodySchema(): Record<string, unknown> {
 
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [String(c), { description: ERROR_TEXT[c] ?? 'error', content: json({ $ref: '#/components/schemas/Error' }) }]));
+  Object.fromEntries(
+    codes.map((c) => [String(c), { description: ERROR_TEXT[c] ?? 'error', content: json({ $ref: '#/components/schemas/Error' }) }]),
+  );
 const ERROR_TEXT: Record<number, string> = {
   400: 'invalid request (the message names the field)',
   401: 'no valid token',
@@ -76,7 +78,8 @@ export function openApiDocument(): Record<string, unknown> {
     info: {
       title: 'Scriba control API',
       version: '1',
-      description: 'Start and stop recordings, live streams and transcriptions of Jitsi meetings. Every call needs a Jitsi JWT (Authorization: Bearer).',
+      description:
+        'Start and stop recordings, live streams and transcriptions of Jitsi meetings. Every call needs a Jitsi JWT (Authorization: Bearer).',
     },
     components: {
       securitySchemes: { jitsiJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
@@ -88,7 +91,10 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           summary: 'Start a session (file, stream, transcription or a combination)',
           requestBody: { required: true, content: json({ $ref: '#/components/schemas/StartRequest' }) },
-          responses: { '201': { description: 'queued', content: json({ $ref: '#/components/schemas/Session' }) }, ...errors(400, 401, 403, 409, 413, 415) },
+          responses: {
+            '201': { description: 'queued', content: json({ $ref: '#/components/schemas/Session' }) },
+            ...errors(400, 401, 403, 409, 413, 415),
+          },
         },
         get: {
           summary: 'Sessions of a room, newest first',
@@ -99,19 +105,32 @@ export function openApiDocument(): Record<string, unknown> {
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200 } },
           ],
           responses: {
-            '200': { description: 'ok', content: json({ type: 'object', properties: { sessions: { type: 'array', items: { $ref: '#/components/schemas/Session' } } } }) },
+            '200': {
+              description: 'ok',
+              content: json({
+                type: 'object',
+                properties: { sessions: { type: 'array', items: { $ref: '#/components/schemas/Session' } } },
+              }),
+            },
             ...errors(400, 401),
           },
         },
       },
       '/v1/sessions/{id}': {
-        get: { summary: 'One session', parameters: [idParam], responses: { '200': { description: 'ok', content: json({ $ref: '#/components/schemas/Session' }) }, ...errors(401, 403, 404) } },
+        get: {
+          summary: 'One session',
+          parameters: [idParam],
+          responses: { '200': { description: 'ok', content: json({ $ref: '#/components/schemas/Session' }) }, ...errors(401, 403, 404) },
+        },
       },
       '/v1/sessions/{id}/stop': {
         post: {
           summary: 'Stop a session (moderators of its room)',
           parameters: [idParam],
-          responses: { '202': { description: 'stop requested', content: json({ $ref: '#/components/schemas/Session' }) }, ...errors(401, 403, 404, 409) },
+          responses: {
+            '202': { description: 'stop requested', content: json({ $ref: '#/components/schemas/Session' }) },
+            ...errors(401, 403, 404, 409),
+          },
         },
       },
       '/v1/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'ok' } } } },

@@ -44,7 +44,11 @@ const idParam = (req: FastifyRequest): string => {
 /** Route options for the start route, e.g. `{ rateLimit: … }` from the server. */
 export type StartRouteConfig = Readonly<Record<string, unknown>>;
 
-export function registerSessionRoutes<Caller>(app: FastifyInstance, deps: SessionsRoutesDeps<Caller>, startConfig: StartRouteConfig = {}): void {
+export function registerSessionRoutes<Caller>(
+  app: FastifyInstance,
+  deps: SessionsRoutesDeps<Caller>,
+  startConfig: StartRouteConfig = {},
+): void {
   const { queue, auth } = deps;
   const caller = async (req: FastifyRequest): Promise<Caller> => {
     const who = await auth.authenticate(req.headers.authorization, AbortSignal.timeout(10_000));
@@ -78,7 +82,7 @@ export function registerSessionRoutes<Caller>(app: FastifyInstance, deps: Sessio
     const who = await caller(req);
     const { job: parsed, webhookUrl } = parseStartRequest(req.body, deps.policy, deps.newId);
     if (webhookUrl !== null && !deps.callbackAllowed(webhookUrl)) {
-      throw new ApiError(400, 'invalid_request', 'webhookUrl: this URL is not on the deployment\'s allow-list for per-request webhooks');
+      throw new ApiError(400, 'invalid_request', "webhookUrl: this URL is not on the deployment's allow-list for per-request webhooks");
     }
     const kinds = jobKinds(parsed);
     auth.authorizeStart(who, targetOf(parsed), kinds);
@@ -88,9 +92,14 @@ export function registerSessionRoutes<Caller>(app: FastifyInstance, deps: Sessio
     }
     const job: JobRequest = { ...parsed, initiator: auth.initiatorOf(who) ?? parsed.initiator, appId: auth.appIdOf(who), webhookUrl };
     // Neutral on purpose: whose session holds the id is not the caller's business.
-    if ((await queue.get(job.sessionId)) !== null) throw new ApiError(409, 'conflict', 'sessionId: already in use; choose another or leave it out');
+    if ((await queue.get(job.sessionId)) !== null)
+      throw new ApiError(409, 'conflict', 'sessionId: already in use; choose another or leave it out');
     const quota = auth.quotaKeysOf(who);
-    const tags = [roomTag(job.target.tenant, job.target.room), tenantTag(quota.tenant), ...(quota.user !== null ? [userTag(quota.tenant, quota.user)] : [])];
+    const tags = [
+      roomTag(job.target.tenant, job.target.room),
+      tenantTag(quota.tenant),
+      ...(quota.user !== null ? [userTag(quota.tenant, quota.user)] : []),
+    ];
     if (deps.limits) {
       // Counted, then enqueued: concurrent starts of one caller may pass a cap by a few (documented).
       const [counts, tenantOpen, userOpen] = await Promise.all([
@@ -104,7 +113,10 @@ export function registerSessionRoutes<Caller>(app: FastifyInstance, deps: Sessio
     const id = await queue.enqueue(job, { jobId: job.sessionId, tags, exclusiveKeys: kinds.map((k) => exclusiveKey(job.target, k)) });
     const record = await queue.get(id);
     if (record === null) throw new Error(`session ${id} vanished right after it was queued`);
-    return reply.code(201).header('location', `/v1/sessions/${encodeURIComponent(id)}`).send(view(who, record));
+    return reply
+      .code(201)
+      .header('location', `/v1/sessions/${encodeURIComponent(id)}`)
+      .send(view(who, record));
   });
 
   app.get('/v1/sessions/:id', async (req) => {

@@ -39,10 +39,20 @@ export function startAdmission(load: StartLoad, limits: StartLimits): LimitError
     return new LimitError(503, 'queue_full', 'too many sessions are waiting for a recorder; try again shortly', RETRY_AFTER_QUEUE_FULL_SEC);
   }
   if (load.userOpen !== null && load.userOpen >= limits.maxOpenPerUser) {
-    return new LimitError(429, 'too_many_sessions', `you already have ${load.userOpen} sessions queued or running (at most ${limits.maxOpenPerUser}); stop one first`, RETRY_AFTER_CAP_SEC);
+    return new LimitError(
+      429,
+      'too_many_sessions',
+      `you already have ${load.userOpen} sessions queued or running (at most ${limits.maxOpenPerUser}); stop one first`,
+      RETRY_AFTER_CAP_SEC,
+    );
   }
   if (load.tenantOpen >= limits.maxOpenPerTenant) {
-    return new LimitError(429, 'too_many_sessions', `this tenant already has ${load.tenantOpen} sessions queued or running (at most ${limits.maxOpenPerTenant})`, RETRY_AFTER_CAP_SEC);
+    return new LimitError(
+      429,
+      'too_many_sessions',
+      `this tenant already has ${load.tenantOpen} sessions queued or running (at most ${limits.maxOpenPerTenant})`,
+      RETRY_AFTER_CAP_SEC,
+    );
   }
   return null;
 }

@@ -49,7 +49,8 @@ export function parseStartRequest(body: unknown, policy: JobPolicy, newId: () =>
   if (mode === 'stream' && input['stream'] === undefined) {
     const streamId = optionalString(alias.youtubeStreamKey, 'youtubeStreamKey') ?? optionalString(alias.rtmpStreamKey, 'rtmpStreamKey');
     if (streamId === undefined) throw bad('mode "stream" needs rtmpStreamKey or youtubeStreamKey (a YouTube key or an rtmp(s):// URL)');
-    const broadcast = optionalString(alias.youtubeBroadcastID, 'youtubeBroadcastID') ?? optionalString(alias.rtmpBroadcastID, 'rtmpBroadcastID');
+    const broadcast =
+      optionalString(alias.youtubeBroadcastID, 'youtubeBroadcastID') ?? optionalString(alias.rtmpBroadcastID, 'rtmpBroadcastID');
     input['stream'] = { streamId, ...(broadcast !== undefined ? { youtubeBroadcastId: broadcast } : {}) };
   }
   const extra = alias.extraMetadata;
@@ -59,7 +60,8 @@ export function parseStartRequest(body: unknown, policy: JobPolicy, newId: () =>
   if (alias.shouldShare !== undefined && typeof alias.shouldShare !== 'boolean') throw bad('shouldShare: must be true or false');
   if (extra !== undefined || alias.shouldShare !== undefined) {
     const base = input['metadata'];
-    if (base !== undefined && (typeof base !== 'object' || base === null || Array.isArray(base))) throw bad('metadata: must be a JSON object');
+    if (base !== undefined && (typeof base !== 'object' || base === null || Array.isArray(base)))
+      throw bad('metadata: must be a JSON object');
     // As Jicofo builds app_data.file_recording_metadata: extraMetadata plus "share".
     input['metadata'] = {
       ...(base as Record<string, unknown> | undefined),

@@ -35,7 +35,10 @@ export function buildChromiumArgs(opts: ChromiumArgsOptions): string[] {
     // puppeteer splits `--user-data-dir=` on '=', and whitespace invites quoting bugs in logs and wrappers.
     throw new RangeError(`userDataDir must be an absolute path without whitespace or '=': ${opts.userDataDir}`);
   }
-  for (const [name, value] of [['width', opts.width], ['height', opts.height]] as const) {
+  for (const [name, value] of [
+    ['width', opts.width],
+    ['height', opts.height],
+  ] as const) {
     if (!Number.isInteger(value) || value < 16 || value > 8192) throw new RangeError(`${name} must be an integer in 16..8192`);
   }
   const kioskOnX11 = opts.kiosk && !opts.headless;
@@ -104,7 +107,8 @@ export function buildChromiumArgs(opts: ChromiumArgsOptions): string[] {
  * Variables inherited from our own environment. Everything else (cloud keys, tokens, database URLs) stays
  * out of the browser's environment.
  */
-const INHERITED_ENV = /^(PATH|HOME|TMPDIR|TZ|LANG|LANGUAGE|LC_[A-Z_]+|DISPLAY|XAUTHORITY|PULSE_SERVER|PULSE_COOKIE|XDG_[A-Z_]+|FONTCONFIG_PATH|FONTCONFIG_FILE|https?_proxy|no_proxy|HTTPS?_PROXY|NO_PROXY)$/;
+const INHERITED_ENV =
+  /^(PATH|HOME|TMPDIR|TZ|LANG|LANGUAGE|LC_[A-Z_]+|DISPLAY|XAUTHORITY|PULSE_SERVER|PULSE_COOKIE|XDG_[A-Z_]+|FONTCONFIG_PATH|FONTCONFIG_FILE|https?_proxy|no_proxy|HTTPS?_PROXY|NO_PROXY)$/;
 
 /**
  * The environment Chromium runs with: an allow-list of `parent` (PATH is needed by Debian's /usr/bin/chromium

@@ -82,7 +82,10 @@ export async function launchBrowser(opts: LaunchBrowserOptions): Promise<Launche
       'about:blank',
     ];
   } catch (err) {
-    throw new ScribaError('internal', `bad browser options: ${err instanceof Error ? err.message : String(err)}`, { scope: 'system', cause: err });
+    throw new ScribaError('internal', `bad browser options: ${err instanceof Error ? err.message : String(err)}`, {
+      scope: 'system',
+      cause: err,
+    });
   }
   const timeoutMs = opts.timeoutMs ?? DEFAULT_LAUNCH_TIMEOUT_MS;
   // Forward only aborts that happen during the launch: puppeteer kills the browser whenever its signal aborts.
@@ -179,11 +182,19 @@ function wrapBrowser(browser: Browser): LaunchedBrowser {
 
   async function doClose(): Promise<void> {
     try {
-      await withTimeout(browser.close().catch(() => undefined), GRACEFUL_CLOSE_MS);
+      await withTimeout(
+        browser.close().catch(() => undefined),
+        GRACEFUL_CLOSE_MS,
+      );
     } catch {
       // fall through to the kill
     }
-    if (!(await withTimeout(exited, 500).then(() => true, () => false))) {
+    if (
+      !(await withTimeout(exited, 500).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       // Not reaped yet, so the pid is still ours: the group, or at least the process itself.
       killGroup(pid, true);
       await withTimeout(exited, KILL_WAIT_MS).catch(() => undefined);

@@ -577,7 +577,7 @@ function abortError(signal: AbortSignal): ScribaError {
 }
 
 function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
+  return err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
 }
 
 /** Errors that mean the tab or the DevTools connection is gone (not merely a navigation). */
@@ -744,12 +744,10 @@ export class MeetingPage {
     if (this.#deathError) throw this.#deathError;
     if (signal?.aborted) throw abortError(signal);
     const timeoutMs = opts.timeoutMs ?? DEFAULT_PAGE_LOAD_TIMEOUT_MS;
-    const navigation = this.#page
-      .goto(url, { waitUntil: 'load', timeout: timeoutMs, ...(signal ? { signal } : {}) })
-      .then(
-        (response) => ({ kind: 'ok' as const, response }),
-        (error: unknown) => ({ kind: 'failed' as const, error }),
-      );
+    const navigation = this.#page.goto(url, { waitUntil: 'load', timeout: timeoutMs, ...(signal ? { signal } : {}) }).then(
+      (response) => ({ kind: 'ok' as const, response }),
+      (error: unknown) => ({ kind: 'failed' as const, error }),
+    );
     const death = this.#deathRace((error) => ({ kind: 'dead' as const, error }));
     const outcome = await Promise.race([navigation, death.promise]).finally(death.cancel);
     if (outcome.kind === 'dead') throw outcome.error;
@@ -796,7 +794,8 @@ export class MeetingPage {
           throw abortError(signal ?? AbortSignal.abort());
         case 'timeout':
           // A probe cut short by the overall deadline says less than the previous answer.
-          if (budget === SINGLE_PROBE_TIMEOUT_MS || !answered) lastProblem = `the page did not answer the join probe within ${Math.round(budget)} ms`;
+          if (budget === SINGLE_PROBE_TIMEOUT_MS || !answered)
+            lastProblem = `the page did not answer the join probe within ${Math.round(budget)} ms`;
           break;
         case 'failed':
           answered = true;
@@ -952,7 +951,11 @@ export class MeetingPage {
     );
     if (exposed.kind !== 'ok') {
       this.#audioTapBinding = null;
-      return { ok: false, reason: exposed.kind === 'dead' ? 'page_unavailable' : 'failed', detail: `could not expose the tap's function (${exposed.kind})` };
+      return {
+        ok: false,
+        reason: exposed.kind === 'dead' ? 'page_unavailable' : 'failed',
+        detail: `could not expose the tap's function (${exposed.kind})`,
+      };
     }
     const chunkMs = Math.min(1000, Math.max(20, opts.chunkMs ?? DEFAULT_AUDIO_TAP_CHUNK_MS));
     const chunkSamples = Math.round((chunkMs * AUDIO_TAP_SAMPLE_RATE) / 1000);
@@ -978,7 +981,10 @@ export class MeetingPage {
     const death = this.#deathRace(() => ({ kind: 'dead' as const }));
     try {
       return await Promise.race([
-        work.then(() => ({ kind: 'ok' as const }), () => ({ kind: 'failed' as const })),
+        work.then(
+          () => ({ kind: 'ok' as const }),
+          () => ({ kind: 'failed' as const }),
+        ),
         new Promise<{ kind: 'timeout' }>((resolve) => {
           timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
         }),
@@ -993,7 +999,13 @@ export class MeetingPage {
 
 function parseAudioTapStart(result: RunResult): AudioTapStartResult {
   if (result.kind === 'dead') return { ok: false, reason: 'page_unavailable', detail: result.error.message };
-  if (result.kind !== 'ok') return { ok: false, reason: 'failed', detail: result.kind === 'failed' ? messageOf(result.error) : `the start script ${result.kind === 'timeout' ? 'timed out' : 'was aborted'}` };
+  if (result.kind !== 'ok')
+    return {
+      ok: false,
+      reason: 'failed',
+      detail:
+        result.kind === 'failed' ? messageOf(result.error) : `the start script ${result.kind === 'timeout' ? 'timed out' : 'was aborted'}`,
+    };
   const v = result.value as Record<string, unknown> | null;
   if (v && v['ok'] === true) {
     return {

@@ -11,5 +11,10 @@ export function navigationErrorDetail(message: string): string {
   if (net) return net;
   const first = message.split('\n')[0] ?? '';
   // Cut any URL out: " at https://…", "navigating to http://…", or a bare URL.
-  return first.replace(/\s*\b(?:at|to)\s+[a-z][a-z0-9+.-]*:\/\/\S*/gi, '').replace(/[a-z][a-z0-9+.-]*:\/\/\S*/gi, '<url>').trim() || 'navigation failed';
+  return (
+    first
+      .replace(/\s*\b(?:at|to)\s+[a-z][a-z0-9+.-]*:\/\/\S*/gi, '')
+      .replace(/[a-z][a-z0-9+.-]*:\/\/\S*/gi, '<url>')
+      .trim() || 'navigation failed'
+  );
 }

@@ -140,11 +140,15 @@ export function evaluateStatusChecks(
   const checks: Array<() => StatusVerdict | null> = [
     () => {
       const t = fired(c.pageHung, next.pageHungSinceMs, config.pageHungTimeoutMs ?? DEFAULT_PAGE_HUNG_TIMEOUT_MS);
-      return t === null ? null : { kind: 'error', reason: 'page_hung', message: `the meeting page has not answered probes for ${seconds(t)}` };
+      return t === null
+        ? null
+        : { kind: 'error', reason: 'page_hung', message: `the meeting page has not answered probes for ${seconds(t)}` };
     },
     () => {
       const t = fired(c.emptyCall, next.emptyCallSinceMs, config.emptyCallTimeoutMs);
-      return t === null ? null : { kind: 'finished', reason: 'empty_call', message: `the recorder has been alone in the call for ${seconds(t)}` };
+      return t === null
+        ? null
+        : { kind: 'finished', reason: 'empty_call', message: `the recorder has been alone in the call for ${seconds(t)}` };
     },
     () => {
       const t = fired(c.allMuted, next.allMutedSinceMs, config.allMutedTimeoutMs);

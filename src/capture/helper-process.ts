@@ -34,9 +34,7 @@ const RECENT_LIMIT = 4096;
 
 export function spawnHelper(name: string, command: string, args: readonly string[], options: SpawnHelperOptions): HelperProcess {
   const pdeathsig = options.pdeathsig ?? true;
-  const [cmd, argv] = pdeathsig
-    ? ['setpriv', ['--pdeathsig', 'SIGKILL', '--', command, ...args]]
-    : [command, [...args]];
+  const [cmd, argv] = pdeathsig ? ['setpriv', ['--pdeathsig', 'SIGKILL', '--', command, ...args]] : [command, [...args]];
   const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', ...Array.from({ length: options.extraPipes ?? 0 }, () => 'pipe' as const)];
   const child = spawn(cmd, argv, { env: options.env, cwd: options.cwd, stdio });
   let recent = '';

@@ -44,7 +44,13 @@ function canConnect(path: string): Promise<boolean> {
   });
 }
 
-export async function startPulse(opts: { runtimeDir: string; env: NodeJS.ProcessEnv; signal: AbortSignal; sampleRate?: number; timeoutMs?: number }): Promise<PulseServer> {
+export async function startPulse(opts: {
+  runtimeDir: string;
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  sampleRate?: number;
+  timeoutMs?: number;
+}): Promise<PulseServer> {
   const socketPath = `${opts.runtimeDir}/pulse.sock`;
   const proc = spawnHelper('pulseaudio', 'pulseaudio', buildPulseArgs(socketPath, opts.sampleRate ?? 48_000), { env: opts.env });
   let exitedEarly = false;
@@ -56,12 +62,21 @@ export async function startPulse(opts: { runtimeDir: string; env: NodeJS.Process
     for (;;) {
       opts.signal.throwIfAborted();
       if (exitedEarly) {
-        throw new ScribaError('helper_failed', `pulseaudio exited before it was ready: ${proc.recentOutput().trim()}`, { scope: 'system', retryable: true });
+        throw new ScribaError('helper_failed', `pulseaudio exited before it was ready: ${proc.recentOutput().trim()}`, {
+          scope: 'system',
+          retryable: true,
+        });
       }
-      const exists = await access(socketPath).then(() => true, () => false);
+      const exists = await access(socketPath).then(
+        () => true,
+        () => false,
+      );
       if (exists && (await canConnect(socketPath))) break;
       if (Date.now() > deadline) {
-        throw new ScribaError('helper_failed', `pulseaudio did not open ${socketPath} in time: ${proc.recentOutput().trim()}`, { scope: 'system', retryable: true });
+        throw new ScribaError('helper_failed', `pulseaudio did not open ${socketPath} in time: ${proc.recentOutput().trim()}`, {
+          scope: 'system',
+          retryable: true,
+        });
       }
       await sleep(50);
     }

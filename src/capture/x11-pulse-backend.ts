@@ -31,7 +31,12 @@ export function createX11PulseBackend(): CaptureBackend {
         await xvfb.process.stop(1000);
         throw err;
       }
-      const env = sessionEnv(dirs, { DISPLAY: xvfb.display, PULSE_SERVER: pulse.server, PULSE_SINK: 'scriba', PULSE_LATENCY_MSEC: PULSE_LATENCY_MSEC });
+      const env = sessionEnv(dirs, {
+        DISPLAY: xvfb.display,
+        PULSE_SERVER: pulse.server,
+        PULSE_SINK: 'scriba',
+        PULSE_LATENCY_MSEC: PULSE_LATENCY_MSEC,
+      });
       const helpers = [xvfb.process, pulse.process];
       let closing = false;
       let closed: Promise<void> | null = null;

@@ -11,22 +11,43 @@ export interface XvfbDisplay {
 /** Pure: the Xvfb command line. No TCP and no filesystem socket: clients use the abstract socket only. */
 export function buildXvfbArgs(width: number, height: number, displayFd: number): string[] {
   return [
-    '-displayfd', String(displayFd), // Xvfb chooses a free display and writes its number here: no races
-    '-screen', '0', `${width}x${height}x24`,
-    '-nolisten', 'tcp',
-    '-nolisten', 'unix',
+    '-displayfd',
+    String(displayFd), // Xvfb chooses a free display and writes its number here: no races
+    '-screen',
+    '0',
+    `${width}x${height}x24`,
+    '-nolisten',
+    'tcp',
+    '-nolisten',
+    'unix',
     '-nocursor',
     '-noreset', // keep the server when the last client (Chromium) disconnects; we stop it ourselves
   ];
 }
 
-export async function startXvfb(opts: { width: number; height: number; env: NodeJS.ProcessEnv; signal: AbortSignal; timeoutMs?: number }): Promise<XvfbDisplay> {
+export async function startXvfb(opts: {
+  width: number;
+  height: number;
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  timeoutMs?: number;
+}): Promise<XvfbDisplay> {
   const proc = spawnHelper('Xvfb', 'Xvfb', buildXvfbArgs(opts.width, opts.height, 3), { env: opts.env, extraPipes: 1 });
   const pipe = proc.extraPipes[0];
   try {
     const display = await new Promise<string>((resolve, reject) => {
       let text = '';
-      const timer = setTimeout(() => reject(new ScribaError('helper_failed', `Xvfb did not report a display within ${opts.timeoutMs ?? 10_000} ms: ${proc.recentOutput().trim()}`, { scope: 'system', retryable: true })), opts.timeoutMs ?? 10_000);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new ScribaError(
+              'helper_failed',
+              `Xvfb did not report a display within ${opts.timeoutMs ?? 10_000} ms: ${proc.recentOutput().trim()}`,
+              { scope: 'system', retryable: true },
+            ),
+          ),
+        opts.timeoutMs ?? 10_000,
+      );
       const onAbort = () => reject(opts.signal.reason ?? new Error('aborted'));
       opts.signal.addEventListener('abort', onAbort, { once: true });
       const done = () => {
@@ -43,7 +64,12 @@ export async function startXvfb(opts: { width: number; height: number; env: Node
       });
       void proc.exited.then((exit) => {
         done();
-        reject(new ScribaError('helper_failed', `Xvfb exited (${exit.code ?? exit.signal}) before it was ready: ${proc.recentOutput().trim()}`, { scope: 'system', retryable: true }));
+        reject(
+          new ScribaError('helper_failed', `Xvfb exited (${exit.code ?? exit.signal}) before it was ready: ${proc.recentOutput().trim()}`, {
+            scope: 'system',
+            retryable: true,
+          }),
+        );
       });
     });
     return { display, process: proc };

@@ -22,7 +22,10 @@ const out = (line: string): void => void process.stdout.write(`${line}\n`);
 function devToken(secret: string): Promise<string> {
   return new SignJWT({
     room: '*',
-    context: { user: { id: 'demo-moderator', name: 'Demo Moderator', moderator: true }, features: { recording: true, livestreaming: true } },
+    context: {
+      user: { id: 'demo-moderator', name: 'Demo Moderator', moderator: true },
+      features: { recording: true, livestreaming: true },
+    },
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer('scriba-demo')
@@ -57,7 +60,13 @@ export async function runDemo(opts: { seconds: number }): Promise<number> {
       worker: { port: 0, allowedMeetingHosts: ['127.0.0.1:*'] },
       api: { port: 0 },
       auth: { enabled: true, algorithms: ['HS256'], secrets: [jwtSecret], issuers: ['scriba-demo'], audiences: ['jitsi'] },
-      webhooks: { urls: [receiver.url], secret: webhookSecret, outboxPath: join(scratch, 'webhooks.sqlite'), allowPrivateAddresses: true, initialBackoffMs: 200 },
+      webhooks: {
+        urls: [receiver.url],
+        secret: webhookSecret,
+        outboxPath: join(scratch, 'webhooks.sqlite'),
+        allowPrivateAddresses: true,
+        initialBackoffMs: 200,
+      },
       // Uploaded while recording into the local store under ./data/store; links served by the API.
       storage: { backend: 'local', local: { linkSecrets: [randomBytes(32).toString('hex')] } },
     },
@@ -70,7 +79,11 @@ export async function runDemo(opts: { seconds: number }): Promise<number> {
     out(`Synthetic meeting: ${meetingUrl}`);
     out(`Scriba API:        ${api.url}/v1/openapi.json   webhooks → ${receiver.url}`);
     out(`POST ${api.url}/v1/sessions {"meetingUrl": "…", "mode": "file"}`);
-    const started = await fetch(`${api.url}/v1/sessions`, { method: 'POST', headers: auth, body: JSON.stringify({ meetingUrl, mode: 'file' }) });
+    const started = await fetch(`${api.url}/v1/sessions`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ meetingUrl, mode: 'file' }),
+    });
     const session = (await started.json()) as { id?: string; error?: { message: string } };
     if (started.status !== 201 || session.id === undefined) {
       process.stderr.write(`demo failed: the API answered ${started.status}: ${session.error?.message ?? ''}\n`);
@@ -79,7 +92,10 @@ export async function runDemo(opts: { seconds: number }): Promise<number> {
     out(`  → ${started.status} session ${session.id}; recording ${opts.seconds} s…`);
     await receiver.waitFor('RECORDING_STARTED', AbortSignal.timeout(60_000));
     await new Promise((r) => setTimeout(r, opts.seconds * 1000));
-    const stop = await fetch(`${api.url}/v1/sessions/${session.id}/stop`, { method: 'POST', headers: { authorization: auth.authorization } });
+    const stop = await fetch(`${api.url}/v1/sessions/${session.id}/stop`, {
+      method: 'POST',
+      headers: { authorization: auth.authorization },
+    });
     out(`POST /v1/sessions/${session.id}/stop → ${stop.status}`);
     const uploaded = await receiver.waitFor('RECORDING_UPLOADED', AbortSignal.timeout(120_000));
     const link = (uploaded.body['data'] as { preAuthenticatedLink?: string }).preAuthenticatedLink ?? '';

@@ -27,7 +27,11 @@ export async function startDemoReceiver(secret: string, onEvent: (e: ReceivedEve
       const raw = Buffer.concat(chunks).toString('utf8');
       try {
         const body = JSON.parse(raw) as Record<string, unknown>;
-        const check = verifyWebhookSignature({ header: req.headers['x-jaas-signature'] as string | undefined, rawBody: raw, secrets: [secret] });
+        const check = verifyWebhookSignature({
+          header: req.headers['x-jaas-signature'] as string | undefined,
+          rawBody: raw,
+          secrets: [secret],
+        });
         const event = { eventType: String(body['eventType']), body, signatureValid: check.ok };
         events.push(event);
         onEvent(event);
@@ -51,10 +55,14 @@ export async function startDemoReceiver(secret: string, onEvent: (e: ReceivedEve
           waiters.delete(check);
           resolve(found);
         };
-        signal.addEventListener('abort', () => {
-          waiters.delete(check);
-          reject(new Error(`no ${eventType} webhook arrived in time`));
-        }, { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            waiters.delete(check);
+            reject(new Error(`no ${eventType} webhook arrived in time`));
+          },
+          { once: true },
+        );
         waiters.add(check);
         check();
       });

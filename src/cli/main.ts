@@ -51,7 +51,12 @@ async function main(argv: string[]): Promise<number> {
     case 'enqueue': {
       const { values } = parseArgs({
         args: rest,
-        options: { url: { type: 'string' }, 'max-duration': { type: 'string' }, resolution: { type: 'string' }, 'session-id': { type: 'string' } },
+        options: {
+          url: { type: 'string' },
+          'max-duration': { type: 'string' },
+          resolution: { type: 'string' },
+          'session-id': { type: 'string' },
+        },
         strict: true,
       });
       return runEnqueue(values);

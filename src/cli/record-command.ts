@@ -29,7 +29,9 @@ export function summarize(result: SessionResult): Record<string, unknown> {
           },
         }
       : {}),
-    ...(result.failure ? { error: { code: result.failure.code, message: result.failure.message, retryable: result.failure.retryable } } : {}),
+    ...(result.failure
+      ? { error: { code: result.failure.code, message: result.failure.message, retryable: result.failure.retryable } }
+      : {}),
   };
 }
 
@@ -45,7 +47,10 @@ export function formatStreamStatus(s: StreamStatus): string {
   }
 }
 
-export async function runRecord(flags: RecordFlags, io: { tty: boolean; signal?: AbortSignal } = { tty: process.stderr.isTTY === true }): Promise<RecordRun> {
+export async function runRecord(
+  flags: RecordFlags,
+  io: { tty: boolean; signal?: AbortSignal } = { tty: process.stderr.isTTY === true },
+): Promise<RecordRun> {
   const config = loadConfig({ overrides: recordConfigOverrides(flags) });
   const logger = createLogger({ level: config.logLevel, destination: process.stderr as never });
   const request = buildRecordingRequest(flags, config, flags['session-id'] ?? newSessionId());

@@ -42,7 +42,8 @@ export const RECORD_ARG_OPTIONS = {
 function seconds(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new ScribaError('invalid_request', `--${name} must be a positive number of seconds, got "${raw}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ScribaError('invalid_request', `--${name} must be a positive number of seconds, got "${raw}"`);
   return n;
 }
 

@@ -20,7 +20,9 @@ export const configSchema = z.strictObject({
   recordingsDir: z.string().min(1),
   workDir: z.string(),
   chromiumPath: z.string().min(1),
-  chromiumExtraArgs: z.array(z.string().regex(/^--[a-z0-9-]+(=.*)?$/, 'each extra Chromium argument must look like --flag or --flag=value')),
+  chromiumExtraArgs: z.array(
+    z.string().regex(/^--[a-z0-9-]+(=.*)?$/, 'each extra Chromium argument must look like --flag or --flag=value'),
+  ),
   ffmpegPath: z.string().min(1),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   capture: z.strictObject({

@@ -174,7 +174,8 @@ function readEnvironment(r: Reader, raw: unknown, at: string, warnings: string[]
   const loginPort = login['port'] === undefined ? null : r.port(login['port'], `${loginAt}.port`);
   // Scriba keeps one port per environment: a port written on the hosts must agree with every other one.
   const ports = new Set([...hosts.map((h) => h.port), loginPort].filter((p): p is number => p !== null));
-  if (ports.size > 1) r.fail(`${at}.xmpp-server-hosts`, 'hosts name different ports: Scriba uses one port per environment (control-login.port)');
+  if (ports.size > 1)
+    r.fail(`${at}.xmpp-server-hosts`, 'hosts name different ports: Scriba uses one port per environment (control-login.port)');
   const port = [...ports][0] ?? 5222;
 
   const mucAt = `${at}.control-muc`;
@@ -231,7 +232,8 @@ function readEnvironment(r: Reader, raw: unknown, at: string, warnings: string[]
     callLogin,
     stripFromRoomDomain: strip ?? 'conference.',
     usageTimeoutSec,
-    trustAllXmppCerts: env['trust-all-xmpp-certs'] === undefined ? false : r.boolean(env['trust-all-xmpp-certs'], `${at}.trust-all-xmpp-certs`),
+    trustAllXmppCerts:
+      env['trust-all-xmpp-certs'] === undefined ? false : r.boolean(env['trust-all-xmpp-certs'], `${at}.trust-all-xmpp-certs`),
   };
 }
 

@@ -8,11 +8,7 @@ import type { XmppEnvironment, XmppSettings } from '../xmpp/xmpp-environment.ts'
 
 const DOMAIN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
-const domain = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(DOMAIN, 'must be a domain name such as meet.example.com');
+const domain = z.string().trim().toLowerCase().regex(DOMAIN, 'must be a domain name such as meet.example.com');
 
 /** A host to connect to: a name, IPv4 or IPv6 address; the port is controlLogin.port. */
 const host = z
@@ -20,7 +16,10 @@ const host = z
   .trim()
   .min(1)
   .max(253)
-  .regex(/^([A-Za-z0-9.-]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/, 'must be a host name or IP address without a port (the port is controlLogin.port)');
+  .regex(
+    /^([A-Za-z0-9.-]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/,
+    'must be a host name or IP address without a port (the port is controlLogin.port)',
+  );
 
 /** `https://meet.example.com[/prefix]` without trailing slash; '' = none (then https://<xmppDomain>). */
 export function baseUrlProblem(url: string): string | null {

@@ -163,7 +163,10 @@ async function loadPageTemplate(): Promise<PageTemplate> {
 
 /** JSON safe to put inside an inline <script>. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 async function renderPage(template: PageTemplate, fixturesDir: string): Promise<string> {
@@ -176,9 +179,7 @@ async function renderPage(template: PageTemplate, fixturesDir: string): Promise<
   }
   const boot = `window.__SCRIBA_DEMO_BOOT__ = ${scriptJson({ fixtures, mediaBase: '/media/' })};`;
   const page = template.script.replace(/<\/script/gi, '<\\/script');
-  return template.html
-    .replace('/*__SCRIBA_DEMO_BOOT__*/', () => boot)
-    .replace('/*__SCRIBA_DEMO_PAGE__*/', () => page);
+  return template.html.replace('/*__SCRIBA_DEMO_BOOT__*/', () => boot).replace('/*__SCRIBA_DEMO_PAGE__*/', () => page);
 }
 
 function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {

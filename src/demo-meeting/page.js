@@ -20,9 +20,17 @@
       const key = eq < 0 ? part : part.slice(0, eq);
       const raw = eq < 0 ? '' : part.slice(eq + 1);
       let decoded;
-      try { decoded = decodeURIComponent(raw); } catch { decoded = raw; }
+      try {
+        decoded = decodeURIComponent(raw);
+      } catch {
+        decoded = raw;
+      }
       let value;
-      try { value = decoded === 'undefined' ? undefined : JSON.parse(decoded); } catch { value = decoded; }
+      try {
+        value = decoded === 'undefined' ? undefined : JSON.parse(decoded);
+      } catch {
+        value = decoded;
+      }
       params[key] = value;
     }
     return params;
@@ -63,12 +71,20 @@
     if (v === null) return fallback;
     return !['0', 'false', 'no', 'off'].includes(v.trim().toLowerCase());
   };
-  const list = (name) => (query.get(name) || '').split(',')
-    .map((s) => Number.parseInt(s.trim(), 10)).filter((n) => n >= 1 && n <= 6);
+  const list = (name) =>
+    (query.get(name) || '')
+      .split(',')
+      .map((s) => Number.parseInt(s.trim(), 10))
+      .filter((n) => n >= 1 && n <= 6);
   // "n:seconds,n:seconds" → Map(n → seconds after the join)
-  const times = (name) => new Map((query.get(name) || '').split(',').map((s) => s.split(':'))
-    .map(([n, t]) => [Number.parseInt(n, 10), Number(t)])
-    .filter(([n, t]) => n >= 1 && n <= 6 && Number.isFinite(t) && t >= 0));
+  const times = (name) =>
+    new Map(
+      (query.get(name) || '')
+        .split(',')
+        .map((s) => s.split(':'))
+        .map(([n, t]) => [Number.parseInt(n, 10), Number(t)])
+        .filter(([n, t]) => n >= 1 && n <= 6 && Number.isFinite(t) && t >= 0),
+    );
   const script = {
     participants: Math.max(0, Math.min(6, Math.floor(num('participants', 3)))),
     leaveAfter: num('leaveAfter', null),
@@ -93,20 +109,35 @@
   const storedLocal = {};
   let lsContent = hashParams['appData.localStorageContent'];
   if (typeof lsContent === 'string') {
-    try { lsContent = JSON.parse(lsContent); } catch { /* not JSON: ignored, like Meet */ }
+    try {
+      lsContent = JSON.parse(lsContent);
+    } catch {
+      /* not JSON: ignored, like Meet */
+    }
   }
   if (lsContent && typeof lsContent === 'object' && !Array.isArray(lsContent)) {
     for (const [key, value] of Object.entries(lsContent)) {
       const text = typeof value === 'string' ? value : JSON.stringify(value);
       storedLocal[key] = text;
-      try { localStorage.setItem(key, text); } catch { /* storage disabled: still recorded */ }
+      try {
+        localStorage.setItem(key, text);
+      } catch {
+        /* storage disabled: still recorded */
+      }
     }
   }
 
   // ---- room identity from the path: /room or /tenant/room ----
-  const segments = location.pathname.split('/').filter(Boolean).map((s) => {
-    try { return decodeURIComponent(s); } catch { return s; }
-  });
+  const segments = location.pathname
+    .split('/')
+    .filter(Boolean)
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    });
   const roomName = (segments[segments.length - 1] || 'demo').toLowerCase();
   const tenant = segments.length > 1 ? segments.slice(0, -1).join('/').toLowerCase() : null;
   const domain = location.hostname || 'localhost';
@@ -154,12 +185,18 @@
       handlers.get(name).add(fn);
       return () => remove(name, fn);
     };
-    const remove = (name, fn) => { handlers.get(name)?.delete(fn); };
+    const remove = (name, fn) => {
+      handlers.get(name)?.delete(fn);
+    };
     const emit = (name, ...args) => {
       demo.events.push({ t: since(), source: prefix, name, id: typeof args[0] === 'string' ? args[0] : undefined });
       if (demo.events.length > 1000) demo.events.splice(0, demo.events.length - 1000);
       for (const fn of [...(handlers.get(name) || [])]) {
-        try { fn(...args); } catch (e) { demo.listenerErrors.push(`${name}: ${e && e.message}`); }
+        try {
+          fn(...args);
+        } catch (e) {
+          demo.listenerErrors.push(`${name}: ${e && e.message}`);
+        }
       }
     };
     return { add, remove, emit };
@@ -167,7 +204,7 @@
 
   // ---- participants ----
   const fallbackNames = ['Alice Archer', 'Bruno Baptiste', 'Chen Cho', 'Dalia Dorsey', 'Emeka Eze', 'Freya Fontaine'];
-  const fixtureList = (boot.fixtures && Array.isArray(boot.fixtures.participants)) ? boot.fixtures.participants : [];
+  const fixtureList = boot.fixtures && Array.isArray(boot.fixtures.participants) ? boot.fixtures.participants : [];
   const cycleSeconds = (boot.fixtures && boot.fixtures.cycleSeconds) || 18;
 
   const conferenceEvents = makeEmitter('conference');
@@ -211,7 +248,10 @@
       isP2P: false,
       isAudioTrack: () => kind === 'audio',
       isVideoTrack: () => kind === 'video',
-      getOriginalStream: () => { track.getTrack(); return stream; },
+      getOriginalStream: () => {
+        track.getTrack();
+        return stream;
+      },
       getTrack: () => {
         if (mst && (mst.readyState === 'live' || !p.joined)) return mst;
         const fromElement = p.captureStream();
@@ -220,7 +260,9 @@
         stream = real ? fromElement : new MediaStream([mst]);
         return mst;
       },
-      dispose: () => { if (mst && !(p.captured && p.captured.getTracks().includes(mst))) mst.stop(); },
+      dispose: () => {
+        if (mst && !(p.captured && p.captured.getTracks().includes(mst))) mst.stop();
+      },
     };
     if (script.noTrackStreams) {
       delete track.getOriginalStream;
@@ -250,8 +292,12 @@
       tracks: [],
       joined: false,
       identity: {
-        user: { id: `user-${n}`, name: displayName, email: `${slug}@example.com`,
-          ...(hiddenFromRecorder ? { 'hidden-from-recorder': true } : {}) },
+        user: {
+          id: `user-${n}`,
+          name: displayName,
+          email: `${slug}@example.com`,
+          ...(hiddenFromRecorder ? { 'hidden-from-recorder': true } : {}),
+        },
         group: 'scriba-demo',
       },
     };
@@ -260,7 +306,11 @@
     p.captureStream = () => {
       if (!p.video || !p.joined) return null;
       if (!p.captured) {
-        try { p.captured = p.video.captureStream(); } catch (e) { demo.mediaErrors.push(`captureStream ${n}: ${e.message}`); }
+        try {
+          p.captured = p.video.captureStream();
+        } catch (e) {
+          demo.mediaErrors.push(`captureStream ${n}: ${e.message}`);
+        }
       }
       return p.captured;
     };
@@ -353,21 +403,28 @@
 
   // ---- media: preload now, start every element in the same tick once all can play ----
   let mediaState = 'idle'; // idle | playing | stopped | gone
-  const canPlay = (v) => new Promise((resolve) => {
-    if (v.readyState >= 3) return resolve();
-    const done = () => { v.removeEventListener('canplay', done); v.removeEventListener('error', done); resolve(); };
-    v.addEventListener('canplay', done);
-    v.addEventListener('error', done);
-  });
-  const mediaReady = Promise.race([
-    Promise.all(mediaElements().map(canPlay)),
-    new Promise((resolve) => setTimeout(resolve, 8000)),
-  ]);
+  const canPlay = (v) =>
+    new Promise((resolve) => {
+      if (v.readyState >= 3) return resolve();
+      const done = () => {
+        v.removeEventListener('canplay', done);
+        v.removeEventListener('error', done);
+        resolve();
+      };
+      v.addEventListener('canplay', done);
+      v.addEventListener('error', done);
+    });
+  const mediaReady = Promise.race([Promise.all(mediaElements().map(canPlay)), new Promise((resolve) => setTimeout(resolve, 8000))]);
 
   async function startMedia() {
     const els = mediaElements().filter((v) => !participants.some((p) => p.video === v && !p.joined && script.arrivals.has(p.n)));
     // All in one tick, so the staggered speech slots of the clips stay staggered.
-    const plays = els.map((v) => v.play().then(() => null, (e) => e));
+    const plays = els.map((v) =>
+      v.play().then(
+        () => null,
+        (e) => e,
+      ),
+    );
     demo.mediaStartedAt = since();
     mediaState = 'playing';
     const results = await Promise.all(plays);
@@ -375,9 +432,16 @@
     if (blocked.length) {
       // No --autoplay-policy=no-user-gesture-required: play muted rather than not at all.
       demo.autoplayBlocked = true;
-      await Promise.all(blocked.map((v) => { v.muted = true; return v.play().catch(() => {}); }));
+      await Promise.all(
+        blocked.map((v) => {
+          v.muted = true;
+          return v.play().catch(() => {});
+        }),
+      );
     }
-    results.forEach((r, i) => { if (r && r.name !== 'NotAllowedError') demo.mediaErrors.push(`play ${els[i].src}: ${r.message}`); });
+    results.forEach((r, i) => {
+      if (r && r.name !== 'NotAllowedError') demo.mediaErrors.push(`play ${els[i].src}: ${r.message}`);
+    });
   }
 
   function stopMedia(state) {
@@ -433,7 +497,12 @@
         if (da > 0) a = da;
         if (dv > 0) v = dv;
       }
-      bitrate = { download: Math.round(a + v), upload: 0, audio: { download: Math.round(a), upload: 0 }, video: { download: Math.round(v), upload: 0 } };
+      bitrate = {
+        download: Math.round(a + v),
+        upload: 0,
+        audio: { download: Math.round(a), upload: 0 },
+        video: { download: Math.round(v), upload: 0 },
+      };
     }
     lastSample = now;
   }
@@ -453,9 +522,18 @@
       if (p.visible) addTile(p);
       present.push(p);
       room.room.members[p.occupantJid] = {
-        jid: p.realJid, nick: p.displayName, role: 'participant', affiliation: 'none', isFocus: false,
-        isHiddenDomain: false, statsID: p.api.getStatsID(), identity: p.identity, features: new Set(),
-        status: undefined, botType: undefined, show: undefined,
+        jid: p.realJid,
+        nick: p.displayName,
+        role: 'participant',
+        affiliation: 'none',
+        isFocus: false,
+        isHiddenDomain: false,
+        statsID: p.api.getStatsID(),
+        identity: p.identity,
+        features: new Set(),
+        status: undefined,
+        botType: undefined,
+        show: undefined,
       };
     }
     layout();
@@ -464,8 +542,20 @@
       document.body.appendChild(syncVideo);
     }
     for (const p of arriving) {
-      roomEvents.emit('xmpp.muc_member_joined', p.occupantJid, p.displayName, 'participant', false, p.api.getStatsID(),
-        undefined, p.identity, undefined, p.realJid, new Set(), false);
+      roomEvents.emit(
+        'xmpp.muc_member_joined',
+        p.occupantJid,
+        p.displayName,
+        'participant',
+        false,
+        p.api.getStatsID(),
+        undefined,
+        p.identity,
+        undefined,
+        p.realJid,
+        new Set(),
+        false,
+      );
       conferenceEvents.emit('conference.userJoined', p.id, p.api);
     }
     for (const p of arriving) for (const t of p.tracks) conferenceEvents.emit('conference.trackAdded', t);
@@ -478,7 +568,10 @@
     if (p.video && mediaState === 'playing') {
       const anchor = mediaElements().find((v) => v !== p.video && !v.paused);
       if (anchor) p.video.currentTime = anchor.currentTime % cycleSeconds;
-      p.video.play().catch(() => { p.video.muted = true; return p.video.play().catch(() => {}); });
+      p.video.play().catch(() => {
+        p.video.muted = true;
+        return p.video.play().catch(() => {});
+      });
     }
     participantsJoin([p]);
   }
@@ -497,11 +590,18 @@
   }
 
   function earlyLeave(p) {
-    if (!present.includes(p)) { p.departed = true; return; }
+    if (!present.includes(p)) {
+      p.departed = true;
+      return;
+    }
     present = present.filter((x) => x !== p);
     p.departed = true;
     removeParticipant(p);
-    if (p.video) { p.video.pause(); p.video.removeAttribute('src'); p.video.load(); }
+    if (p.video) {
+      p.video.pause();
+      p.video.removeAttribute('src');
+      p.video.load();
+    }
     layout();
     updateBitrate();
   }
@@ -530,7 +630,9 @@
     statusEl.remove();
     roomEvents.emit('xmpp.muc_joined');
     conferenceEvents.emit('conference.joined');
-    const at = (seconds, fn) => { if (typeof seconds === 'number' && seconds >= 0) setTimeout(fn, seconds * 1000); };
+    const at = (seconds, fn) => {
+      if (typeof seconds === 'number' && seconds >= 0) setTimeout(fn, seconds * 1000);
+    };
     // Participants appear shortly after the join (0.5 s, or when the media can play if that is later).
     const firstBatch = Promise.all([mediaReady, new Promise((r) => setTimeout(r, 500))]).then(async () => {
       if (!joined || mediaState === 'gone') return; // left (or leaveAfter fired) before anyone arrived
@@ -544,11 +646,27 @@
     }
     for (const [n, t] of script.departures) {
       const p = participants.find((x) => x.n === n);
-      if (p) at(t, () => { if (joined) earlyLeave(p); });
+      if (p)
+        at(t, () => {
+          if (joined) earlyLeave(p);
+        });
     }
-    at(script.mediaStopAfter, () => { if (joined) { stopMedia('stopped'); updateBitrate(); } });
-    at(script.leaveAfter, () => { if (joined) participantsLeave(); });
-    at(script.iceFailAfter, () => { if (joined) { connectionState = 'disconnected'; stopMedia('stopped'); updateBitrate(); } });
+    at(script.mediaStopAfter, () => {
+      if (joined) {
+        stopMedia('stopped');
+        updateBitrate();
+      }
+    });
+    at(script.leaveAfter, () => {
+      if (joined) participantsLeave();
+    });
+    at(script.iceFailAfter, () => {
+      if (joined) {
+        connectionState = 'disconnected';
+        stopMedia('stopped');
+        updateBitrate();
+      }
+    });
     at(script.kickAfter, () => {
       if (!joined) return;
       roomEvents.emit('xmpp.kicked', true, 'focus', myUserId, 'Kicked by the demo script', false);
@@ -584,7 +702,9 @@
       delete demo.pendingPresence[name];
       delete presenceMap[name];
     },
-    getFromPresence(name) { return presenceMap[name]; },
+    getFromPresence(name) {
+      return presenceMap[name];
+    },
     sendPresence() {
       demo.presence = { ...demo.pendingPresence };
       demo.presenceSent++;
@@ -604,21 +724,32 @@
     room: chatRoom,
     isJoined: () => joined,
     getParticipants: () => present.map((p) => p.api),
-    getParticipantById: (id) => { const p = present.find((x) => x.id === id); return p ? p.api : undefined; },
+    getParticipantById: (id) => {
+      const p = present.find((x) => x.id === id);
+      return p ? p.api : undefined;
+    },
     getParticipantCount: () => present.filter((p) => !p.hiddenFromRecorder).length + 1,
     getName: () => roomName,
     getMeetingUniqueId: () => `scriba-demo-${roomName}`,
     myUserId: () => myUserId,
     isHidden: () => (hiddenDomain ? loginDomain === hiddenDomain : loginDomain.startsWith('recorder.')),
     isE2EEEnabled: () => script.e2ee,
-    sendTextMessage(message) { demo.messages.push(String(message)); },
+    sendTextMessage(message) {
+      demo.messages.push(String(message));
+    },
     sendMessage(message, elementName = 'body') {
       if (elementName === 'json-message') demo.jsonMessages.push(String(message));
       else demo.messages.push(String(message));
     },
     isE2EESupported: () => true,
     getConnectionState: () => connectionState,
-    leave: () => new Promise((resolve) => setTimeout(() => { leaveConference('left'); resolve(); }, 20)),
+    leave: () =>
+      new Promise((resolve) =>
+        setTimeout(() => {
+          leaveConference('left');
+          resolve();
+        }, 20),
+      ),
     on: conferenceEvents.add,
     off: conferenceEvents.remove,
     addEventListener: conferenceEvents.add,
@@ -643,7 +774,19 @@
       resolution: {},
       framerate: {},
       codec: {},
-      transport: joined ? [{ ip: '127.0.0.1:10000', type: 'udp', localip: '127.0.0.1:40000', p2p: false, localCandidateType: 'host', remoteCandidateType: 'host', networkType: 'loopback' }] : [],
+      transport: joined
+        ? [
+            {
+              ip: '127.0.0.1:10000',
+              type: 'udp',
+              localip: '127.0.0.1:40000',
+              p2p: false,
+              localCandidateType: 'host',
+              remoteCandidateType: 'host',
+              networkType: 'loopback',
+            },
+          ]
+        : [],
     }),
     getConnectionState: () => connectionState,
     isLocalAudioMuted: () => true,
@@ -670,10 +813,15 @@
     version: 'scriba-demo',
     events: {
       conference: {
-        CONFERENCE_JOINED: 'conference.joined', CONFERENCE_LEFT: 'conference.left', KICKED: 'conference.kicked',
-        USER_JOINED: 'conference.userJoined', USER_LEFT: 'conference.userLeft',
-        TRACK_ADDED: 'conference.trackAdded', TRACK_REMOVED: 'conference.trackRemoved',
-        TRACK_MUTE_CHANGED: 'conference.trackMuteChanged', DISPLAY_NAME_CHANGED: 'conference.displayNameChanged',
+        CONFERENCE_JOINED: 'conference.joined',
+        CONFERENCE_LEFT: 'conference.left',
+        KICKED: 'conference.kicked',
+        USER_JOINED: 'conference.userJoined',
+        USER_LEFT: 'conference.userLeft',
+        TRACK_ADDED: 'conference.trackAdded',
+        TRACK_REMOVED: 'conference.trackRemoved',
+        TRACK_MUTE_CHANGED: 'conference.trackMuteChanged',
+        DISPLAY_NAME_CHANGED: 'conference.displayNameChanged',
       },
     },
   };

@@ -131,25 +131,36 @@ export function resolveStreamTarget(streamId: string, allowedHosts: readonly str
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 /** `true` means "with defaults", `false` means "no": then the object's own messages stay precise. */
-const flagOr = <S extends z.ZodType>(schema: S) =>
-  z.preprocess((v) => (v === true ? {} : v === false ? undefined : v), schema.optional());
+const flagOr = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === true ? {} : v === false ? undefined : v), schema.optional());
 
 /** The wire shape (lenient: defaults fill what is missing). Mirrors Jitsi's startRecording options. */
 export const jobRequestInput = z.strictObject({
-  sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be 1-128 characters of A-Z, a-z, 0-9, _ and -').optional(),
+  sessionId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be 1-128 characters of A-Z, a-z, 0-9, _ and -')
+    .optional(),
   meetingUrl: text(2048),
   roomPassword: z.string().max(256).optional(),
   file: flagOr(z.strictObject({ resolution: z.enum(['720p', '1080p']).optional() })),
   stream: z
     .strictObject({
       streamId: text(2048),
-      youtubeBroadcastId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a YouTube broadcast id').optional(),
+      youtubeBroadcastId: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a YouTube broadcast id')
+        .optional(),
     })
     .optional(),
   transcription: flagOr(
     z.strictObject({
-      language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en-US').optional(),
-      engine: z.string().regex(/^[a-z_]{1,32}$/, 'must be a speech engine name such as openai').optional(),
+      language: z
+        .string()
+        .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en-US')
+        .optional(),
+      engine: z
+        .string()
+        .regex(/^[a-z_]{1,32}$/, 'must be a speech engine name such as openai')
+        .optional(),
     }),
   ),
   maxDurationSec: z.number().int().positive().optional(),
@@ -179,7 +190,11 @@ export function parseJobRequest(input: unknown, policy: JobPolicy, newId: () => 
   const outputs: JobOutput[] = [];
   if (r.file) outputs.push({ kind: 'file', resolution: r.file.resolution ?? '720p' });
   if (r.stream) {
-    outputs.push({ kind: 'stream', url: resolveStreamTarget(r.stream.streamId, policy.allowedStreamHosts), youtubeBroadcastId: r.stream.youtubeBroadcastId ?? null });
+    outputs.push({
+      kind: 'stream',
+      url: resolveStreamTarget(r.stream.streamId, policy.allowedStreamHosts),
+      youtubeBroadcastId: r.stream.youtubeBroadcastId ?? null,
+    });
   }
   if (r.transcription) {
     const engine = r.transcription.engine;

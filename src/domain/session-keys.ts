@@ -21,7 +21,10 @@ export function roomTag(tenant: string | null, room: string): string {
 }
 
 /** One session per room and mode (Jicofo's rule), across every API replica, worker and start path. */
-export function exclusiveKey(target: { readonly baseUrl: string; readonly tenant: string | null; readonly room: string }, kind: string): string {
+export function exclusiveKey(
+  target: { readonly baseUrl: string; readonly tenant: string | null; readonly room: string },
+  kind: string,
+): string {
   const host = normalizeHost(new URL(target.baseUrl).hostname);
   return `session:${host}/${normalizeRoomName(target.tenant ?? '')}/${normalizeRoomName(target.room)}:${kind}`;
 }

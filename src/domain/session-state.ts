@@ -4,13 +4,7 @@
  */
 import type { ErrorCode, ErrorScope } from './errors.ts';
 
-export type StopReason =
-  | 'requested'
-  | 'signal'
-  | 'empty_call'
-  | 'all_muted'
-  | 'max_duration'
-  | 'error';
+export type StopReason = 'requested' | 'signal' | 'empty_call' | 'all_muted' | 'max_duration' | 'error';
 
 export interface SessionFailure {
   readonly code: ErrorCode;
@@ -68,9 +62,7 @@ export function reduceSession(state: SessionState, event: SessionEvent): Session
       return { status: 'stopping', reason: 'error', failure: event.failure, captureStartedAtMs: captureStart(state) };
     case 'finalized':
       if (state.status !== 'stopping') return state;
-      return state.failure
-        ? { status: 'failed', failure: state.failure }
-        : { status: 'finished', reason: state.reason };
+      return state.failure ? { status: 'failed', failure: state.failure } : { status: 'finished', reason: state.reason };
     default: {
       const unreachable: never = event;
       return unreachable;

@@ -98,11 +98,16 @@ export function buildX11PulseInputs(opts: X11PulseInputOptions): readonly [Ffmpe
 
   const video: FfmpegInput = {
     options: [
-      '-f', 'x11grab',
-      '-draw_mouse', '0', // no pointer in the recording
-      '-framerate', String(opts.fps), // x11grab paces its grabs at this rate
-      '-video_size', `${opts.width}x${opts.height}`,
-      '-thread_queue_size', String(videoQueue),
+      '-f',
+      'x11grab',
+      '-draw_mouse',
+      '0', // no pointer in the recording
+      '-framerate',
+      String(opts.fps), // x11grab paces its grabs at this rate
+      '-video_size',
+      `${opts.width}x${opts.height}`,
+      '-thread_queue_size',
+      String(videoQueue),
       ...(delayVideo ? shift : []),
       ...videoSync,
     ],
@@ -111,10 +116,14 @@ export function buildX11PulseInputs(opts: X11PulseInputOptions): readonly [Ffmpe
   };
   const audio: FfmpegInput = {
     options: [
-      '-f', 'pulse',
-      '-thread_queue_size', String(audioQueue),
-      '-ac', String(channels), // the record stream's format: PulseAudio delivers it, ffmpeg converts nothing
-      '-ar', String(sampleRate),
+      '-f',
+      'pulse',
+      '-thread_queue_size',
+      String(audioQueue),
+      '-ac',
+      String(channels), // the record stream's format: PulseAudio delivers it, ffmpeg converts nothing
+      '-ar',
+      String(sampleRate),
       ...(delayVideo ? [] : shift),
       ...audioSync,
     ],
@@ -165,12 +174,16 @@ export function buildRemuxToMp4Command(input: string, output: string): FfmpegCom
     outputs: [
       {
         options: [
-          '-map', '0', // every stream, not only the "best" video and audio
-          '-c', 'copy',
+          '-map',
+          '0', // every stream, not only the "best" video and audio
+          '-c',
+          'copy',
           // Second pass at the end that moves the moov before the mdat, so playback/seeking over HTTP
           // starts without reading the whole file.
-          '-movflags', '+faststart',
-          '-f', 'mp4',
+          '-movflags',
+          '+faststart',
+          '-f',
+          'mp4',
         ],
         target: output,
       },

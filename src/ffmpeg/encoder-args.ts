@@ -55,25 +55,34 @@ export function videoEncoderOptions(v: VideoProfile): string[] {
     vbv.push('-maxrate', `${v.maxrateKbps}k`, '-bufsize', `${v.bufsizeKbps}k`);
   }
   return [
-    '-c:v', 'libx264',
-    '-preset', v.preset,
+    '-c:v',
+    'libx264',
+    '-preset',
+    v.preset,
     ...(v.tune === undefined ? [] : ['-tune', v.tune]),
-    '-crf', String(v.crf),
+    '-crf',
+    String(v.crf),
     ...vbv,
     // x11grab delivers bgr0; left alone libx264 would encode 4:4:4 (High 4:4:4 profile), which browsers and
     // most hardware decoders cannot play.
-    '-pix_fmt', 'yuv420p',
+    '-pix_fmt',
+    'yuv420p',
     // A keyframe exactly every gopSeconds: -g sets the interval, -sc_threshold 0 turns off extra keyframes on
     // scene cuts (a slide change would otherwise reset the cadence), so fragments and any later segmenting
     // line up. -keyint_min matches for clarity; x264 clamps it to g/2+1 anyway ("keyint_min=31" in its log).
-    '-g', String(gop),
-    '-keyint_min', String(gop),
-    '-sc_threshold', '0',
+    '-g',
+    String(gop),
+    '-keyint_min',
+    String(gop),
+    '-sc_threshold',
+    '0',
     // Constant frame rate output: x11grab timestamps frames by the wall clock, so a late grab would give a
     // variable frame rate; cfr duplicates or drops frames to exactly fps (the dup=/drop= counters).
     // (-fps_mode replaces the deprecated -vsync since ffmpeg 5.1.)
-    '-r', String(v.fps),
-    '-fps_mode', 'cfr',
+    '-r',
+    String(v.fps),
+    '-fps_mode',
+    'cfr',
   ];
 }
 
@@ -82,13 +91,18 @@ export function audioEncoderOptions(a: AudioProfile): string[] {
   checkPositiveInt(a.sampleRate, 'sampleRate');
   checkPositiveInt(a.channels, 'channels');
   return [
-    '-c:a', 'aac',
-    '-b:a', `${a.bitrateKbps}k`,
-    '-ar', String(a.sampleRate),
-    '-ac', String(a.channels),
+    '-c:a',
+    'aac',
+    '-b:a',
+    `${a.bitrateKbps}k`,
+    '-ar',
+    String(a.sampleRate),
+    '-ac',
+    String(a.channels),
     // As Jibri: stretch/squeeze and pad the audio to its timestamps, so PulseAudio clock drift and gaps
     // (a stalled sink) do not accumulate into lip-sync error over a long recording.
-    '-af', 'aresample=async=1:first_pts=0',
+    '-af',
+    'aresample=async=1:first_pts=0',
   ];
 }
 

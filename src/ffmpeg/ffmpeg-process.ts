@@ -194,11 +194,7 @@ export function startFfmpeg(spec: FfmpegCommandSpec, opts: StartFfmpegOptions = 
     void stop();
   }
 
-  const plan = planFfmpegSpawn(
-    argv,
-    opts.ffmpegPath ?? 'ffmpeg',
-    (opts.killOnParentDeath ?? true) ? findSetpriv() : null,
-  );
+  const plan = planFfmpegSpawn(argv, opts.ffmpegPath ?? 'ffmpeg', (opts.killOnParentDeath ?? true) ? findSetpriv() : null);
 
   if (opts.signal?.aborted === true) {
     stoppedByUs = true;

@@ -83,10 +83,22 @@ export function mpegtsPipeLeg(fd = 1): MuxLeg {
  * (empty_moov). The mpegts leg still gets SPS/PPS before each keyframe: its muxer inserts the extradata
  * before any IDR that lacks it.
  */
-export function buildEncodedOutput(legs: readonly MuxLeg[], video: VideoProfile, audio: AudioProfile, map: OutputStreamMap = {}): FfmpegOutput {
+export function buildEncodedOutput(
+  legs: readonly MuxLeg[],
+  video: VideoProfile,
+  audio: AudioProfile,
+  map: OutputStreamMap = {},
+): FfmpegOutput {
   const [first] = legs;
   if (first === undefined) throw new ScribaError('internal', 'an encoded output needs at least one leg');
-  const streams = ['-map', `${map.videoInput ?? 0}:v`, '-map', `${map.audioInput ?? 1}:a`, ...videoEncoderOptions(video), ...audioEncoderOptions(audio)];
+  const streams = [
+    '-map',
+    `${map.videoInput ?? 0}:v`,
+    '-map',
+    `${map.audioInput ?? 1}:a`,
+    ...videoEncoderOptions(video),
+    ...audioEncoderOptions(audio),
+  ];
   if (legs.length === 1) {
     return {
       options: [...streams, ...first.muxerOptions.flatMap(([name, value]) => [`-${name}`, value]), '-f', first.format],

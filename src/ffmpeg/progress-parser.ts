@@ -225,12 +225,7 @@ export type Liveness = 'starting' | 'healthy' | 'stalled';
  * - otherwise 'healthy' while the counter advanced within stallTimeoutMs, then 'stalled'.
  * Boundaries: exactly stallTimeoutMs still counts as in time.
  */
-export function evaluateLiveness(
-  last: LivenessMark | null,
-  startedAtMs: number,
-  nowMs: number,
-  stallTimeoutMs: number,
-): Liveness {
+export function evaluateLiveness(last: LivenessMark | null, startedAtMs: number, nowMs: number, stallTimeoutMs: number): Liveness {
   if (last === null || last.frame <= 0) {
     return nowMs - startedAtMs <= stallTimeoutMs ? 'starting' : 'stalled';
   }

@@ -29,13 +29,18 @@ export function buildRtmpRelayCommand(url: string, analyzeDurationUs = RELAY_ANA
     outputs: [
       {
         options: [
-          '-map', '0:v:0',
-          '-map', '0:a:0',
-          '-c', 'copy', // ffmpeg inserts aac_adtstoasc itself (ADTS in TS → raw AAC in FLV)
+          '-map',
+          '0:v:0',
+          '-map',
+          '0:a:0',
+          '-c',
+          'copy', // ffmpeg inserts aac_adtstoasc itself (ADTS in TS → raw AAC in FLV)
           // FLV over a socket cannot be rewritten at the end: skip the header update ffmpeg would otherwise try
           // (and warn about, "Failed to update header with correct duration").
-          '-flvflags', 'no_duration_filesize',
-          '-f', 'flv',
+          '-flvflags',
+          'no_duration_filesize',
+          '-f',
+          'flv',
         ],
         target: url,
       },

@@ -22,7 +22,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     hooks: {
       // Messages and printf arguments are scrubbed too: a URL can hide a JWT anywhere in a sentence.
       logMethod(this: Logger, args: unknown[], method: (...a: unknown[]) => void) {
-        method.apply(this, args.map((a) => (typeof a === 'string' ? scrubText(a) : a)));
+        method.apply(
+          this,
+          args.map((a) => (typeof a === 'string' ? scrubText(a) : a)),
+        );
       },
     },
   };

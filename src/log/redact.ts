@@ -6,7 +6,8 @@
 export const REDACTED = '[redacted]';
 
 /** Object keys whose values are always secret, matched case-insensitively, at any depth. */
-const SECRET_KEY = /^(password|passwd|secret|token|jwt|authorization|cookie|streamkey|stream_key|streamid|stream_id|youtubestreamkey|rtmpstreamkey|apikey|api_key|credentials|privatekey|private_key|localstoragecontent|file_recording_metadata|app_data|appdata)$/i;
+const SECRET_KEY =
+  /^(password|passwd|secret|token|jwt|authorization|cookie|streamkey|stream_key|streamid|stream_id|youtubestreamkey|rtmpstreamkey|apikey|api_key|credentials|privatekey|private_key|localstoragecontent|file_recording_metadata|app_data|appdata)$/i;
 
 const TEXT_RULES: ReadonlyArray<readonly [RegExp, string]> = [
   // JWTs anywhere (three base64url parts, header starting with eyJ).
@@ -35,7 +36,12 @@ export function scrubValue(value: unknown, depth = 0, seen: WeakSet<object> = ne
   if (depth > 8 || seen.has(value)) return '[truncated]';
   seen.add(value);
   if (value instanceof Error) {
-    return { type: value.name, message: scrubText(value.message), stack: value.stack ? scrubText(value.stack) : undefined, code: (value as { code?: unknown }).code };
+    return {
+      type: value.name,
+      message: scrubText(value.message),
+      stack: value.stack ? scrubText(value.stack) : undefined,
+      code: (value as { code?: unknown }).code,
+    };
   }
   if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth + 1, seen));
   const out: Record<string, unknown> = {};

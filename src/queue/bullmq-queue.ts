@@ -19,7 +19,18 @@ import { randomUUID } from 'node:crypto';
 import { ScribaError } from '../domain/errors.ts';
 import { Job, Queue, UnrecoverableError, Worker, createIORedisClient, type IRedisClient } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { ClaimedJob, ClaimOptions, EnqueueClaimedOptions, EnqueueOptions, JobQueue, JobRecord, JobStatus, ListOptions, QueueCounts, QueueTiming } from './job-queue.ts';
+import type {
+  ClaimedJob,
+  ClaimOptions,
+  EnqueueClaimedOptions,
+  EnqueueOptions,
+  JobQueue,
+  JobRecord,
+  JobStatus,
+  ListOptions,
+  QueueCounts,
+  QueueTiming,
+} from './job-queue.ts';
 import { DEFAULT_QUEUE_TIMING, ExclusiveKeyConflict, JobIdTaken } from './job-queue.ts';
 import { lostJobError, STOPPED_BEFORE_START_ERROR, STOPPED_LOST_ERROR, statusAfterFail, type JobError } from './lease.ts';
 
@@ -159,7 +170,10 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
   const conn = opts.connection;
   // ioredis's constructor overloads do not resolve under exactOptionalPropertyTypes; these two are its own.
   const RedisClient = Redis as unknown as { new (url: string, o: RedisOptions): Redis; new (o: RedisOptions): Redis };
-  const raw = 'url' in conn && typeof conn.url === 'string' ? new RedisClient(conn.url, base) : new RedisClient({ ...base, ...(conn as RedisOptions) });
+  const raw =
+    'url' in conn && typeof conn.url === 'string'
+      ? new RedisClient(conn.url, base)
+      : new RedisClient({ ...base, ...(conn as RedisOptions) });
   const redis = createIORedisClient(raw);
   redis.on('error', () => undefined); // reconnects by itself; operations report their own errors
   const prefix = opts.prefix ?? 'bull';
@@ -207,7 +221,8 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
           const [holderId = '', since = '0'] = holder.split('|');
           const job = await Job.fromId<T>(queue, holderId);
           const state = job === undefined ? null : toStatus(await job.getState());
-          const stale = job === undefined ? Date.now() - Number(since) > MISSING_HOLDER_GRACE_MS : state === 'completed' || state === 'failed';
+          const stale =
+            job === undefined ? Date.now() - Number(since) > MISSING_HOLDER_GRACE_MS : state === 'completed' || state === 'failed';
           if (!stale || tries >= 3) throw new ExclusiveKeyConflict(key, fromBullId(holderId));
           await raw.eval(DELETE_IF_LUA, 1, k, holder);
         }
@@ -224,8 +239,19 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
     return Number(
       // One flat list, keys first, as BullMQ's own scripts are called.
       await c.runCommand(FAIL_WAITING_CMD, [
-        queue.toKey(jobId), k.wait!, k.paused!, k.prioritized!, k.delayed!, k.failed!, k.events!, k.active!,
-        jobId, Date.now(), error.message, mode, timing.maxAttempts,
+        queue.toKey(jobId),
+        k.wait!,
+        k.paused!,
+        k.prioritized!,
+        k.delayed!,
+        k.failed!,
+        k.events!,
+        k.active!,
+        jobId,
+        Date.now(),
+        error.message,
+        mode,
+        timing.maxAttempts,
       ]),
     );
   }
@@ -300,9 +326,27 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
       const token = `${options.workerId}:${randomUUID()}`;
       let job: Job<T>;
       try {
-        job = await queue.add('job', data, { jobId, attempts: timing.maxAttempts, removeOnComplete: false, removeOnFail: false, delay: PARKED_DELAY_MS });
+        job = await queue.add('job', data, {
+          jobId,
+          attempts: timing.maxAttempts,
+          removeOnComplete: false,
+          removeOnFail: false,
+          delay: PARKED_DELAY_MS,
+        });
         const k = queue.keys;
-        const moved = await raw.eval(CLAIM_PARKED_LUA, 4, k.delayed!, k.active!, queue.toKey(jobId), k.events!, jobId, token, timing.leaseMs, Date.now(), options.workerId);
+        const moved = await raw.eval(
+          CLAIM_PARKED_LUA,
+          4,
+          k.delayed!,
+          k.active!,
+          queue.toKey(jobId),
+          k.events!,
+          jobId,
+          token,
+          timing.leaseMs,
+          Date.now(),
+          options.workerId,
+        );
         if (Number(moved) !== 1) throw new Error(`job ${publicId} could not be claimed after enqueueing`);
       } catch (err) {
         await release();
@@ -326,7 +370,14 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
         }
         if (job !== undefined && job.id !== undefined) {
           if (!(await vetClaim(job, token))) continue;
-          return { id: fromBullId(job.id), data: job.data, attempts: job.attemptsStarted, enqueuedAtMs: job.timestamp, token, checkpoint: await savedCheckpoint(job.id) };
+          return {
+            id: fromBullId(job.id),
+            data: job.data,
+            attempts: job.attemptsStarted,
+            enqueuedAtMs: job.timestamp,
+            token,
+            checkpoint: await savedCheckpoint(job.id),
+          };
         }
         await sleep(timing.pollMs, signals);
       }
@@ -344,7 +395,15 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
       const jobId = toBullId(publicId);
       const json = JSON.stringify(checkpoint);
       if (json === undefined) throw new ScribaError('invalid_request', 'checkpoint is not JSON-serializable');
-      const saved = await raw.eval(SAVE_IF_LOCKED_LUA, 2, `${queue.toKey(jobId)}:lock`, scribaKey('ckpt', jobId), token, json, CHECKPOINT_TTL_SEC);
+      const saved = await raw.eval(
+        SAVE_IF_LOCKED_LUA,
+        2,
+        `${queue.toKey(jobId)}:lock`,
+        scribaKey('ckpt', jobId),
+        token,
+        json,
+        CHECKPOINT_TTL_SEC,
+      );
       return Number(saved) === 1;
     },
 
@@ -366,10 +425,7 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
       const job = await Job.fromId<T>(queue, jobId);
       if (job === undefined) return false;
       const { stop } = await flags(jobId);
-      const next = statusAfterFail(
-        { attempts: job.attemptsStarted, stopRequested: stop, retryable: error.retryable },
-        timing.maxAttempts,
-      );
+      const next = statusAfterFail({ attempts: job.attemptsStarted, stopRequested: stop, retryable: error.retryable }, timing.maxAttempts);
       const err = next === 'queued' ? new Error(error.message) : new UnrecoverableError(error.message);
       try {
         await job.moveToFailed(err, token, false);

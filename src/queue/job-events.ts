@@ -42,7 +42,13 @@ export class JobEventTracker {
 
   /** Any event of this job, with the envelope's session, room and app filled in. */
   event<E extends WebhookEventInput>(e: Omit<E, 'sessionId' | 'room' | 'appId' | 'timestampMs'>): WebhookEventInput {
-    return { ...e, sessionId: this.#job.sessionId, room: this.#job.target.room, appId: this.#job.appId ?? null, timestampMs: this.#now() } as WebhookEventInput;
+    return {
+      ...e,
+      sessionId: this.#job.sessionId,
+      room: this.#job.target.room,
+      appId: this.#job.appId ?? null,
+      timestampMs: this.#now(),
+    } as WebhookEventInput;
   }
 
   onState(state: SessionState): WebhookEventInput[] {
@@ -62,7 +68,11 @@ export class JobEventTracker {
       return [
         this.event({
           eventType: 'LIVE_STREAM_ENDED',
-          data: { conference, reason: status.code, ...(status.error ? { error: { code: status.code, message: this.#clean(status.reason) } } : {}) },
+          data: {
+            conference,
+            reason: status.code,
+            ...(status.error ? { error: { code: status.code, message: this.#clean(status.reason) } } : {}),
+          },
         }),
       ];
     }
@@ -72,7 +82,12 @@ export class JobEventTracker {
   /** One final transcription phrase (contracts.md §1: TRANSCRIPTION_CHUNK_RECEIVED). */
   onPhrase(p: SessionPhrase): WebhookEventInput[] {
     const participant = { id: p.speaker.id, name: p.speaker.name, userId: '', email: '', avatarUrl: '' };
-    return [this.event({ eventType: 'TRANSCRIPTION_CHUNK_RECEIVED', data: { final: p.text, language: p.language, messageID: p.id, participant } })];
+    return [
+      this.event({
+        eventType: 'TRANSCRIPTION_CHUNK_RECEIVED',
+        data: { final: p.text, language: p.language, messageID: p.id, participant },
+      }),
+    ];
   }
 
   /** The transcript was stored; `link` is the JSON transcript's pre-authenticated link. */
@@ -93,7 +108,8 @@ export class JobEventTracker {
     if (this.#recordingStarted) {
       out.push(this.event({ eventType: 'RECORDING_ENDED', data: { conference, reason: result.reason, ...(error ? { error } : {}) } }));
     }
-    if (result.status === 'failed' && final) out.push(...this.onFailure(failure ?? { code: 'internal', message: 'the session failed', retryable: false }));
+    if (result.status === 'failed' && final)
+      out.push(...this.onFailure(failure ?? { code: 'internal', message: 'the session failed', retryable: false }));
     return out;
   }
 
@@ -103,16 +119,29 @@ export class JobEventTracker {
     return [
       this.event({
         eventType: 'RECORDING_FAILED',
-        data: { conference: conferenceJid(this.#job), mode: primaryMode(this.#kinds), reason: 'segment_lost', message: this.#clean(message), shouldRetry: false, segment },
+        data: {
+          conference: conferenceJid(this.#job),
+          mode: primaryMode(this.#kinds),
+          reason: 'segment_lost',
+          message: this.#clean(message),
+          shouldRetry: false,
+          segment,
+        },
       }),
     ];
   }
 
-    onFailure(failure: Pick<SessionFailure, 'code' | 'message' | 'retryable'>): WebhookEventInput[] {
+  onFailure(failure: Pick<SessionFailure, 'code' | 'message' | 'retryable'>): WebhookEventInput[] {
     return [
       this.event({
         eventType: 'RECORDING_FAILED',
-        data: { conference: conferenceJid(this.#job), mode: primaryMode(this.#kinds), reason: failure.code, message: this.#clean(failure.message), shouldRetry: failure.retryable },
+        data: {
+          conference: conferenceJid(this.#job),
+          mode: primaryMode(this.#kinds),
+          reason: failure.code,
+          message: this.#clean(failure.message),
+          shouldRetry: failure.retryable,
+        },
       }),
     ];
   }

@@ -17,7 +17,15 @@ import { salvageSegment } from './segment-salvage.ts';
 import { jobSecrets } from './job-secrets.ts';
 import { scrubSecrets } from '../log/session-secrets.ts';
 import { uploadTranscript } from './transcript-upload.ts';
-import { completeUpload, factsFromResult, finishedRecording, newRecordingUpload, uploadedData, type RecordingFacts, type StorageDeps } from './upload-phase.ts';
+import {
+  completeUpload,
+  factsFromResult,
+  finishedRecording,
+  newRecordingUpload,
+  uploadedData,
+  type RecordingFacts,
+  type StorageDeps,
+} from './upload-phase.ts';
 import type { ClaimedJob, JobQueue } from './job-queue.ts';
 
 /** What the processor needs of a session (RecordingSession satisfies it). */
@@ -92,7 +100,12 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
       ),
     ).then(() => undefined);
   // The stored error is shown by the API to callers of that room: never with a secret in it.
-  const secrets = jobSecrets(job.data, [deps.config.meeting.xmppPassword, deps.config.webhooks.secret, deps.config.transcription.openai.apiKey, recorderLogin(deps.config, job.data.sessionId, job.data.xmppEnvironment)?.password]);
+  const secrets = jobSecrets(job.data, [
+    deps.config.meeting.xmppPassword,
+    deps.config.webhooks.secret,
+    deps.config.transcription.openai.apiKey,
+    recorderLogin(deps.config, job.data.sessionId, job.data.xmppEnvironment)?.password,
+  ]);
   // A brewery session is never queued again: Jicofo retries it on another recorder itself.
   const fromBrewery = job.data.xmppEnvironment !== undefined;
   const fail = (message: string, retryable: boolean): Promise<boolean> =>
@@ -132,7 +145,10 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
   /** This session's segments when a lost worker recorded earlier ones (set before recording); null: one segment. */
   let segments: ReturnType<typeof segmentFacts> = null;
   /** Upload, announce, then complete; an abort (drain) leaves the job to whoever recovers it. */
-  const upload = async (uploader: ReturnType<typeof newRecordingUpload>, facts: RecordingFacts): Promise<{ key: string; link: string | null } | { error: string } | 'aborted'> => {
+  const upload = async (
+    uploader: ReturnType<typeof newRecordingUpload>,
+    facts: RecordingFacts,
+  ): Promise<{ key: string; link: string | null } | { error: string } | 'aborted'> => {
     const aborter = new AbortController();
     onLeaseLost = () => aborter.abort();
     const onAbort = (): void => aborter.abort();
@@ -199,7 +215,8 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     const recording = checkpoint;
     // The lease holder checkpoints the upload in the job, so whoever recovers it can salvage what went up.
     const saveUpload = async (up: unknown): Promise<void> => {
-      if (!(await queue.saveCheckpoint(job.id, job.token, { ...recording, upload: up, captureStartedAtMs }))) throw new Error('the lease is lost');
+      if (!(await queue.saveCheckpoint(job.id, job.token, { ...recording, upload: up, captureStartedAtMs })))
+        throw new Error('the lease is lost');
     };
     const uploader = storage ? newRecordingUpload(storage, job.data.sessionId, log, Date.now(), 'primary', saveUpload) : null;
     session.on('state', (s) => {
@@ -232,10 +249,18 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     let stored: { key: string; link: string | null } | { error: string } | null = null;
     if (result.status === 'finished') await publish(events.onEnd(result, true));
     // Before the recording's upload, which removes the session directory the transcript is in.
-    let transcript: { key: string; link: string } | { path: string } | null = result.transcript ? { path: result.transcript.files.json } : null;
+    let transcript: { key: string; link: string } | { path: string } | null = result.transcript
+      ? { path: result.transcript.files.json }
+      : null;
     if (deps.storage && result.transcript) {
       try {
-        const { key, link } = await uploadTranscript(deps.storage.store, job.data.sessionId, result.transcript.files, deps.storage.linkTtlSec, signal);
+        const { key, link } = await uploadTranscript(
+          deps.storage.store,
+          job.data.sessionId,
+          result.transcript.files,
+          deps.storage.linkTtlSec,
+          signal,
+        );
         transcript = { key, link };
         log.info({ key }, 'transcript uploaded');
         await publish(events.onTranscriptUploaded(link));
@@ -252,10 +277,18 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
       await uploader?.abort();
     }
     if (result.status === 'finished') {
-      const where = stored === null ? { path: result.file?.path ?? null } : 'error' in stored ? { path: result.file?.path ?? null, uploadError: scrubSecrets(stored.error, secrets) } : { path: null, key: stored.key, link: stored.link };
+      const where =
+        stored === null
+          ? { path: result.file?.path ?? null }
+          : 'error' in stored
+            ? { path: result.file?.path ?? null, uploadError: scrubSecrets(stored.error, secrets) }
+            : { path: null, key: stored.key, link: stored.link };
       const summary = {
-        ...where, durationSec: result.durationSec, reason: result.reason,
-        ...(result.stream ? { stream: result.stream } : {}), ...(transcript ? { transcript } : {}),
+        ...where,
+        durationSec: result.durationSec,
+        reason: result.reason,
+        ...(result.stream ? { stream: result.stream } : {}),
+        ...(transcript ? { transcript } : {}),
         ...(segments ? { segment: segments.segment, segments: segments.earlier } : {}),
       };
       return (await queue.complete(job.id, job.token, summary)) ? { kind: 'completed', result } : { kind: 'lost' };
@@ -264,7 +297,9 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     const reported = await fail(failure.message, failure.retryable);
     if (!reported) return { kind: 'lost' };
     // Final when no retry follows (lease.ts's rule): not retryable, attempts used up, or a stop was asked for.
-    await publish(events.onEnd(result, !failure.retryable || fromBrewery || stopRequested || job.attempts >= deps.config.queue.maxAttempts));
+    await publish(
+      events.onEnd(result, !failure.retryable || fromBrewery || stopRequested || job.attempts >= deps.config.queue.maxAttempts),
+    );
     return { kind: 'failed', message: failure.message, retryable: failure.retryable };
   } finally {
     clearInterval(renewer);

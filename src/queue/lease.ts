@@ -31,10 +31,7 @@ export interface LeaseState {
 export type JobError = { readonly message: string; readonly retryable: boolean };
 
 /** What to do with a job found while looking for work. */
-export type ClaimDecision =
-  | { readonly kind: 'claim' }
-  | { readonly kind: 'skip' }
-  | { readonly kind: 'fail'; readonly error: JobError };
+export type ClaimDecision = { readonly kind: 'claim' } | { readonly kind: 'skip' } | { readonly kind: 'fail'; readonly error: JobError };
 
 export function lostJobError(attempts: number): JobError {
   const times = attempts === 1 ? 'once' : `${attempts} times`;

@@ -103,7 +103,11 @@ export async function salvageSegment(job: JobRequest, cp: JobCheckpoint, deps: S
     return nextSegment(cp, lost('unplayable'));
   }
   const metadataKey = `${result.key}.metadata.json`;
-  await storage.store.put(metadataKey, { bytes: Buffer.from(`${JSON.stringify(segmentMetadata(job, cp, durationSec), null, 2)}\n`) }, { contentType: 'application/json', signal: deps.signal });
+  await storage.store.put(
+    metadataKey,
+    { bytes: Buffer.from(`${JSON.stringify(segmentMetadata(job, cp, durationSec), null, 2)}\n`) },
+    { contentType: 'application/json', signal: deps.signal },
+  );
   let link: string | null = null;
   try {
     link = await storage.store.link(result.key, storage.linkTtlSec);
@@ -111,7 +115,14 @@ export async function salvageSegment(job: JobRequest, cp: JobCheckpoint, deps: S
     log.warn({ err }, 'the store cannot make a link for the salvaged segment');
   }
   const startedAtMs = cp.captureStartedAtMs ?? upload.startedAtMs;
-  const facts = { file: result.key, metadataFile: null, participants: [], durationSec, startedAtMs, endedAtMs: startedAtMs + durationSec * 1000 };
+  const facts = {
+    file: result.key,
+    metadataFile: null,
+    participants: [],
+    durationSec,
+    startedAtMs,
+    endedAtMs: startedAtMs + durationSec * 1000,
+  };
   log.info({ key: result.key, durationSec, sizeBytes: result.size }, 'salvaged the segment a lost worker had recorded');
   await deps.publish([
     deps.events.event({

@@ -119,7 +119,6 @@ function toRecord<T>(row: Row): JobRecord<T> {
   };
 }
 
-
 export function createSqliteQueue<T>(opts: SqliteQueueOptions): JobQueue<T> {
   return new SqliteQueue<T>(opts);
 }
@@ -219,9 +218,7 @@ class SqliteQueue<T> implements JobQueue<T> {
     const now = this.#now();
     // Valid while the token is current, even a little late: only a new claim (new token) takes the job away.
     const res = this.#db
-      .prepare(
-        `UPDATE jobs SET lease_until_ms = ?, updated_at_ms = ? WHERE id = ? AND token = ? AND status = 'active'`,
-      )
+      .prepare(`UPDATE jobs SET lease_until_ms = ?, updated_at_ms = ? WHERE id = ? AND token = ? AND status = 'active'`)
       .run(leaseUntil(now, this.#timing.leaseMs), now, jobId, token);
     return Number(res.changes) === 1;
   }
@@ -231,7 +228,8 @@ class SqliteQueue<T> implements JobQueue<T> {
     const json = toJson(checkpoint, 'checkpoint');
     return this.#transaction(() => {
       // Only the current lease holder: a worker that lost the job must not overwrite its successor's state.
-      if (this.#db.prepare(`SELECT 1 FROM jobs WHERE id = ? AND token = ? AND status = 'active'`).get(jobId, token) === undefined) return false;
+      if (this.#db.prepare(`SELECT 1 FROM jobs WHERE id = ? AND token = ? AND status = 'active'`).get(jobId, token) === undefined)
+        return false;
       this.#db
         .prepare(`INSERT INTO job_checkpoints (job_id, data, updated_at_ms) VALUES (?, ?, ?)
                   ON CONFLICT (job_id) DO UPDATE SET data = excluded.data, updated_at_ms = excluded.updated_at_ms`)

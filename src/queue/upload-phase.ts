@@ -117,7 +117,9 @@ export function newRecordingUpload(
     partSizeBytes: storage.partSizeBytes,
     linkTtlSec: storage.linkTtlSec,
     logger,
-    ...(onCheckpoint === undefined ? {} : { checkpoint: { onCheckpoint, ...(storage.tailIntervalMs === undefined ? {} : { tailIntervalMs: storage.tailIntervalMs }) } }),
+    ...(onCheckpoint === undefined
+      ? {}
+      : { checkpoint: { onCheckpoint, ...(storage.tailIntervalMs === undefined ? {} : { tailIntervalMs: storage.tailIntervalMs }) } }),
     retry: {
       initialDelayMs: storage.retryInitialMs,
       maxDelayMs: storage.retryMaxMs,

@@ -64,7 +64,10 @@ export class WorkerLoop {
   }
 
   capacity() {
-    return capacity([...this.#running.values()].map((r) => r.cost), this.#deps.budget);
+    return capacity(
+      [...this.#running.values()].map((r) => r.cost),
+      this.#deps.budget,
+    );
   }
 
   start(): void {

@@ -81,17 +81,37 @@ export function createWorkerMetrics(capacity: () => CapacityReport): WorkerMetri
       this.set({ state: 'free' }, c.freeCores);
     },
   });
-  const started = new Counter({ name: 'scriba_jobs_started_total', help: 'Jobs claimed and started', labelNames: ['kind'], registers: [registry] });
-  const ended = new Counter({ name: 'scriba_jobs_ended_total', help: 'Jobs ended, by outcome (succeeded, failed, lost) and reason', labelNames: ['kind', 'outcome', 'reason'], registers: [registry] });
+  const started = new Counter({
+    name: 'scriba_jobs_started_total',
+    help: 'Jobs claimed and started',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  const ended = new Counter({
+    name: 'scriba_jobs_ended_total',
+    help: 'Jobs ended, by outcome (succeeded, failed, lost) and reason',
+    labelNames: ['kind', 'outcome', 'reason'],
+    registers: [registry],
+  });
   const wait = new Histogram({
     name: 'scriba_queue_wait_seconds',
     help: 'Time from enqueue to a worker starting the job',
     buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
     registers: [registry],
   });
-  const uploads = new Counter({ name: 'scriba_uploads_total', help: 'Recordings uploaded and verified, or given up', labelNames: ['outcome'], registers: [registry] });
+  const uploads = new Counter({
+    name: 'scriba_uploads_total',
+    help: 'Recordings uploaded and verified, or given up',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   const uploadBytes = new Counter({ name: 'scriba_upload_bytes_total', help: 'Bytes of verified uploads', registers: [registry] });
-  const deletions = new Counter({ name: 'scriba_retention_deletions_total', help: 'Artifacts deleted by the retention sweeper, by kind', labelNames: ['kind'], registers: [registry] });
+  const deletions = new Counter({
+    name: 'scriba_retention_deletions_total',
+    help: 'Artifacts deleted by the retention sweeper, by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
   return {
     registry,
     uploaded(outcome, bytes) {

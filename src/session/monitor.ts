@@ -115,10 +115,21 @@ export async function monitorSession(m: MonitorInput): Promise<void> {
 /** Resolves with a failure when ffmpeg, a helper or the browser dies while we are not stopping. */
 function watchForBreakage(m: MonitorInput): Promise<ScribaError> {
   return Promise.race([
-    ...(m.ffmpeg === null ? [] : [m.ffmpeg.exited.then((exit) => new ScribaError('ffmpeg_failed', `ffmpeg exited unexpectedly: ${exit.lastError ?? `exit ${exit.code ?? exit.signal}`}`, { retryable: true }))]),
+    ...(m.ffmpeg === null
+      ? []
+      : [
+          m.ffmpeg.exited.then(
+            (exit) =>
+              new ScribaError('ffmpeg_failed', `ffmpeg exited unexpectedly: ${exit.lastError ?? `exit ${exit.code ?? exit.signal}`}`, {
+                retryable: true,
+              }),
+          ),
+        ]),
     m.capture.helperDied.then((msg) => new ScribaError('helper_failed', msg, { scope: 'system', retryable: true })),
     new Promise<ScribaError>((resolve) =>
-      m.browser.browser.once('disconnected', () => resolve(new ScribaError('browser_crashed', 'the browser disconnected', { retryable: true }))),
+      m.browser.browser.once('disconnected', () =>
+        resolve(new ScribaError('browser_crashed', 'the browser disconnected', { retryable: true })),
+      ),
     ),
   ]);
 }

@@ -36,7 +36,15 @@ import { pause, withTimeout } from './abortable.ts';
 import { monitorSession } from './monitor.ts';
 import { buildMetadata, writeMetadata } from './metadata.ts';
 import { notStartedEnd, notStartedSummary, reconnectPolicy, streamSessionFailure } from './session-stream.ts';
-import type { ParticipantInfo, RecordingRequest, SessionEvents, SessionResult, StreamStatus, StreamSummary, TranscriptResult } from './session-types.ts';
+import type {
+  ParticipantInfo,
+  RecordingRequest,
+  SessionEvents,
+  SessionResult,
+  StreamStatus,
+  StreamSummary,
+  TranscriptResult,
+} from './session-types.ts';
 import type { SpeechEngine } from '../transcription/index.ts';
 import { transcriptionResultMessage } from './subtitle-message.ts';
 import { transcriptFiles } from './transcript-phrase.ts';
@@ -127,7 +135,9 @@ export class RecordingSession {
   /** pids of every process this session started that may still run (tests check none survive). */
   pids(): number[] {
     const a = this.#acquired;
-    return [...(a.capture?.helperPids ?? []), a.browser?.pid, a.ffmpeg?.pid, ...(a.streamSink?.pids() ?? [])].filter((p): p is number => typeof p === 'number');
+    return [...(a.capture?.helperPids ?? []), a.browser?.pid, a.ffmpeg?.pid, ...(a.streamSink?.pids() ?? [])].filter(
+      (p): p is number => typeof p === 'number',
+    );
   }
 
   /** The meeting tab while the session runs (diagnostics and tests: screenshots, what the page received). */
@@ -344,7 +354,9 @@ export class RecordingSession {
       throw new ScribaError('capture_failed', 'ffmpeg produced no frame within 15 s', { retryable: true });
     }
     if (outcome !== 'ok') {
-      throw new ScribaError('capture_failed', `ffmpeg exited before capturing: ${outcome.lastError ?? `exit ${outcome.code}`}`, { retryable: true });
+      throw new ScribaError('capture_failed', `ffmpeg exited before capturing: ${outcome.lastError ?? `exit ${outcome.code}`}`, {
+        retryable: true,
+      });
     }
     // The file's zero is the video input's first packet, which ffmpeg stamped with the wall clock; the first
     // progress line comes up to ~1 s later. Captions need the former (0.5 s budget); fall back to now.
@@ -362,7 +374,9 @@ export class RecordingSession {
     const a = this.#acquired;
     if (target === null || !this.#deps.speechEngine) return;
     const startedAt = a.captureStartedAtMs!;
-    const media = a.paths?.mediaFile ?? recordingPaths(this.#deps.config.recordingsDir, this.id, this.request.target.room, new Date(startedAt)).mediaFile;
+    const media =
+      a.paths?.mediaFile ??
+      recordingPaths(this.#deps.config.recordingsDir, this.id, this.request.target.room, new Date(startedAt)).mediaFile;
     a.transcriptFiles = transcriptFiles(media);
     a.engine = await this.#deps.speechEngine(target.engine);
     a.transcription = new TranscriptionRunner({
@@ -388,7 +402,9 @@ export class RecordingSession {
         };
         this.#events.emit('phrase', phrase);
         if (this.#deps.config.transcription.inMeetingSubtitles) {
-          void a.page?.sendJsonMessage(transcriptionResultMessage(phrase, startedAt)).then((ok) => ok || this.#log.debug('could not send a subtitle'));
+          void a.page
+            ?.sendJsonMessage(transcriptionResultMessage(phrase, startedAt))
+            .then((ok) => ok || this.#log.debug('could not send a subtitle'));
         }
       },
     });
@@ -524,7 +540,8 @@ export class RecordingSession {
   #result(file: FileSinkResult | null, startedAtMs: number): SessionResult {
     const s = this.#state;
     const a = this.#acquired;
-    const wall = a.captureStartedAtMs !== undefined && a.captureStoppedAtMs !== undefined ? (a.captureStoppedAtMs - a.captureStartedAtMs) / 1000 : 0;
+    const wall =
+      a.captureStartedAtMs !== undefined && a.captureStoppedAtMs !== undefined ? (a.captureStoppedAtMs - a.captureStartedAtMs) / 1000 : 0;
     const duration = a.mediaDurationSec ?? wall;
     return {
       sessionId: this.id,

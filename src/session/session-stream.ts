@@ -37,9 +37,22 @@ export function streamSessionFailure(end: StreamEnd, recordsFile: boolean): Scri
 export function notStartedEnd(failure: SessionFailure | null): StreamEnd {
   return failure === null
     ? { status: 'ended', code: 'not_started', reason: 'the session stopped before the stream started', error: false, retryable: false }
-    : { status: 'ended', code: 'not_started', reason: `the session failed before the stream started: ${failure.message}`, error: true, retryable: failure.retryable };
+    : {
+        status: 'ended',
+        code: 'not_started',
+        reason: `the session failed before the stream started: ${failure.message}`,
+        error: true,
+        retryable: failure.retryable,
+      };
 }
 
 export function notStartedSummary(target: StreamTarget, end: StreamEnd): StreamSummary {
-  return { target: redactStreamUrl(target.url), liveViewUrl: youtubeLiveViewUrl(target.youtubeBroadcastId), attempts: 0, connects: 0, connectedSec: 0, end };
+  return {
+    target: redactStreamUrl(target.url),
+    liveViewUrl: youtubeLiveViewUrl(target.youtubeBroadcastId),
+    attempts: 0,
+    connects: 0,
+    connectedSec: 0,
+    end,
+  };
 }

@@ -176,7 +176,11 @@ export class TranscriptionRunner {
       out.once('error', () => resolve());
     });
     void ffmpeg.exited.then((exit) => {
-      if (!exit.stoppedByUs) this.#o.log.warn({ code: exit.code, signal: exit.signal, lastError: exit.lastError }, 'the mixed-audio ffmpeg ended early; the transcript stops there');
+      if (!exit.stoppedByUs)
+        this.#o.log.warn(
+          { code: exit.code, signal: exit.signal, lastError: exit.lastError },
+          'the mixed-audio ffmpeg ended early; the transcript stops there',
+        );
     });
     this.#mixed = { ffmpeg, drained };
     this.#tapOk = true;
@@ -209,7 +213,12 @@ export class TranscriptionRunner {
   #open(id: string, tapName: string | null): SpeakerStream | null {
     let stream: SpeechStream;
     try {
-      stream = this.#o.engine.start({ language: this.#o.language, sampleRateHertz: SPEECH_SAMPLE_RATE, signal: this.#abort.signal, label: id });
+      stream = this.#o.engine.start({
+        language: this.#o.language,
+        sampleRateHertz: SPEECH_SAMPLE_RATE,
+        signal: this.#abort.signal,
+        label: id,
+      });
     } catch (err) {
       this.#o.log.error({ err, participant: id }, 'could not start a speech stream; this speaker is not transcribed');
       return null;
@@ -237,7 +246,8 @@ export class TranscriptionRunner {
         }
       }
     } catch (err) {
-      if (!this.#abort.signal.aborted) this.#o.log.error({ err, participant: s.id }, 'speech stream failed; this speaker is no longer transcribed');
+      if (!this.#abort.signal.aborted)
+        this.#o.log.error({ err, participant: s.id }, 'speech stream failed; this speaker is no longer transcribed');
     }
   }
 

@@ -9,7 +9,10 @@ import { buildRemuxToMp4Command, fragmentedMp4Leg, startFfmpeg } from '../ffmpeg
 import type { FileSinkResult, Sink, SinkDeps, SinkSpec } from './sink.ts';
 
 async function sizeOf(path: string): Promise<number | null> {
-  return stat(path).then((s) => s.size, () => null);
+  return stat(path).then(
+    (s) => s.size,
+    () => null,
+  );
 }
 
 export function createFileSink(spec: Extract<SinkSpec, { kind: 'file' }>, deps: SinkDeps): Sink {

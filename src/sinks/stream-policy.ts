@@ -51,7 +51,8 @@ export function observeRelayLine(o: RelayObservation, kind: 'error' | 'warning' 
 }
 
 const REFUSED = /Connection refused/;
-const UNREACHABLE = /Connection timed out|No route to host|Network is unreachable|Failed to resolve hostname|Name or service not known|Temporary failure in name resolution|No address associated with hostname|TLS|GnuTLS|handshake/i;
+const UNREACHABLE =
+  /Connection timed out|No route to host|Network is unreachable|Failed to resolve hostname|Name or service not known|Temporary failure in name resolution|No address associated with hostname|TLS|GnuTLS|handshake/i;
 const SERVER_ERROR = /\bServer error: (.*)$/;
 
 /** Why an attempt ended. `o.errors` are ffmpeg's own words (with the URL already redacted). */
@@ -65,7 +66,8 @@ export function classifyRelayEnd(o: RelayObservation): RelayFailure {
     if (lastMatching(o.errors, (e) => REFUSED.test(e)) !== null) return { kind: 'refused', detail: 'connection refused' };
     const unreachable = lastMatching(o.errors, (e) => UNREACHABLE.test(e));
     if (unreachable !== null) return { kind: 'unreachable', detail: unreachable };
-    if (o.tcpConnected) return { kind: 'rejected', detail: `the server closed the connection before publishing started${last ? ` (${last})` : ''}` };
+    if (o.tcpConnected)
+      return { kind: 'rejected', detail: `the server closed the connection before publishing started${last ? ` (${last})` : ''}` };
     return { kind: 'failed', detail: last ?? 'the relay ended before connecting' };
   }
   // Published, then broken (Broken pipe, Connection reset, I/O error while writing, or no error at all).
@@ -112,7 +114,12 @@ export interface FailureContext {
 export function decideAfterFailure(c: FailureContext, p: ReconnectPolicy): StreamDecision {
   const rejected = c.failure.kind === 'rejected' || c.failure.kind === 'dropped';
   if (!c.established && rejected) {
-    return { action: 'give_up', code: 'stream_rejected', retryable: false, reason: `the RTMP server rejected the stream: ${c.failure.detail}` };
+    return {
+      action: 'give_up',
+      code: 'stream_rejected',
+      retryable: false,
+      reason: `the RTMP server rejected the stream: ${c.failure.detail}`,
+    };
   }
   const delayMs = reconnectDelayMs(c.attempt, p, c.random);
   if (c.nowMs + delayMs - c.outageStartedAtMs > p.windowMs) {

@@ -209,7 +209,10 @@ class StreamRelayLoop {
     }
     // The relay's last lines (the URL already scrubbed from them) say what the server did.
     const relayTail = outcome.exit.stderrTail.slice(-5);
-    this.#deps.log.warn({ target: this.#target, failure, attempt: this.#retries, delayMs: decision.delayMs, relayTail }, `live stream interrupted (${failure.kind}); reconnecting`);
+    this.#deps.log.warn(
+      { target: this.#target, failure, attempt: this.#retries, delayMs: decision.delayMs, relayTail },
+      `live stream interrupted (${failure.kind}); reconnecting`,
+    );
     this.#emit({ status: 'reconnecting', attempt: this.#retries, reason: failure.detail, delayMs: decision.delayMs });
     this.#retryTimer = setTimeout(() => this.#spawn(), decision.delayMs);
   }

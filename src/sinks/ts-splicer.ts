@@ -67,7 +67,10 @@ export class TsSplicer {
   /** Drops bytes until the data starts on a packet boundary (sync byte here and one packet later). */
   #resync(data: Buffer): Buffer {
     let start = 0;
-    while (start < data.length && !(data[start] === SYNC_BYTE && (start + TS_PACKET_SIZE >= data.length || data[start + TS_PACKET_SIZE] === SYNC_BYTE))) {
+    while (
+      start < data.length &&
+      !(data[start] === SYNC_BYTE && (start + TS_PACKET_SIZE >= data.length || data[start + TS_PACKET_SIZE] === SYNC_BYTE))
+    ) {
       start += 1;
     }
     this.resyncedBytes += start;

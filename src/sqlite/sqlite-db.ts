@@ -73,7 +73,9 @@ export function openSharedDatabase(path: string, opts: OpenOptions): DatabaseSyn
     try {
       const version = rowReader('sqlite').number(db.prepare('PRAGMA user_version').get() ?? {}, 'user_version');
       if (version > opts.schemaVersion) {
-        throw new ScribaError('internal', `${opts.what} ${path} has schema ${version}, newer than ${opts.schemaVersion}`, { scope: 'system' });
+        throw new ScribaError('internal', `${opts.what} ${path} has schema ${version}, newer than ${opts.schemaVersion}`, {
+          scope: 'system',
+        });
       }
       db.exec(opts.schema);
       db.exec(`PRAGMA user_version = ${opts.schemaVersion}`);

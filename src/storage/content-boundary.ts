@@ -33,7 +33,12 @@ export function mp4FragmentBoundary(): ContentBoundary {
   return {
     async advance(fh, available) {
       const found: number[] = [];
-      scan = await scanFragmentsWith(scan, available, (offset, length) => readAt(fh, offset, length), (end) => found.push(end));
+      scan = await scanFragmentsWith(
+        scan,
+        available,
+        (offset, length) => readAt(fh, offset, length),
+        (end) => found.push(end),
+      );
       return scan.corrupt ? null : found;
     },
   };

@@ -332,7 +332,10 @@ class Uploader implements GrowingFileUpload {
       this.#unsaved = false;
     } catch (err) {
       this.#unsaved = true;
-      this.#o.logger?.warn({ key: this.key, err: err instanceof Error ? err.message : String(err) }, 'could not save the upload checkpoint');
+      this.#o.logger?.warn(
+        { key: this.key, err: err instanceof Error ? err.message : String(err) },
+        'could not save the upload checkpoint',
+      );
       return;
     }
     await this.#deleteTail(this.#deadTail.splice(0));
@@ -402,7 +405,9 @@ class Uploader implements GrowingFileUpload {
     try {
       return (await stat(this.#o.path)).size;
     } catch (err) {
-      throw new StorageError('local_changed', `${this.#o.path} is gone: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new StorageError('local_changed', `${this.#o.path} is gone: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     }
   }
 
@@ -544,7 +549,10 @@ class Uploader implements GrowingFileUpload {
     if (upload === null) return;
     // Our own signal may be the reason we are here: give the abort its own short deadline.
     await upload.abort({ signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => {
-      this.#o.logger?.warn({ key: this.key, err: err instanceof Error ? err.message : String(err) }, 'could not discard the partial upload');
+      this.#o.logger?.warn(
+        { key: this.key, err: err instanceof Error ? err.message : String(err) },
+        'could not discard the partial upload',
+      );
     });
   }
 }

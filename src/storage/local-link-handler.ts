@@ -100,8 +100,8 @@ export async function sendLinkResponse(res: ServerResponse, response: LinkRespon
 /** A plain Node request handler for `/v1/files/…` (for servers that are not Fastify). */
 export function localLinkRequestHandler(store: LocalStore): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
-    const response = await serveLocalLink(store, { method: req.method ?? 'GET', url: req.url ?? '/', range: req.headers.range }).catch(
-      () => textResponse(500, 'internal error\n'),
+    const response = await serveLocalLink(store, { method: req.method ?? 'GET', url: req.url ?? '/', range: req.headers.range }).catch(() =>
+      textResponse(500, 'internal error\n'),
     );
     await sendLinkResponse(res, response);
   };

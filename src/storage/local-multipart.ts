@@ -56,7 +56,8 @@ export async function resumeLocalMultipart(
     const size = (await fh.stat()).size;
     let offset = 0;
     for (const part of parts) {
-      if (offset + part.size > size) throw new StorageError('verify_failed', `resuming ${key}: part ${part.partNumber} was never fully written`);
+      if (offset + part.size > size)
+        throw new StorageError('verify_failed', `resuming ${key}: part ${part.partNumber} was never fully written`);
       const hash = createHash('sha256');
       await hashRange(fh, offset, offset + part.size, [hash], signal);
       const digest = hash.digest('hex');
@@ -66,7 +67,14 @@ export async function resumeLocalMultipart(
       offset += part.size;
     }
     // Bytes of a part that was being written when the other process died are cut at complete().
-    return new LocalMultipart(rootReal, key, uploadId, path, fh, parts.map((p) => p.size));
+    return new LocalMultipart(
+      rootReal,
+      key,
+      uploadId,
+      path,
+      fh,
+      parts.map((p) => p.size),
+    );
   } catch (err) {
     await fh.close().catch(() => undefined);
     throw localError(err, `resuming the upload of ${key}`);

@@ -158,10 +158,7 @@ export class StorageError extends ScribaError {
 }
 
 export function isAbortError(err: unknown): boolean {
-  return (
-    err instanceof Error &&
-    (err.name === 'AbortError' || (err instanceof StorageError && err.reason === 'aborted'))
-  );
+  return err instanceof Error && (err.name === 'AbortError' || (err instanceof StorageError && err.reason === 'aborted'));
 }
 
 export function abortedError(cause?: unknown): StorageError {

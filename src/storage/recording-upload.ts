@@ -110,7 +110,10 @@ export class RecordingUpload {
         metadataKey = artifactKey(o.sessionId, files.metadata);
         const path = files.metadata;
         const mk = metadataKey;
-        await retrying(() => o.store.put(mk, { path }, { contentType: 'application/json', signal: this.#abort.signal }), this.#retryContext('upload metadata.json'));
+        await retrying(
+          () => o.store.put(mk, { path }, { contentType: 'application/json', signal: this.#abort.signal }),
+          this.#retryContext('upload metadata.json'),
+        );
       }
       let link: string | null = null;
       try {

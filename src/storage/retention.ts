@@ -126,7 +126,10 @@ async function deleteObject(store: ObjectStore, key: string, ctx: SweepContext):
   try {
     await store.delete(key, signalOpt(ctx));
   } catch (err) {
-    const stillThere = await store.head(key, signalOpt(ctx)).then((info) => info !== null, () => true);
+    const stillThere = await store.head(key, signalOpt(ctx)).then(
+      (info) => info !== null,
+      () => true,
+    );
     if (stillThere) throw err;
   }
 }

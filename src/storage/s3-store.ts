@@ -169,9 +169,12 @@ class S3Store implements ObjectStore {
     const full = this.#full(key);
     const contentType = options.contentType ?? contentTypeFor(key);
     if ('path' in source) {
-      const size = await stat(source.path).then((s) => s.size, (err: unknown) => {
-        throw new StorageError('not_found', `storing ${key}: cannot read ${source.path}`, { cause: err });
-      });
+      const size = await stat(source.path).then(
+        (s) => s.size,
+        (err: unknown) => {
+          throw new StorageError('not_found', `storing ${key}: cannot read ${source.path}`, { cause: err });
+        },
+      );
       if (size > SINGLE_PUT_MAX) return this.#putFileMultipart(key, source.path, contentType, options.signal);
       return this.put(key, { bytes: await readFile(source.path) }, { ...options, contentType });
     }
@@ -273,7 +276,10 @@ class S3Store implements ObjectStore {
       for (const p of parts) {
         const there = listed.get(p.partNumber);
         if (there === undefined || there.size !== p.size || there.etag !== unquote(p.etag)) {
-          throw new StorageError('verify_failed', `resuming the upload of ${key}: the store does not hold part ${p.partNumber} as recorded`);
+          throw new StorageError(
+            'verify_failed',
+            `resuming the upload of ${key}: the store does not hold part ${p.partNumber} as recorded`,
+          );
         }
       }
     }
@@ -286,7 +292,9 @@ class S3Store implements ObjectStore {
       return await this.#send(`reading ${key}`, options.signal, async (abortSignal) => {
         const r = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: full }), sendOpts(abortSignal));
         if (options.maxBytes !== undefined && (r.ContentLength ?? 0) > options.maxBytes) {
-          r.Body?.transformToWebStream().cancel().catch(() => undefined);
+          r.Body?.transformToWebStream()
+            .cancel()
+            .catch(() => undefined);
           throw new StorageError('rejected', `reading ${key}: ${r.ContentLength} bytes is more than ${options.maxBytes}`);
         }
         return (await r.Body?.transformToByteArray()) ?? new Uint8Array(0);
@@ -473,10 +481,7 @@ class S3Multipart implements MultipartUpload {
     }
     try {
       await this.#send(`completing ${this.key}`, options.signal, (abortSignal) =>
-        this.#client.send(
-          new CompleteMultipartUploadCommand({ ...this.#ids(), MultipartUpload: { Parts: parts } }),
-          sendOpts(abortSignal),
-        ),
+        this.#client.send(new CompleteMultipartUploadCommand({ ...this.#ids(), MultipartUpload: { Parts: parts } }), sendOpts(abortSignal)),
       );
     } catch (err) {
       if (this.#unverified && isInternalErrorAnswer(err) && ++this.#internalErrors >= UNVERIFIED_COMPLETE_FAILURES) {

@@ -70,7 +70,8 @@ export async function salvageUpload(o: SalvageOptions): Promise<SalvageResult> {
       ...(o.random === undefined ? {} : { random: o.random }),
       onRetry: (err, n, delayMs) => {
         failures += 1;
-        if (n === 1 || n % 10 === 0) o.logger?.warn({ key, what, failures: n, delayMs, err: err.message }, 'salvage: store unavailable, retrying');
+        if (n === 1 || n % 10 === 0)
+          o.logger?.warn({ key, what, failures: n, delayMs, err: err.message }, 'salvage: store unavailable, retrying');
       },
     });
     return r.value;
@@ -132,10 +133,16 @@ export async function salvageUpload(o: SalvageOptions): Promise<SalvageResult> {
 
   const info = await retry('checking', () => o.store.head(key, { signal }));
   if (info === null || info.size !== expected) {
-    throw new StorageError('verify_failed', `salvage of ${key}: stored ${info === null ? 'nothing' : `${info.size} bytes`}, expected ${expected}`);
+    throw new StorageError(
+      'verify_failed',
+      `salvage of ${key}: stored ${info === null ? 'nothing' : `${info.size} bytes`}, expected ${expected}`,
+    );
   }
   await deleteTail(o, cp);
-  o.logger?.info({ key, size: expected, parts: cp.parts.length, tailBytes: tail.bytes.length, tailProblem: tail.problem }, 'salvage: upload completed from its checkpoint');
+  o.logger?.info(
+    { key, size: expected, parts: cp.parts.length, tailBytes: tail.bytes.length, tailProblem: tail.problem },
+    'salvage: upload completed from its checkpoint',
+  );
   return {
     status: 'salvaged',
     key,

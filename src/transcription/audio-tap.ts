@@ -216,6 +216,9 @@ export class AudioTap {
   }
 
   #timeline(): ParticipantTimeline {
-    return new ParticipantTimeline(this.#opts.captureStartedAtMs, this.#opts.maxDriftMs !== undefined ? { maxDriftMs: this.#opts.maxDriftMs } : {});
+    return new ParticipantTimeline(
+      this.#opts.captureStartedAtMs,
+      this.#opts.maxDriftMs !== undefined ? { maxDriftMs: this.#opts.maxDriftMs } : {},
+    );
   }
 }

@@ -296,7 +296,11 @@ class GoogleSpeechStream implements SpeechStream {
     call.on('close', () => this.#onCallEnd(active, null));
     call.write({ streamingConfig: this.#config });
     this.#options.logger?.debug(
-      { label: this.#label, startSec: bytesToSeconds(plan.startByte, SPEECH_SAMPLE_RATE), resendSec: bytesToSeconds(plan.resendBytes, SPEECH_SAMPLE_RATE) },
+      {
+        label: this.#label,
+        startSec: bytesToSeconds(plan.startByte, SPEECH_SAMPLE_RATE),
+        resendSec: bytesToSeconds(plan.resendBytes, SPEECH_SAMPLE_RATE),
+      },
       'google speech stream opened',
     );
     this.#pump();
@@ -370,7 +374,10 @@ class GoogleSpeechStream implements SpeechStream {
     if (failure.kind === 'restart' && (gotFinal || sentSec >= 1)) {
       const keepSec = Math.min(this.#options.maxResendSec ?? DEFAULTS.maxResendSec, sentSec / 2);
       const abandoned = gotFinal ? 0 : this.#book.abandonSent(secondsToByte(keepSec, SPEECH_SAMPLE_RATE));
-      this.#options.logger?.debug({ label: this.#label, status: failure.status, abandonedBytes: abandoned }, 'google speech stream restarted');
+      this.#options.logger?.debug(
+        { label: this.#label, status: failure.status, abandonedBytes: abandoned },
+        'google speech stream restarted',
+      );
       this.#pump();
       return;
     }

@@ -87,7 +87,11 @@ export function classifyGoogleFailure(err: unknown, label: string): GoogleFailur
     default:
       return {
         kind: 'fatal',
-        error: new SpeechEngineError('invalid_request', `Google Speech-to-Text rejected the stream for ${label} (${status}: ${details})`, cause),
+        error: new SpeechEngineError(
+          'invalid_request',
+          `Google Speech-to-Text rejected the stream for ${label} (${status}: ${details})`,
+          cause,
+        ),
       };
   }
 }

@@ -32,7 +32,14 @@ export {
   type TranscriptInput,
   type TranscriptSpeaker,
 } from './transcript.ts';
-export { formatClock, formatVttTime, transcriptToJson, transcriptToTxt, transcriptToVtt, TRANSCRIPT_JSON_VERSION } from './transcript-formats.ts';
+export {
+  formatClock,
+  formatVttTime,
+  transcriptToJson,
+  transcriptToTxt,
+  transcriptToVtt,
+  TRANSCRIPT_JSON_VERSION,
+} from './transcript-formats.ts';
 export { combineWer, normalizeWords, wordErrorRate, type WerResult } from './wer.ts';
 export { AudioTap, type AudioTapPage } from './audio-tap.ts';
 export { parseTapMessage, pcmRms, TAP_SAMPLE_RATE, wavHeader } from './pcm-chunk.ts';

@@ -11,7 +11,14 @@
  */
 import type { Logger } from '../log/logger.ts';
 import { wavHeader } from './pcm-chunk.ts';
-import { classifyOpenAiStatus, openAiLanguage, type OpenAiResponseFormat, parseTranscription, retryAfterMs, serverErrorText } from './openai-response.ts';
+import {
+  classifyOpenAiStatus,
+  openAiLanguage,
+  type OpenAiResponseFormat,
+  parseTranscription,
+  retryAfterMs,
+  serverErrorText,
+} from './openai-response.ts';
 import { loadSileroVad, type SileroVadModel } from './silero-vad.ts';
 import type { SpeechEngine, SpeechResult } from './speech-engine.ts';
 import { SpeechEngineError, speechAborted } from './speech-errors.ts';
@@ -57,8 +64,10 @@ export function openAiTranscriptionsUrl(baseUrl: string): URL {
   } catch {
     throw new SpeechEngineError('invalid_request', 'transcription.openai.baseUrl is not a URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SpeechEngineError('invalid_request', 'transcription.openai.baseUrl must be http(s)');
-  if (url.username !== '' || url.password !== '') throw new SpeechEngineError('invalid_request', 'transcription.openai.baseUrl must not carry credentials (use apiKey)');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new SpeechEngineError('invalid_request', 'transcription.openai.baseUrl must be http(s)');
+  if (url.username !== '' || url.password !== '')
+    throw new SpeechEngineError('invalid_request', 'transcription.openai.baseUrl must not carry credentials (use apiKey)');
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/audio/transcriptions`;
   url.search = '';
   url.hash = '';
@@ -66,7 +75,10 @@ export function openAiTranscriptionsUrl(baseUrl: string): URL {
 }
 
 /** The multipart body of one request. Pure. */
-export function openAiTranscriptionForm(pcm: Buffer, fields: { model: string; language: string; responseFormat: OpenAiResponseFormat }): FormData {
+export function openAiTranscriptionForm(
+  pcm: Buffer,
+  fields: { model: string; language: string; responseFormat: OpenAiResponseFormat },
+): FormData {
   const form = new FormData();
   const wav = new Uint8Array(44 + pcm.length);
   wav.set(wavHeader(pcm.length), 0);
@@ -130,7 +142,10 @@ function poster(url: URL, o: OpenAiSpeechOptions) {
     const durationSec = u.pcm.length / 2 / 16_000;
     // Encoded once into bytes: a retry sends the same body, and undici's streamed FormData body can fail
     // unhandled when the connection is refused mid-upload.
-    const encoded = new Request(url, { method: 'POST', body: openAiTranscriptionForm(u.pcm, { model: o.model, language, responseFormat }) });
+    const encoded = new Request(url, {
+      method: 'POST',
+      body: openAiTranscriptionForm(u.pcm, { model: o.model, language, responseFormat }),
+    });
     const body = Buffer.from(await encoded.arrayBuffer());
     const contentType = encoded.headers.get('content-type')!;
     for (let attempt = 0; ; attempt++) {
@@ -139,7 +154,11 @@ function poster(url: URL, o: OpenAiSpeechOptions) {
       try {
         const res = await fetch(url, {
           method: 'POST',
-          headers: { accept: 'application/json', 'content-type': contentType, ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}) },
+          headers: {
+            accept: 'application/json',
+            'content-type': contentType,
+            ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}),
+          },
           body,
           signal: AbortSignal.any([signal, AbortSignal.timeout(o.timeoutMs ?? DEFAULTS.timeoutMs)]),
           redirect: 'error',
@@ -152,22 +171,40 @@ function poster(url: URL, o: OpenAiSpeechOptions) {
           } catch {
             parsed = null;
           }
-          if (parsed === null) throw new SpeechEngineError('invalid_request', `${where} did not answer with a transcription for ${label} (is baseUrl an OpenAI-compatible /v1?)`);
+          if (parsed === null)
+            throw new SpeechEngineError(
+              'invalid_request',
+              `${where} did not answer with a transcription for ${label} (is baseUrl an OpenAI-compatible /v1?)`,
+            );
           return parsed;
         }
         const verdict = classifyOpenAiStatus(res.status);
         // A refused key's message may quote part of it: none of a 401/403 body is repeated.
         const text = verdict.reason === 'auth' ? '' : serverErrorText(answer, secrets);
         if (verdict.kind === 'fatal') {
-          const hint = verdict.reason === 'auth' ? ' (check transcription.openai.apiKey)' : res.status === 404 ? ` (check transcription.openai.baseUrl and model "${o.model}")` : '';
-          throw new SpeechEngineError(verdict.reason, `${where} refused the transcription request for ${label}: HTTP ${res.status}${text ? `: ${text}` : ''}${hint}`, { engineCode: String(res.status) });
+          const hint =
+            verdict.reason === 'auth'
+              ? ' (check transcription.openai.apiKey)'
+              : res.status === 404
+                ? ` (check transcription.openai.baseUrl and model "${o.model}")`
+                : '';
+          throw new SpeechEngineError(
+            verdict.reason,
+            `${where} refused the transcription request for ${label}: HTTP ${res.status}${text ? `: ${text}` : ''}${hint}`,
+            { engineCode: String(res.status) },
+          );
         }
-        failure = { reason: verdict.reason === 'quota' ? 'quota' : 'unavailable', detail: `HTTP ${res.status}${text ? `: ${text}` : ''}`, waitMs: retryAfterMs(res.headers.get('retry-after'), Date.now()) };
+        failure = {
+          reason: verdict.reason === 'quota' ? 'quota' : 'unavailable',
+          detail: `HTTP ${res.status}${text ? `: ${text}` : ''}`,
+          waitMs: retryAfterMs(res.headers.get('retry-after'), Date.now()),
+        };
       } catch (err) {
         if (err instanceof SpeechEngineError) throw err;
         if (signal.aborted) throw speechAborted(label);
         const e = err as Error & { cause?: { code?: string } };
-        const detail = e.name === 'TimeoutError' ? `no answer within ${o.timeoutMs ?? DEFAULTS.timeoutMs} ms` : (e.cause?.code ?? e.message);
+        const detail =
+          e.name === 'TimeoutError' ? `no answer within ${o.timeoutMs ?? DEFAULTS.timeoutMs} ms` : (e.cause?.code ?? e.message);
         failure = { reason: 'unavailable', detail, waitMs: null };
       }
       const delay = delays[attempt];

@@ -49,7 +49,13 @@ function readSegments(v: unknown): Segment[] {
     const start = num(o['start']);
     const end = num(o['end']);
     if (typeof o['text'] !== 'string' || start === null || end === null) continue;
-    out.push({ start: Math.max(0, start), end: Math.max(0, start, end), text: o['text'].trim(), avgLogprob: num(o['avg_logprob']), noSpeechProb: num(o['no_speech_prob']) });
+    out.push({
+      start: Math.max(0, start),
+      end: Math.max(0, start, end),
+      text: o['text'].trim(),
+      avgLogprob: num(o['avg_logprob']),
+      noSpeechProb: num(o['no_speech_prob']),
+    });
   }
   return out;
 }
@@ -86,7 +92,15 @@ export function parseTranscription(body: unknown, durationSec: number): SpeechRe
         confidence: confidenceOf(s),
         startSec,
         endSec,
-        ...(mine.length > 0 ? { words: mine.map((w) => ({ word: w.word, startSec: Math.max(startSec, within(w.startSec)), endSec: Math.min(endSec, Math.max(startSec, within(w.endSec))) })) } : {}),
+        ...(mine.length > 0
+          ? {
+              words: mine.map((w) => ({
+                word: w.word,
+                startSec: Math.max(startSec, within(w.startSec)),
+                endSec: Math.min(endSec, Math.max(startSec, within(w.endSec))),
+              })),
+            }
+          : {}),
       };
     });
   }
@@ -94,12 +108,27 @@ export function parseTranscription(body: unknown, durationSec: number): SpeechRe
   if (words.length > 0) {
     const startSec = within(words[0]!.startSec);
     const endSec = Math.max(startSec, within(words.at(-1)!.endSec));
-    return [{ final: true, text, confidence: null, startSec, endSec, words: words.map((w) => ({ word: w.word, startSec: Math.max(startSec, within(w.startSec)), endSec: Math.min(endSec, within(w.endSec)) })) }];
+    return [
+      {
+        final: true,
+        text,
+        confidence: null,
+        startSec,
+        endSec,
+        words: words.map((w) => ({
+          word: w.word,
+          startSec: Math.max(startSec, within(w.startSec)),
+          endSec: Math.min(endSec, within(w.endSec)),
+        })),
+      },
+    ];
   }
   return [{ final: true, text, confidence: null, startSec: 0, endSec: durationSec }];
 }
 
-export type StatusVerdict = { readonly kind: 'retry'; readonly reason: SpeechFailureReason } | { readonly kind: 'fatal'; readonly reason: SpeechFailureReason };
+export type StatusVerdict =
+  | { readonly kind: 'retry'; readonly reason: SpeechFailureReason }
+  | { readonly kind: 'fatal'; readonly reason: SpeechFailureReason };
 
 /** What a non-2xx answer means: 401/403 credentials, 404 a wrong URL or model, 429/5xx worth another try. */
 export function classifyOpenAiStatus(status: number): StatusVerdict {

@@ -41,19 +41,25 @@ export function parseTapMessage(raw: unknown): TapMessageResult {
       const id = text(m['id'], MAX_ID_LENGTH);
       const state = m['state'];
       if (id === null) return { ok: false, error: 'participant without a valid id' };
-      if (state !== 'joined' && state !== 'renamed' && state !== 'left') return { ok: false, error: `unknown participant state ${String(state)}` };
+      if (state !== 'joined' && state !== 'renamed' && state !== 'left')
+        return { ok: false, error: `unknown participant state ${String(state)}` };
       const name = typeof m['name'] === 'string' && m['name'] !== '' ? m['name'].slice(0, MAX_NAME_LENGTH) : null;
       return { ok: true, message: { type: 'participant', id, name, state } };
     }
     case 'chunk': {
       const id = text(m['id'], MAX_ID_LENGTH);
       if (id === null) return { ok: false, error: 'chunk without a valid id' };
-      if (m['sampleRate'] !== TAP_SAMPLE_RATE) return { ok: false, error: `chunk at ${String(m['sampleRate'])} Hz, expected ${TAP_SAMPLE_RATE}` };
+      if (m['sampleRate'] !== TAP_SAMPLE_RATE)
+        return { ok: false, error: `chunk at ${String(m['sampleRate'])} Hz, expected ${TAP_SAMPLE_RATE}` };
       const start = m['startEpochMs'];
-      if (typeof start !== 'number' || !Number.isFinite(start) || start <= 0) return { ok: false, error: 'chunk without a valid start time' };
+      if (typeof start !== 'number' || !Number.isFinite(start) || start <= 0)
+        return { ok: false, error: 'chunk without a valid start time' };
       const pcm = decodePcm(m['pcm']);
       if (typeof pcm === 'string') return { ok: false, error: pcm };
-      return { ok: true, message: { type: 'chunk', id, startEpochMs: start, continuous: m['continuous'] === true, sampleRate: TAP_SAMPLE_RATE, pcm } };
+      return {
+        ok: true,
+        message: { type: 'chunk', id, startEpochMs: start, continuous: m['continuous'] === true, sampleRate: TAP_SAMPLE_RATE, pcm },
+      };
     }
     case 'status':
       return { ok: true, message: { type: 'status', message: typeof m['message'] === 'string' ? m['message'].slice(0, 500) : '' } };

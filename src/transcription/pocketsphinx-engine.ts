@@ -68,8 +68,10 @@ export function createPocketsphinxEngine(options: PocketsphinxEngineOptions = {}
 /** pocketsphinx_continuous arguments. Pure. */
 export function pocketsphinxArgs(options: Pick<PocketsphinxEngineOptions, 'hmmPath' | 'lmPath' | 'dictPath'>): string[] {
   return [
-    '-infile', '/dev/stdin', // raw s16le at -samprate (16000 default), read as it arrives; must be a pipe or file
-    '-time', 'yes', // a segment line per word with its times and posterior
+    '-infile',
+    '/dev/stdin', // raw s16le at -samprate (16000 default), read as it arrives; must be a pipe or file
+    '-time',
+    'yes', // a segment line per word with its times and posterior
     ...(options.hmmPath === undefined ? [] : ['-hmm', options.hmmPath]),
     ...(options.lmPath === undefined ? [] : ['-lm', options.lmPath]),
     ...(options.dictPath === undefined ? [] : ['-dict', options.dictPath]),
@@ -95,7 +97,6 @@ export function pocketsphinxSpawnPlan(binary: string, args: readonly string[], s
     ? { program: bash[0]!, args: bash.slice(1) }
     : { program: setpriv, args: ['--pdeathsig', 'SIGKILL', '--', ...bash] };
 }
-
 
 function toResult(u: PocketsphinxUtterance): SpeechResult {
   return { final: true, text: u.text, confidence: u.confidence, startSec: u.startSec, endSec: u.endSec, words: u.words };
@@ -220,9 +221,7 @@ class PocketsphinxStream implements SpeechStream {
   #onStdout(chunk: string): void {
     for (const line of this.#lines.push(chunk)) this.#emit(this.#assembler.push(line));
     if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
-    this.#idleTimer = this.#assembler.hasPending
-      ? setTimeout(() => this.#emit(this.#assembler.flush()), UTTERANCE_IDLE_FLUSH_MS)
-      : null;
+    this.#idleTimer = this.#assembler.hasPending ? setTimeout(() => this.#emit(this.#assembler.flush()), UTTERANCE_IDLE_FLUSH_MS) : null;
   }
 
   #emit(utterances: readonly PocketsphinxUtterance[]): void {
@@ -242,7 +241,13 @@ class PocketsphinxStream implements SpeechStream {
       this.results.close();
       return;
     }
-    const errorLine = this.#stderr.split('\n').reverse().find((l) => l.startsWith('ERROR:')) ?? this.#stderr.trim().split('\n').at(-1) ?? '';
+    const errorLine =
+      this.#stderr
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith('ERROR:')) ??
+      this.#stderr.trim().split('\n').at(-1) ??
+      '';
     const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
     this.#fail(new SpeechEngineError('engine_failed', `pocketsphinx (${this.#label}) ${how}${errorLine === '' ? '' : `: ${errorLine}`}`));
   }

@@ -17,7 +17,14 @@ import type { Logger } from '../log/logger.ts';
 import { SampleAligner } from './pcm.ts';
 import { ResultChannel } from './result-channel.ts';
 import { probeSherpaRecognizer } from './sherpa-probe.ts';
-import { SHERPA_MODELS_URL, SHERPA_REQUIRED_FILES, type SherpaModelFiles, type SherpaModelType, resolveSherpaModel, STREAMING_SHERPA_TYPES } from './sherpa-model.ts';
+import {
+  SHERPA_MODELS_URL,
+  SHERPA_REQUIRED_FILES,
+  type SherpaModelFiles,
+  type SherpaModelType,
+  resolveSherpaModel,
+  STREAMING_SHERPA_TYPES,
+} from './sherpa-model.ts';
 import { loadSileroVad, type SileroVadModel } from './silero-vad.ts';
 import { SPEECH_SAMPLE_RATE, type SpeechEngine, type SpeechResult, type SpeechStartOptions, type SpeechStream } from './speech-engine.ts';
 import { SpeechEngineError, speechAborted } from './speech-errors.ts';
@@ -49,12 +56,19 @@ export function sherpaModelFiles(modelDir: string, modelType: SherpaModelType | 
   try {
     files = readdirSync(modelDir);
   } catch (err) {
-    throw new SpeechEngineError('invalid_request', `cannot read the sherpa model directory ${modelDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; models: ${SHERPA_MODELS_URL}`, { cause: err });
+    throw new SpeechEngineError(
+      'invalid_request',
+      `cannot read the sherpa model directory ${modelDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; models: ${SHERPA_MODELS_URL}`,
+      { cause: err },
+    );
   }
   const resolved = resolveSherpaModel(files, modelType);
   if (!resolved.ok) {
     const kind = resolved.type === 'auto' ? 'no known model layout' : `a ${resolved.type} model needs`;
-    throw new SpeechEngineError('invalid_request', `sherpa model directory ${modelDir}: ${kind}: missing ${resolved.missing.join(', ')}; models: ${SHERPA_MODELS_URL}`);
+    throw new SpeechEngineError(
+      'invalid_request',
+      `sherpa model directory ${modelDir}: ${kind}: missing ${resolved.missing.join(', ')}; models: ${SHERPA_MODELS_URL}`,
+    );
   }
   return resolved.files;
 }
@@ -90,7 +104,11 @@ function loadSherpa(): Promise<SherpaModule> {
       return createRequire(import.meta.url)('sherpa-onnx-node') as SherpaModule;
     } catch (err) {
       sherpaLoading = null;
-      throw new SpeechEngineError('engine_failed', `cannot load sherpa-onnx-node (the sherpa engine's runtime; prebuilt for linux x64/arm64 glibc, macOS, Windows): ${(err as Error).message}`, { cause: err });
+      throw new SpeechEngineError(
+        'engine_failed',
+        `cannot load sherpa-onnx-node (the sherpa engine's runtime; prebuilt for linux x64/arm64 glibc, macOS, Windows): ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   })();
   return sherpaLoading;
@@ -105,7 +123,9 @@ const toFloat = (pcm: Buffer): Float32Array => {
 export async function createSherpaSpeechEngine(options: SherpaSpeechOptions): Promise<SherpaSpeechEngine> {
   const files = sherpaModelFiles(options.modelDir, options.modelType ?? 'auto');
   const at = (f: string): string => join(options.modelDir, f);
-  const modelPaths = Object.entries(files).filter(([k]) => k !== 'type').map(([, f]) => at(f));
+  const modelPaths = Object.entries(files)
+    .filter(([k]) => k !== 'type')
+    .map(([, f]) => at(f));
   const sherpa = await loadSherpa();
   const numThreads = options.numThreads ?? 1;
   const live = new Set<{ abort(): void }>();
@@ -116,7 +136,11 @@ export async function createSherpaSpeechEngine(options: SherpaSpeechOptions): Pr
     try {
       return fn();
     } catch (err) {
-      throw new SpeechEngineError('engine_failed', `sherpa-onnx could not load the ${files.type} model in ${options.modelDir} (${what}): ${(err as Error).message}`, { cause: err });
+      throw new SpeechEngineError(
+        'engine_failed',
+        `sherpa-onnx could not load the ${files.type} model in ${options.modelDir} (${what}): ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   };
   const abortAll = (): void => {
@@ -131,7 +155,15 @@ export async function createSherpaSpeechEngine(options: SherpaSpeechOptions): Pr
         : files.type === 'paraformer'
           ? { ...base, paraformer: { encoder: at(files.encoder), decoder: at(files.decoder) } }
           : null;
-    const config = { featConfig, modelConfig, decodingMethod: 'greedy_search', enableEndpoint: 1, rule1MinTrailingSilence: 2.4, rule2MinTrailingSilence: 0.8, rule3MinUtteranceLength: 20 };
+    const config = {
+      featConfig,
+      modelConfig,
+      decodingMethod: 'greedy_search',
+      enableEndpoint: 1,
+      rule1MinTrailingSilence: 2.4,
+      rule2MinTrailingSilence: 0.8,
+      rule3MinUtteranceLength: 20,
+    };
     await probeSherpaRecognizer('online', config, modelPaths);
     const recognizer = guard('online recognizer', () => new sherpa.OnlineRecognizer(config));
     return {
@@ -156,7 +188,15 @@ export async function createSherpaSpeechEngine(options: SherpaSpeechOptions): Pr
     files.type === 'whisper'
       ? { ...base, whisper: { encoder: at(files.encoder), decoder: at(files.decoder), language: '', task: 'transcribe', tailPaddings: -1 } }
       : files.type === 'moonshine'
-        ? { ...base, moonshine: { preprocessor: at(files.preprocessor), encoder: at(files.encoder), uncachedDecoder: at(files.uncachedDecoder), cachedDecoder: at(files.cachedDecoder) } }
+        ? {
+            ...base,
+            moonshine: {
+              preprocessor: at(files.preprocessor),
+              encoder: at(files.encoder),
+              uncachedDecoder: at(files.uncachedDecoder),
+              cachedDecoder: at(files.cachedDecoder),
+            },
+          }
         : files.type === 'sense_voice'
           ? { ...base, senseVoice: { model: at(files.model), language: '', useInverseTextNormalization: 1 } }
           : null;
@@ -165,7 +205,11 @@ export async function createSherpaSpeechEngine(options: SherpaSpeechOptions): Pr
   try {
     recognizer = await sherpa.OfflineRecognizer.createAsync({ featConfig, modelConfig });
   } catch (err) {
-    throw new SpeechEngineError('engine_failed', `sherpa-onnx could not load the ${files.type} model in ${options.modelDir}: ${(err as Error).message}`, { cause: err });
+    throw new SpeechEngineError(
+      'engine_failed',
+      `sherpa-onnx could not load the ${files.type} model in ${options.modelDir}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const vad = options.vad ?? (await loadSileroVad());
   const ownsVad = options.vad === undefined;
@@ -253,7 +297,9 @@ class SherpaOnlineStream implements SpeechStream {
         this.#cleanup();
         this.results.close();
       } catch (err) {
-        this.#fail(new SpeechEngineError('engine_failed', `sherpa-onnx failed on ${this.#label}: ${(err as Error).message}`, { cause: err }));
+        this.#fail(
+          new SpeechEngineError('engine_failed', `sherpa-onnx failed on ${this.#label}: ${(err as Error).message}`, { cause: err }),
+        );
       }
     }
     return this.#settled!;
@@ -275,7 +321,10 @@ class SherpaOnlineStream implements SpeechStream {
       if (text !== '') {
         const stamps = result.timestamps ?? [];
         const startSec = Math.max(this.#lastEndSec, this.#segmentStartSec + (stamps[0] ?? 0));
-        const endSec = Math.min(audioSec, Math.max(startSec, this.#segmentStartSec + (stamps.at(-1) ?? audioSec - this.#segmentStartSec) + 0.2));
+        const endSec = Math.min(
+          audioSec,
+          Math.max(startSec, this.#segmentStartSec + (stamps.at(-1) ?? audioSec - this.#segmentStartSec) + 0.2),
+        );
         this.results.push({ final: true, text, confidence: null, startSec, endSec });
         this.#lastEndSec = endSec;
       }
@@ -286,7 +335,13 @@ class SherpaOnlineStream implements SpeechStream {
     }
     if (text !== '' && text !== this.#lastPartial) {
       this.#lastPartial = text;
-      this.results.push({ final: false, text, confidence: null, startSec: Math.max(this.#lastEndSec, this.#segmentStartSec), endSec: Math.max(this.#lastEndSec, audioSec) });
+      this.results.push({
+        final: false,
+        text,
+        confidence: null,
+        startSec: Math.max(this.#lastEndSec, this.#segmentStartSec),
+        endSec: Math.max(this.#lastEndSec, audioSec),
+      });
     }
   }
 

@@ -14,7 +14,14 @@ export type SherpaModelFiles =
   | { readonly type: 'transducer'; readonly encoder: string; readonly decoder: string; readonly joiner: string; readonly tokens: string }
   | { readonly type: 'paraformer'; readonly encoder: string; readonly decoder: string; readonly tokens: string }
   | { readonly type: 'whisper'; readonly encoder: string; readonly decoder: string; readonly tokens: string }
-  | { readonly type: 'moonshine'; readonly preprocessor: string; readonly encoder: string; readonly uncachedDecoder: string; readonly cachedDecoder: string; readonly tokens: string }
+  | {
+      readonly type: 'moonshine';
+      readonly preprocessor: string;
+      readonly encoder: string;
+      readonly uncachedDecoder: string;
+      readonly cachedDecoder: string;
+      readonly tokens: string;
+    }
   | { readonly type: 'sense_voice'; readonly model: string; readonly tokens: string };
 
 export type SherpaModelResolution =
@@ -67,7 +74,10 @@ export function resolveSherpaModel(files: readonly string[], wanted: SherpaModel
     case 'whisper':
       return { ok: true, files: { type, encoder: f[0]!, decoder: f[1]!, tokens: f[2]! } };
     case 'moonshine':
-      return { ok: true, files: { type, preprocessor: f[0]!, encoder: f[1]!, uncachedDecoder: f[2]!, cachedDecoder: f[3]!, tokens: f[4]! } };
+      return {
+        ok: true,
+        files: { type, preprocessor: f[0]!, encoder: f[1]!, uncachedDecoder: f[2]!, cachedDecoder: f[3]!, tokens: f[4]! },
+      };
     case 'sense_voice':
       return { ok: true, files: { type, model: f[0]!, tokens: f[1]! } };
   }

@@ -34,18 +34,31 @@ if (kind === 'online') new sherpa.OnlineRecognizer(config);
 else new sherpa.OfflineRecognizer(config);
 `;
 
-export function probeSherpaRecognizer(kind: SherpaRecognizerKind, config: unknown, files: readonly string[], timeoutMs = 120_000): Promise<void> {
+export function probeSherpaRecognizer(
+  kind: SherpaRecognizerKind,
+  config: unknown,
+  files: readonly string[],
+  timeoutMs = 120_000,
+): Promise<void> {
   const key = fingerprint(kind, config, files);
   let verdict = verdicts.get(key);
   if (verdict === undefined) {
     const runtime = createRequire(import.meta.url).resolve('sherpa-onnx-node');
     verdict = new Promise<void>((resolve, reject) => {
-      execFile(process.execPath, ['-e', CHILD, runtime, kind, JSON.stringify(config)], { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, _stdout, stderr) => {
-        if (err === null) return resolve();
-        const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-        const why = lines.find((l) => l.startsWith('what():'))?.replace(/^what\(\):\s*/, '') ?? lines.at(-1) ?? err.message;
-        reject(new SpeechEngineError('engine_failed', `sherpa-onnx cannot load this model: ${why}`));
-      });
+      execFile(
+        process.execPath,
+        ['-e', CHILD, runtime, kind, JSON.stringify(config)],
+        { timeout: timeoutMs, maxBuffer: 1 << 20 },
+        (err, _stdout, stderr) => {
+          if (err === null) return resolve();
+          const lines = stderr
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean);
+          const why = lines.find((l) => l.startsWith('what():'))?.replace(/^what\(\):\s*/, '') ?? lines.at(-1) ?? err.message;
+          reject(new SpeechEngineError('engine_failed', `sherpa-onnx cannot load this model: ${why}`));
+        },
+      );
     });
     verdicts.set(key, verdict);
     // A failed probe is not remembered: the operator may fix the files.

@@ -40,7 +40,11 @@ let ortLoading: Promise<Ort> | null = null;
 function loadOrt(): Promise<Ort> {
   ortLoading ??= import('onnxruntime-node').catch((err: unknown) => {
     ortLoading = null;
-    throw new SpeechEngineError('engine_failed', `cannot load onnxruntime-node (needed by the voice-activity detector): ${(err as Error).message}`, { cause: err });
+    throw new SpeechEngineError(
+      'engine_failed',
+      `cannot load onnxruntime-node (needed by the voice-activity detector): ${(err as Error).message}`,
+      { cause: err },
+    );
   });
   return ortLoading;
 }
@@ -56,7 +60,9 @@ export async function loadSileroVad(modelPath: string = defaultSileroModelPath()
       graphOptimizationLevel: 'all',
     });
   } catch (err) {
-    throw new SpeechEngineError('engine_failed', `cannot load the Silero VAD model ${modelPath}: ${(err as Error).message}`, { cause: err });
+    throw new SpeechEngineError('engine_failed', `cannot load the Silero VAD model ${modelPath}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const sr = new ort.Tensor('int64', BigInt64Array.from([16_000n]));
   const [probName, stateName] = session.outputNames;

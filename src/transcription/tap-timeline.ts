@@ -65,7 +65,8 @@ export class StreamTimeMap {
 
   /** Call for every chunk, in the order written. */
   add(placement: TimelinePlacement, samples: number, sampleRate: number): void {
-    if (placement.discontinuity || this.#marks.length === 0) this.#marks.push({ streamSec: this.#writtenSec, recordingMs: placement.startMs });
+    if (placement.discontinuity || this.#marks.length === 0)
+      this.#marks.push({ streamSec: this.#writtenSec, recordingMs: placement.startMs });
     this.#writtenSec += samples / sampleRate;
   }
 

@@ -87,7 +87,11 @@ const RATE = 16_000;
 const FRAME_BYTES = SILERO_FRAME_SAMPLES * 2;
 
 /** Offsets an utterance's results onto the stream's timeline and keeps them inside it. Pure. */
-export function placeUtteranceResults(results: readonly SpeechResult[], u: Pick<Utterance, 'startSec' | 'endSec'>, previousEndSec: number): SpeechResult[] {
+export function placeUtteranceResults(
+  results: readonly SpeechResult[],
+  u: Pick<Utterance, 'startSec' | 'endSec'>,
+  previousEndSec: number,
+): SpeechResult[] {
   const out: SpeechResult[] = [];
   let lastEnd = previousEndSec;
   const clamp = (t: number, lo: number): number => Math.min(u.endSec, Math.max(lo, u.startSec + t));
@@ -225,9 +229,19 @@ export class UtteranceStream implements SpeechStream {
     const end = Math.min(endSample, this.#samplesWritten);
     const first = Math.max(startSample, this.#firstFrame * SILERO_FRAME_SAMPLES);
     if (end <= first) return;
-    const audio = Buffer.concat(this.#frames.slice(Math.floor(first / SILERO_FRAME_SAMPLES) - this.#firstFrame, Math.ceil(end / SILERO_FRAME_SAMPLES) - this.#firstFrame));
+    const audio = Buffer.concat(
+      this.#frames.slice(
+        Math.floor(first / SILERO_FRAME_SAMPLES) - this.#firstFrame,
+        Math.ceil(end / SILERO_FRAME_SAMPLES) - this.#firstFrame,
+      ),
+    );
     const offset = (first % SILERO_FRAME_SAMPLES) * 2;
-    const u: Utterance = { index: this.#utterances++, pcm: audio.subarray(offset, offset + (end - first) * 2), startSec: first / RATE, endSec: end / RATE };
+    const u: Utterance = {
+      index: this.#utterances++,
+      pcm: audio.subarray(offset, offset + (end - first) * 2),
+      startSec: first / RATE,
+      endSec: end / RATE,
+    };
     const signal = this.#abort.signal;
     const work = this.#o.limit.run(() => this.#o.transcribe(u, signal), signal);
     work.catch(() => {});

@@ -48,7 +48,8 @@ export function voskUrl(raw: string): URL {
   } catch {
     throw new SpeechEngineError('invalid_request', 'transcription.vosk.url is not a URL');
   }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new SpeechEngineError('invalid_request', 'transcription.vosk.url must be ws:// or wss://');
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+    throw new SpeechEngineError('invalid_request', 'transcription.vosk.url must be ws:// or wss://');
   return url;
 }
 
@@ -184,7 +185,10 @@ class VoskStream implements SpeechStream {
     if (!this.#ending && !this.#settled) {
       this.#ending = true;
       const timeoutMs = this.#o.endTimeoutMs ?? DEFAULTS.endTimeoutMs;
-      this.#endTimer = setTimeout(() => this.#fail(new SpeechEngineError('unavailable', `Vosk did not finish ${this.#label} within ${timeoutMs} ms of end()`)), timeoutMs);
+      this.#endTimer = setTimeout(
+        () => this.#fail(new SpeechEngineError('unavailable', `Vosk did not finish ${this.#label} within ${timeoutMs} ms of end()`)),
+        timeoutMs,
+      );
       this.#pump();
     }
     return this.#ended;
@@ -245,7 +249,11 @@ class VoskStream implements SpeechStream {
     ws.on('unexpected-response', (_req, res) => {
       const status = res.statusCode ?? 0;
       res.resume();
-      const err = new SpeechEngineError(status >= 400 && status < 500 ? 'invalid_request' : 'unavailable', `Vosk server ${this.#url.host} refused the WebSocket upgrade for ${this.#label}: HTTP ${status}`, { engineCode: String(status) });
+      const err = new SpeechEngineError(
+        status >= 400 && status < 500 ? 'invalid_request' : 'unavailable',
+        `Vosk server ${this.#url.host} refused the WebSocket upgrade for ${this.#label}: HTTP ${status}`,
+        { engineCode: String(status) },
+      );
       if (status >= 400 && status < 500) this.#fail(err);
       else this.#onDrop(conn, err.message);
       ws.terminate();
@@ -272,7 +280,13 @@ class VoskStream implements SpeechStream {
     if (reply.kind === 'partial') {
       if ((this.#o.interimResults ?? true) && reply.text !== '' && reply.text !== this.#lastPartial) {
         this.#lastPartial = reply.text;
-        this.results.push({ final: false, text: reply.text, confidence: null, startSec: this.#lastFinalEndSec, endSec: Math.max(this.#lastFinalEndSec, ackedSec) });
+        this.results.push({
+          final: false,
+          text: reply.text,
+          confidence: null,
+          startSec: this.#lastFinalEndSec,
+          endSec: Math.max(this.#lastFinalEndSec, ackedSec),
+        });
       }
       return;
     }
@@ -290,7 +304,14 @@ class VoskStream implements SpeechStream {
     const kept = words
       .filter((w) => w.endSec > this.#lastFinalEndSec)
       .map((w) => ({ word: w.word, startSec: Math.max(startSec, w.startSec), endSec: Math.min(endSec, Math.max(startSec, w.endSec)) }));
-    this.results.push({ final: true, text: reply.text, confidence: reply.confidence, startSec, endSec: Math.max(startSec, endSec), ...(kept.length > 0 ? { words: kept } : {}) });
+    this.results.push({
+      final: true,
+      text: reply.text,
+      confidence: reply.confidence,
+      startSec,
+      endSec: Math.max(startSec, endSec),
+      ...(kept.length > 0 ? { words: kept } : {}),
+    });
     this.#lastFinalEndSec = Math.max(startSec, endSec);
     this.#confirmed = Math.max(this.#confirmed, confirmedByte);
     this.#trim();
@@ -319,7 +340,12 @@ class VoskStream implements SpeechStream {
     const delay = (this.#o.retryDelaysMs ?? DEFAULTS.retryDelaysMs)[this.#failures];
     this.#failures += 1;
     if (delay === undefined) {
-      this.#fail(new SpeechEngineError('unavailable', `Vosk server ${this.#url.host} failed ${this.#failures} times in a row for ${this.#label} (${detail})`));
+      this.#fail(
+        new SpeechEngineError(
+          'unavailable',
+          `Vosk server ${this.#url.host} failed ${this.#failures} times in a row for ${this.#label} (${detail})`,
+        ),
+      );
       return;
     }
     this.#o.logger?.warn({ label: this.#label, detail, delayMs: delay }, 'vosk connection lost; reconnecting');

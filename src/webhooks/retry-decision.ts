@@ -11,7 +11,11 @@ export interface RetryPolicy {
 }
 
 /** Delay before the next attempt after `failedAttempts` failures (≥ 1). `random` is in [0, 1). */
-export function backoffDelayMs(failedAttempts: number, policy: Pick<RetryPolicy, 'initialBackoffMs' | 'maxBackoffMs'>, random: () => number): number {
+export function backoffDelayMs(
+  failedAttempts: number,
+  policy: Pick<RetryPolicy, 'initialBackoffMs' | 'maxBackoffMs'>,
+  random: () => number,
+): number {
   // Exponent capped: 2^52 already exceeds any sane maximum, and larger ones overflow to Infinity.
   const exponent = Math.min(Math.max(failedAttempts, 1) - 1, 52);
   const ceiling = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** exponent);

@@ -116,7 +116,8 @@ export function deliverWebhook(req: DeliveryRequest, options: DeliveryOptions): 
       res.on('error', () => {});
       res.resume();
       if (status >= 200 && status < 300) finish({ ok: true, status });
-      else if (status >= 300 && status < 400) finish({ ok: false, retryable: true, status, error: `HTTP ${status} (redirects are not followed)` });
+      else if (status >= 300 && status < 400)
+        finish({ ok: false, retryable: true, status, error: `HTTP ${status} (redirects are not followed)` });
       else finish({ ok: false, retryable: true, status, error: `HTTP ${status}` });
     };
     try {

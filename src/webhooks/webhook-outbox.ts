@@ -223,9 +223,7 @@ export function openWebhookOutbox(options: WebhookOutboxOptions): WebhookOutbox 
       if (closed) return null;
       // A row claimed elsewhere becomes claimable when its lease ends, not before.
       const row = db
-        .prepare(
-          `SELECT MIN(MAX(next_attempt_ms, COALESCE(claim_until_ms, 0))) AS due FROM deliveries WHERE status = 'pending'`,
-        )
+        .prepare(`SELECT MIN(MAX(next_attempt_ms, COALESCE(claim_until_ms, 0))) AS due FROM deliveries WHERE status = 'pending'`)
         .get();
       return row === undefined || row['due'] === null ? null : num(row, 'due');
     },
@@ -246,10 +244,7 @@ export function openWebhookOutbox(options: WebhookOutboxOptions): WebhookOutbox 
 
     purgeSettled(beforeMs) {
       return transaction(() =>
-        Number(
-          db.prepare(`DELETE FROM deliveries WHERE status IN ('delivered', 'abandoned') AND updated_at_ms < ?`).run(beforeMs)
-            .changes,
-        ),
+        Number(db.prepare(`DELETE FROM deliveries WHERE status IN ('delivered', 'abandoned') AND updated_at_ms < ?`).run(beforeMs).changes),
       );
     },
 

@@ -129,7 +129,11 @@ export function createWebhookService(options: WebhookServiceOptions, deps: Webho
 
   const settle = (row: ClaimedOutboxRow, outcome: () => boolean): void => {
     try {
-      if (!outcome()) log.warn({ event: row.eventType, idempotencyKey: row.idempotencyKey }, 'webhook claim was taken over before the attempt was recorded');
+      if (!outcome())
+        log.warn(
+          { event: row.eventType, idempotencyKey: row.idempotencyKey },
+          'webhook claim was taken over before the attempt was recorded',
+        );
     } catch (err) {
       // The claim lapses and the row is sent again after its lease: a duplicate, never a loss.
       log.error({ err, event: row.eventType, idempotencyKey: row.idempotencyKey }, 'could not record a webhook attempt in the outbox');
@@ -166,7 +170,11 @@ export function createWebhookService(options: WebhookServiceOptions, deps: Webho
       settle(row, () => outbox.release(row.id, row.token));
       return;
     }
-    const decision = retryDecision({ attempts: row.attempts, firstQueuedMs: row.firstQueuedMs, nowMs: now(), retryable: result.retryable }, policy, random);
+    const decision = retryDecision(
+      { attempts: row.attempts, firstQueuedMs: row.firstQueuedMs, nowMs: now(), retryable: result.retryable },
+      policy,
+      random,
+    );
     const failure = { ...fields, ...(result.status === undefined ? {} : { status: result.status }), error: result.error };
     if (decision.kind === 'retry') {
       settle(row, () => outbox.markRetry(row.id, row.token, decision.nextAttemptMs, result.error));
@@ -175,7 +183,8 @@ export function createWebhookService(options: WebhookServiceOptions, deps: Webho
     } else {
       settle(row, () => outbox.markAbandoned(row.id, row.token, result.error));
       metrics.attempt(row.eventType, 'abandoned');
-      const why = decision.why === 'permanent' ? 'no later attempt can succeed' : `still failing ${options.giveUpAfterSec} s after it was queued`;
+      const why =
+        decision.why === 'permanent' ? 'no later attempt can succeed' : `still failing ${options.giveUpAfterSec} s after it was queued`;
       log.error({ ...failure, ageMs: now() - row.firstQueuedMs }, `webhook abandoned: ${why}`);
     }
   };
@@ -250,7 +259,10 @@ export function createWebhookService(options: WebhookServiceOptions, deps: Webho
       const envelope = buildEnvelope(input, { newId, now, defaultAppId: options.appId, customerId: options.customerId });
       const body = JSON.stringify(envelope);
       outbox.add([...urls].map((url) => ({ idempotencyKey: envelope.idempotencyKey, url, eventType: envelope.eventType, body })));
-      log.debug({ event: envelope.eventType, idempotencyKey: envelope.idempotencyKey, sessionId: envelope.sessionId, subscribers: urls.size }, 'webhook queued');
+      log.debug(
+        { event: envelope.eventType, idempotencyKey: envelope.idempotencyKey, sessionId: envelope.sessionId, subscribers: urls.size },
+        'webhook queued',
+      );
       wake();
     },
 

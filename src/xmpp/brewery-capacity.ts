@@ -10,7 +10,11 @@ export function dearestCost(budget: Pick<AdmissionBudget, 'baseCost'>): number {
 }
 
 /** Further sessions of the dearest kind that fit next to what runs (at most 64). */
-export function fundableSessions(running: { readonly usedCores: number; readonly sessions: number }, starting: number, budget: Pick<AdmissionBudget, 'cores' | 'baseCost'>): number {
+export function fundableSessions(
+  running: { readonly usedCores: number; readonly sessions: number },
+  starting: number,
+  budget: Pick<AdmissionBudget, 'cores' | 'baseCost'>,
+): number {
   const cost = dearestCost(budget);
   const costs = running.sessions === 0 ? [] : [running.usedCores];
   for (let i = 0; i < starting; i++) costs.push(cost);

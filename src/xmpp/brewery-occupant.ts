@@ -8,7 +8,18 @@ import type { Element } from '@xmpp/xml';
 import { xml } from '@xmpp/xml';
 import type { Logger } from '../log/logger.ts';
 import { pause } from '../session/abortable.ts';
-import { instantRoomConfig, jibriAttrs, jibriStatusIq, JIBRI_NS, joinOutcome, leavePresence, occupantPresence, stanzaError, type JibriFailure, type OccupantStatus } from './jibri-stanzas.ts';
+import {
+  instantRoomConfig,
+  jibriAttrs,
+  jibriStatusIq,
+  JIBRI_NS,
+  joinOutcome,
+  leavePresence,
+  occupantPresence,
+  stanzaError,
+  type JibriFailure,
+  type OccupantStatus,
+} from './jibri-stanzas.ts';
 import type { JibriIqAttrs } from './start-iq.ts';
 import { createXmppConnection, type XmppConnection, type XmppLogin } from './xmpp-connection.ts';
 
@@ -42,8 +53,10 @@ const PING_NS = 'urn:xmpp:ping';
 export function describeXmppError(err: unknown): string {
   const e = err as { condition?: unknown; message?: unknown; code?: unknown } | null;
   const message = typeof e?.message === 'string' ? e.message : String(err);
-  if (e?.condition === 'not-authorized' || /not-authorized/.test(message)) return 'the XMPP server refused the login (wrong username or password?)';
-  if (/certificate|self.signed|CERT_|unable to verify/i.test(message)) return `the XMPP server's TLS certificate was rejected (${message.split(';')[0]}); set trust-all-xmpp-certs for a self-signed one`;
+  if (e?.condition === 'not-authorized' || /not-authorized/.test(message))
+    return 'the XMPP server refused the login (wrong username or password?)';
+  if (/certificate|self.signed|CERT_|unable to verify/i.test(message))
+    return `the XMPP server's TLS certificate was rejected (${message.split(';')[0]}); set trust-all-xmpp-certs for a self-signed one`;
   if (e?.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) return 'cannot reach the XMPP server (connection refused)';
   return message;
 }
@@ -87,7 +100,9 @@ export class BreweryOccupant {
     const conn = this.#conn;
     if (conn === null || this.#state !== 'joined') return;
     this.#opts.logger.info({ occupant: this.#occupantJid, busy: status.busy, healthy: status.healthy }, 'brewery presence');
-    await conn.client.send(occupantPresence(this.#occupantJid, status, false)).catch((err: unknown) => this.#opts.logger.warn({ err }, 'could not send brewery presence'));
+    await conn.client
+      .send(occupantPresence(this.#occupantJid, status, false))
+      .catch((err: unknown) => this.#opts.logger.warn({ err }, 'could not send brewery presence'));
   }
 
   /**
@@ -157,7 +172,11 @@ export class BreweryOccupant {
         const why = await this.#watch(conn, lost);
         if (!signal.aborted) logger.warn({ occupant: this.#occupantJid, reason: why }, 'lost the brewery connection; reconnecting');
       } catch (err) {
-        if (!signal.aborted) logger.error({ occupant: this.#occupantJid, server: `${this.#opts.login.host}:${this.#opts.login.port}`, reason: describeXmppError(err) }, 'could not join the brewery; retrying');
+        if (!signal.aborted)
+          logger.error(
+            { occupant: this.#occupantJid, server: `${this.#opts.login.host}:${this.#opts.login.port}`, reason: describeXmppError(err) },
+            'could not join the brewery; retrying',
+          );
       }
       if (signal.aborted) return;
       this.#state = 'connecting';
@@ -184,7 +203,9 @@ export class BreweryOccupant {
     await conn.client.send(occupantPresence(this.#occupantJid, this.#status, true));
     const waited = new AbortController();
     this.#closing.signal.addEventListener('abort', () => waited.abort(), { once: true });
-    const timeout = pause(15_000, waited.signal).then(() => ({ kind: 'refused', condition: 'remote-server-timeout', text: 'no answer from the MUC service' }) as const);
+    const timeout = pause(15_000, waited.signal).then(
+      () => ({ kind: 'refused', condition: 'remote-server-timeout', text: 'no answer from the MUC service' }) as const,
+    );
     let result;
     try {
       result = await Promise.race([outcome, timeout, lost.then((why) => Promise.reject(new Error(why)))]);
@@ -194,7 +215,8 @@ export class BreweryOccupant {
     if (result.kind === 'refused') {
       throw new Error(`the brewery ${this.#opts.roomJid} refused the join: ${result.condition}${result.text ? ` (${result.text})` : ''}`);
     }
-    if (result.kind === 'joined' && result.created) await conn.iqCaller.request(instantRoomConfig(this.#opts.roomJid, `scriba-${++this.#ids}`), 10_000);
+    if (result.kind === 'joined' && result.created)
+      await conn.iqCaller.request(instantRoomConfig(this.#opts.roomJid, `scriba-${++this.#ids}`), 10_000);
   }
 
   /** Resolves with the reason once the connection is lost, the occupant is removed, or a ping goes unanswered. */
@@ -211,13 +233,18 @@ export class BreweryOccupant {
         await pause(every, stopped.signal);
         if (stopped.signal.aborted) return 'stopped';
         try {
-          await conn.iqCaller.request(xml('iq', { type: 'get', to: this.#opts.login.domain, id: `scriba-${++this.#ids}` }, xml('ping', { xmlns: PING_NS })), 10_000);
+          await conn.iqCaller.request(
+            xml('iq', { type: 'get', to: this.#opts.login.domain, id: `scriba-${++this.#ids}` }, xml('ping', { xmlns: PING_NS })),
+            10_000,
+          );
         } catch {
           return 'the server did not answer a ping';
         }
       }
     })();
-    const closing = new Promise<string>((resolve) => this.#closing.signal.addEventListener('abort', () => resolve('closing'), { once: true }));
+    const closing = new Promise<string>((resolve) =>
+      this.#closing.signal.addEventListener('abort', () => resolve('closing'), { once: true }),
+    );
     try {
       return await Promise.race([lost, removed, pinger, closing]);
     } finally {

@@ -124,10 +124,17 @@ export class BrewerySlot {
   async #follow(requester: string, session: SlotSession): Promise<void> {
     let ended = false;
     const end = session.ended.then((e) => ((ended = true), e));
-    await Promise.race([session.capturing.then(() => !ended && !this.#connectionLost && this.#deps.occupant.sendStatus(requester, 'on')), end]);
+    await Promise.race([
+      session.capturing.then(() => !ended && !this.#connectionLost && this.#deps.occupant.sendStatus(requester, 'on')),
+      end,
+    ]);
     const outcome = await end;
     if (!this.#connectionLost) {
-      await this.#deps.occupant.sendStatus(requester, 'off', outcome.ok ? null : { failureReason: 'error', shouldRetry: outcome.shouldRetry });
+      await this.#deps.occupant.sendStatus(
+        requester,
+        'off',
+        outcome.ok ? null : { failureReason: 'error', shouldRetry: outcome.shouldRetry },
+      );
     }
     this.#session = null;
     this.#connectionLost = false;

@@ -44,7 +44,12 @@ export function jibriStatusElement(status: OccupantStatus): Element {
 
 /** Presence to the occupant JID; `join` adds the MUC element (the first presence, which enters the room). */
 export function occupantPresence(occupantJid: string, status: OccupantStatus, join: boolean): Element {
-  return xml('presence', { to: occupantJid }, join ? xml('x', { xmlns: MUC_NS }, xml('history', { maxstanzas: '0' })) : null, jibriStatusElement(status));
+  return xml(
+    'presence',
+    { to: occupantJid },
+    join ? xml('x', { xmlns: MUC_NS }, xml('history', { maxstanzas: '0' })) : null,
+    jibriStatusElement(status),
+  );
 }
 
 export function leavePresence(occupantJid: string): Element {
@@ -53,7 +58,11 @@ export function leavePresence(occupantJid: string): Element {
 
 /** Submits the default configuration of a room this occupant just created (Prosody keeps a new room locked until then). */
 export function instantRoomConfig(roomJid: string, id: string): Element {
-  return xml('iq', { type: 'set', to: roomJid, id }, xml('query', { xmlns: MUC_OWNER_NS }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' })));
+  return xml(
+    'iq',
+    { type: 'set', to: roomJid, id },
+    xml('query', { xmlns: MUC_OWNER_NS }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' })),
+  );
 }
 
 /** The outcome of a presence from the room addressed to our occupant JID. */
@@ -68,7 +77,8 @@ export function joinOutcome(presence: Element, occupantJid: string): JoinOutcome
   if (!presence.is('presence') || presence.attrs['from']?.toLowerCase() !== occupantJid.toLowerCase()) return { kind: 'other' };
   if (presence.attrs['type'] === 'error') {
     const error = presence.getChild('error');
-    const condition = error?.getChildElements().find((c) => c.getNS() === STANZA_ERROR_NS && c.name !== 'text')?.name ?? 'undefined-condition';
+    const condition =
+      error?.getChildElements().find((c) => c.getNS() === STANZA_ERROR_NS && c.name !== 'text')?.name ?? 'undefined-condition';
     const text = error?.getChild('text', STANZA_ERROR_NS)?.text() ?? null;
     return { kind: 'refused', condition, text };
   }
@@ -108,7 +118,12 @@ export function jibriStatusIq(to: string, id: string, status: 'on' | 'off', fail
 
 /** An IQ error child (the callee wraps it): `bad-request` for a jibri IQ that is not start or stop. */
 export function stanzaError(type: 'modify' | 'cancel', condition: string, text?: string): Element {
-  return xml('error', { type }, xml(condition, { xmlns: STANZA_ERROR_NS }), text === undefined ? null : xml('text', { xmlns: STANZA_ERROR_NS }, text));
+  return xml(
+    'error',
+    { type },
+    xml(condition, { xmlns: STANZA_ERROR_NS }),
+    text === undefined ? null : xml('text', { xmlns: STANZA_ERROR_NS }, text),
+  );
 }
 
 /** Reads a `<jibri-status>` presence (the Jicofo stand-in and tests use it): null when the presence has none. */

@@ -26,7 +26,10 @@ export function meetingTargetFromRoomJid(roomJid: string, env: XmppEnvironment):
   if (at <= 0) throw invalid('the room is not a room JID (room@conference.<domain>)');
   if (jid.includes('/')) throw invalid('the room JID must not have a resource');
   const local = jid.slice(0, at);
-  let domain = jid.slice(at + 1).toLowerCase().replace(/\.$/, '');
+  let domain = jid
+    .slice(at + 1)
+    .toLowerCase()
+    .replace(/\.$/, '');
   if (local.length > MAX_PART || domain.length > MAX_PART) throw invalid('the room JID is too long');
   if (domain === '') throw invalid('the room JID has no domain');
 

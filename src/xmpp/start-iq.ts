@@ -119,7 +119,11 @@ export function jobFromStartIq(attrs: JibriIqAttrs, env: XmppEnvironment, policy
     const streamId = attrs['streamid']?.trim() ?? '';
     if (streamId === '') return refuse('stream mode without a streamid');
     try {
-      outputs.push({ kind: 'stream', url: resolveStreamTarget(streamId, policy.allowedStreamHosts), youtubeBroadcastId: broadcastId(attrs['you_tube_broadcast_id']) });
+      outputs.push({
+        kind: 'stream',
+        url: resolveStreamTarget(streamId, policy.allowedStreamHosts),
+        youtubeBroadcastId: broadcastId(attrs['you_tube_broadcast_id']),
+      });
     } catch (err) {
       // resolveStreamTarget's messages never repeat the key.
       if (err instanceof ScribaError) return refuse(err.message);

@@ -159,9 +159,7 @@ export function describeJobQueueConformance(name: string, factory: QueueFactory)
       expect(await queue.get('second')).toBeNull();
       // Other keys (another mode, another room) are free; a clash on any key refuses the whole job.
       await queue.enqueue({ n: 3 }, { jobId: 'stream', exclusiveKeys: ['room:x:stream'] });
-      await expect(queue.enqueue({ n: 4 }, { jobId: 'both', exclusiveKeys: ['room:z:file', 'room:x:stream'] })).rejects.toThrow(
-        /stream/,
-      );
+      await expect(queue.enqueue({ n: 4 }, { jobId: 'both', exclusiveKeys: ['room:z:file', 'room:x:stream'] })).rejects.toThrow(/stream/);
       await queue.enqueue({ n: 5 }, { jobId: 'z', exclusiveKeys: ['room:z:file'] }); // not left taken by 'both'
       // Retrying the same id is idempotent, not a clash.
       expect(await queue.enqueue({ n: 1 }, { jobId: 'first', exclusiveKeys: ['room:x:file'] })).toBe('first');
@@ -177,12 +175,20 @@ export function describeJobQueueConformance(name: string, factory: QueueFactory)
 
     it('enqueues a job already claimed by one worker: listed, exclusive, never handed to another', async () => {
       const { queue } = await open({ leaseMs: 300 });
-      const pinned = await queue.enqueueClaimed({ n: 1 }, { jobId: 'pinned', workerId: 'w1', tags: ['room:p'], exclusiveKeys: ['room:p:file'] });
+      const pinned = await queue.enqueueClaimed(
+        { n: 1 },
+        { jobId: 'pinned', workerId: 'w1', tags: ['room:p'], exclusiveKeys: ['room:p:file'] },
+      );
       expect(pinned).toMatchObject({ id: 'pinned', data: { n: 1 }, attempts: 1 });
       expect(await queue.get('pinned')).toMatchObject({ status: 'active', attempts: 1 });
       expect((await queue.list({ tag: 'room:p' })).map((j) => j.id)).toEqual(['pinned']);
-      await expect(queue.enqueue({ n: 2 }, { exclusiveKeys: ['room:p:file'] })).rejects.toMatchObject({ name: 'ExclusiveKeyConflict', holderId: 'pinned' });
-      await expect(queue.enqueueClaimed({ n: 3 }, { workerId: 'w1', exclusiveKeys: ['room:p:file'] })).rejects.toMatchObject({ name: 'ExclusiveKeyConflict' });
+      await expect(queue.enqueue({ n: 2 }, { exclusiveKeys: ['room:p:file'] })).rejects.toMatchObject({
+        name: 'ExclusiveKeyConflict',
+        holderId: 'pinned',
+      });
+      await expect(queue.enqueueClaimed({ n: 3 }, { workerId: 'w1', exclusiveKeys: ['room:p:file'] })).rejects.toMatchObject({
+        name: 'ExclusiveKeyConflict',
+      });
       await expect(queue.enqueueClaimed({ n: 4 }, { jobId: 'pinned', workerId: 'w2' })).rejects.toMatchObject({ name: 'JobIdTaken' });
       // Renewed by its holder, nobody else claims it.
       const rival = claimWithin(queue, 'rival', 700);
@@ -437,7 +443,13 @@ export function describeJobQueueConformance(name: string, factory: QueueFactory)
         claimed.set(job.id, job.attempts);
         expect(await queue.complete(job.id, job.token, null)).toBe(true);
       }
-      expect(claimed).toEqual(new Map([[ids[0]!, 2], [ids[1]!, 1], [ids[2]!, 1]]));
+      expect(claimed).toEqual(
+        new Map([
+          [ids[0]!, 2],
+          [ids[1]!, 1],
+          [ids[2]!, 1],
+        ]),
+      );
       expect(await queue.complete(running.id, running.token, null)).toBe(false);
       expect(await queue.counts()).toEqual({ queued: 0, active: 0, completed: 3, failed: 0 });
     });

@@ -174,7 +174,19 @@ export function describeObjectStoreConformance(name: string, factory: StoreFacto
 
     it('refuses invalid keys in every operation', async () => {
       const { store } = await open_();
-      const bad = ['', '/abs.mp4', '../up.mp4', 'a/../b.mp4', 'a/./b', 'a//b', 'trailing/', 'ctl\u0000.mp4', 'tab\t.mp4', 'back\\slash', 'x'.repeat(1025)];
+      const bad = [
+        '',
+        '/abs.mp4',
+        '../up.mp4',
+        'a/../b.mp4',
+        'a/./b',
+        'a//b',
+        'trailing/',
+        'ctl\u0000.mp4',
+        'tab\t.mp4',
+        'back\\slash',
+        'x'.repeat(1025),
+      ];
       for (const key of bad) {
         expect((await rejection(store.put(key, { bytes: Buffer.from('x') }))).reason, key).toBe('invalid_key');
         expect((await rejection(store.head(key))).reason, key).toBe('invalid_key');
@@ -311,7 +323,10 @@ export function describeObjectStoreConformance(name: string, factory: StoreFacto
       const upload = await store.createMultipart('r/resumed.mp4', { contentType: 'video/mp4' });
       expect(upload.uploadId).not.toBe('');
       const parts = [recorded(await upload.uploadPart(1, p1), p1), recorded(await upload.uploadPart(2, p2), p2)];
-      expect(parts.map((p) => [p.partNumber, p.size, p.etag !== ''])).toEqual([[1, p1.length, true], [2, p2.length, true]]);
+      expect(parts.map((p) => [p.partNumber, p.size, p.etag !== ''])).toEqual([
+        [1, p1.length, true],
+        [2, p2.length, true],
+      ]);
 
       const resumed = await under.reopen().resumeMultipart('r/resumed.mp4', upload.uploadId, roundTrip(parts));
       expect([resumed.key, resumed.uploadId]).toEqual(['r/resumed.mp4', upload.uploadId]);
@@ -412,14 +427,25 @@ export function describeObjectStoreConformance(name: string, factory: StoreFacto
       for (let i = 0; i < 1000 && (upload.checkpoint()?.bytes ?? 0) < bytes.length; i += 1) await sleep(10);
       const saved = await upload.detach(); // the process is gone: nothing is cleaned up, nothing completed
       expect(saved).toMatchObject({ key: 'c/rec.mp4', partBytes: 10 * MiB, bytes: bytes.length, wholeBytes: bytes.length });
-      expect(saved?.parts.map((p) => [p.partNumber, p.size])).toEqual([[1, 5 * MiB], [2, 5 * MiB]]);
+      expect(saved?.parts.map((p) => [p.partNumber, p.size])).toEqual([
+        [1, 5 * MiB],
+        [2, 5 * MiB],
+      ]);
       expect(saved?.tail.length).toBeGreaterThan(0);
       expect(seen.at(-1)).toEqual(roundTrip(saved));
       expect(JSON.stringify(saved)).not.toContain(path);
       expect(await store.head('c/rec.mp4')).toBeNull();
 
       const result = await salvageUpload({ store: under.reopen(), checkpoint: parseUploadCheckpoint(roundTrip(saved)), logger: silent });
-      expect(result).toMatchObject({ status: 'salvaged', key: 'c/rec.mp4', size: bytes.length, parts: 3, tailBytes: 300_000, endsWhole: true, tailProblem: null });
+      expect(result).toMatchObject({
+        status: 'salvaged',
+        key: 'c/rec.mp4',
+        size: bytes.length,
+        parts: 3,
+        tailBytes: 300_000,
+        endsWhole: true,
+        tailProblem: null,
+      });
       expect(sha256((await download(await store.link('c/rec.mp4', 60))).bytes)).toBe(sha256(bytes));
       expect(await store.list(tailChunkPrefix('c/rec.mp4'))).toEqual([]);
     });
@@ -428,7 +454,14 @@ export function describeObjectStoreConformance(name: string, factory: StoreFacto
       const under = await open_();
       const { store } = under;
       const retry = { initialDelayMs: 10, maxDelayMs: 20 };
-      const base = { version: 1, contentType: 'video/mp4', tail: [], wholeBytes: 0, startedAtMs: Date.now() - 1000, updatedAtMs: Date.now() };
+      const base = {
+        version: 1,
+        contentType: 'video/mp4',
+        tail: [],
+        wholeBytes: 0,
+        startedAtMs: Date.now() - 1000,
+        updatedAtMs: Date.now(),
+      };
       const nothing = parseUploadCheckpoint({ ...base, key: 'sv/none.mp4', uploadId: null, parts: [] });
       expect(await salvageUpload({ store, checkpoint: nothing, logger: silent })).toEqual({ status: 'nothing', key: 'sv/none.mp4' });
 

@@ -24,7 +24,10 @@ export interface DocScan {
 }
 
 export function markdownFiles(root: string): string[] {
-  const docs = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => join('docs', f));
+  const docs = readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => join('docs', f));
   return ['README.md', ...docs];
 }
 

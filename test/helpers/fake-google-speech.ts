@@ -203,7 +203,11 @@ export async function startFakeGoogleSpeech(options: FakeGoogleSpeechOptions): P
                 {
                   transcript: best.phrase.text,
                   confidence: 0.9,
-                  words: words.map((word, i) => ({ word, startTime: duration(startSec + i * step), endTime: duration(startSec + (i + 1) * step) })),
+                  words: words.map((word, i) => ({
+                    word,
+                    startTime: duration(startSec + i * step),
+                    endTime: duration(startSec + (i + 1) * step),
+                  })),
                 },
               ],
             },
@@ -222,7 +226,16 @@ export async function startFakeGoogleSpeech(options: FakeGoogleSpeechOptions): P
         const words = phrase.text.split(/\s+/);
         const partial = words.slice(0, Math.max(1, Math.floor(words.length / 2))).join(' ');
         record.interims.push(partial);
-        call.write({ results: [{ isFinal: false, stability: 0.5, resultEndTime: duration(received.length / BYTES_PER_SEC), alternatives: [{ transcript: partial }] }] });
+        call.write({
+          results: [
+            {
+              isFinal: false,
+              stability: 0.5,
+              resultEndTime: duration(received.length / BYTES_PER_SEC),
+              alternatives: [{ transcript: partial }],
+            },
+          ],
+        });
       });
     };
 
@@ -267,7 +280,11 @@ export async function startFakeGoogleSpeech(options: FakeGoogleSpeechOptions): P
         recognize();
       }
       if (take.length < audio.length) {
-        finish(grpc.status.OUT_OF_RANGE, 'OUT_OF_RANGE', `Exceeded maximum allowed stream duration of ${options.streamLimitSec ?? 305} seconds.`);
+        finish(
+          grpc.status.OUT_OF_RANGE,
+          'OUT_OF_RANGE',
+          `Exceeded maximum allowed stream duration of ${options.streamLimitSec ?? 305} seconds.`,
+        );
       }
     });
     // The client half-closed: everything it sent has been looked at; Google ends the call with OK.

@@ -80,7 +80,13 @@ function readWav(file: Buffer): { pcm: Buffer; rate: number; channels: number } 
   while (at + 8 <= file.length) {
     const id = file.toString('ascii', at, at + 4);
     const size = file.readUInt32LE(at + 4);
-    if (id === 'fmt ') fmt = { tag: file.readUInt16LE(at + 8), channels: file.readUInt16LE(at + 10), rate: file.readUInt32LE(at + 12), bits: file.readUInt16LE(at + 22) };
+    if (id === 'fmt ')
+      fmt = {
+        tag: file.readUInt16LE(at + 8),
+        channels: file.readUInt16LE(at + 10),
+        rate: file.readUInt32LE(at + 12),
+        bits: file.readUInt16LE(at + 22),
+      };
     if (id === 'data') {
       if (fmt === null || fmt.tag !== 1 || fmt.bits !== 16) return 'WAV is not 16-bit PCM';
       if (at + 8 + size !== file.length) return `WAV data size ${size} does not match the file`;
@@ -91,7 +97,14 @@ function readWav(file: Buffer): { pcm: Buffer; rate: number; channels: number } 
   return 'WAV without data';
 }
 
-function openAiError(res: ServerResponse, status: number, message: string, type: string, code: string | null, headers: Record<string, string> = {}): void {
+function openAiError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  type: string,
+  code: string | null,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify({ error: { message, type, param: null, code } }));
 }
@@ -121,12 +134,25 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
       record(401);
       const given = authorization?.replace(/^Bearer /, '') ?? '';
       const masked = given.length > 8 ? `${given.slice(0, 3)}${'*'.repeat(given.length - 7)}${given.slice(-4)}` : given;
-      return openAiError(res, 401, `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_request_error', 'invalid_api_key');
+      return openAiError(
+        res,
+        401,
+        `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+        'invalid_request_error',
+        'invalid_api_key',
+      );
     }
     const failure = failures.shift();
     if (failure !== undefined) {
       record(failure);
-      return openAiError(res, failure, failure === 429 ? 'Rate limit reached' : 'The server had an error while processing your request.', failure === 429 ? 'requests' : 'server_error', null, options.retryAfter ? { 'retry-after': options.retryAfter } : {});
+      return openAiError(
+        res,
+        failure,
+        failure === 429 ? 'Rate limit reached' : 'The server had an error while processing your request.',
+        failure === 429 ? 'requests' : 'server_error',
+        null,
+        options.retryAfter ? { 'retry-after': options.retryAfter } : {},
+      );
     }
     let form: FormData;
     try {
@@ -159,7 +185,13 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
     if (typeof wav === 'string') return bad(`Invalid file format: ${wav}`);
     if (!models.includes(model)) {
       record(404, { fields });
-      return openAiError(res, 404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
+      return openAiError(
+        res,
+        404,
+        `The model \`${model}\` does not exist or you do not have access to it.`,
+        'invalid_request_error',
+        'model_not_found',
+      );
     }
     // Recognition: every known phrase whose voiced part is in the file, in order of where it is.
     const secPerByte = 1 / (wav.rate * 2 * wav.channels);
@@ -170,7 +202,18 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
     const segments = found.map((f, id) => {
       const start = f.at * secPerByte;
       const end = (f.at + f.p.voiced.length) * secPerByte;
-      return { id, seek: 0, start, end, text: ` ${f.p.text}`, tokens: [], temperature: 0, avg_logprob: -0.105, compression_ratio: 1.2, no_speech_prob: 0.01 };
+      return {
+        id,
+        seek: 0,
+        start,
+        end,
+        text: ` ${f.p.text}`,
+        tokens: [],
+        temperature: 0,
+        avg_logprob: -0.105,
+        compression_ratio: 1.2,
+        no_speech_prob: 0.01,
+      };
     });
     const words = segments.flatMap((s) => {
       const ws = s.text.trim().split(/\s+/);

@@ -60,7 +60,17 @@ export async function startFakeVosk(options: FakeVoskOptions): Promise<FakeVosk>
     verifyClient: (_info, cb) => (options.refuseWith ? cb(false, options.refuseWith, 'refused') : cb(true)),
   });
   server.on('connection', (socket) => {
-    const conn: FakeVoskConnection = { index: connections.length, config: null, audio: [], audioBytes: 0, results: [], partials: [], eof: false, violations: [], closed: false };
+    const conn: FakeVoskConnection = {
+      index: connections.length,
+      config: null,
+      audio: [],
+      audioBytes: 0,
+      results: [],
+      partials: [],
+      eof: false,
+      violations: [],
+      closed: false,
+    };
     connections.push(conn);
     const finalized = new Set<number>();
     let audio = Buffer.alloc(0);
@@ -79,7 +89,10 @@ export async function startFakeVosk(options: FakeVoskOptions): Promise<FakeVosk>
           const start = at / BPS;
           const step = p.voiced.length / BPS / words.length;
           conn.results.push(p.text);
-          return JSON.stringify({ result: words.map((word, k) => ({ conf: 0.93, end: start + (k + 1) * step, start: start + k * step, word })), text: p.text });
+          return JSON.stringify({
+            result: words.map((word, k) => ({ conf: 0.93, end: start + (k + 1) * step, start: start + k * step, word })),
+            text: p.text,
+          });
         }
       }
       if (final) return JSON.stringify({ text: '' });

@@ -51,7 +51,14 @@ export class JicofoStandin {
   }
 
   static async start(opts: JicofoOptions): Promise<JicofoStandin> {
-    const conn = createXmppConnection({ host: '127.0.0.1', port: opts.port, domain: opts.authDomain, username: opts.username, password: opts.password, trustAllCerts: true });
+    const conn = createXmppConnection({
+      host: '127.0.0.1',
+      port: opts.port,
+      domain: opts.authDomain,
+      username: opts.username,
+      password: opts.password,
+      trustAllCerts: true,
+    });
     conn.client.on('error', () => undefined);
     const self = new JicofoStandin(conn, opts.roomJid.toLowerCase());
     conn.client.on('stanza', (s: Element) => self.#onStanza(s));
@@ -107,7 +114,10 @@ export class JicofoStandin {
   /** Sends `<jibri action=…>` with these attributes to an occupant; Jicofo waits 15 s for the reply. */
   async send(nick: string, attrs: Readonly<Record<string, string>>): Promise<JibriReply> {
     try {
-      const reply = await this.#conn.iqCaller.request(xml('iq', { type: 'set', to: `${this.#roomJid}/${nick}` }, xml('jibri', { xmlns: JIBRI_NS, ...attrs })), 15_000);
+      const reply = await this.#conn.iqCaller.request(
+        xml('iq', { type: 'set', to: `${this.#roomJid}/${nick}` }, xml('jibri', { xmlns: JIBRI_NS, ...attrs })),
+        15_000,
+      );
       const jibri = reply.getChild('jibri', JIBRI_NS);
       return { attrs: jibri ? attrsOf(jibri) : {} };
     } catch (err) {

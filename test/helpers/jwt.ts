@@ -52,7 +52,11 @@ export async function mintHs(
   return new SignJWT(payload).setProtectedHeader({ ...header, alg }).sign(new TextEncoder().encode(secret));
 }
 
-export async function mintRs(payload: Claims, privateKey: CryptoKey | KeyObject, header: Partial<JWTHeaderParameters> = {}): Promise<string> {
+export async function mintRs(
+  payload: Claims,
+  privateKey: CryptoKey | KeyObject,
+  header: Partial<JWTHeaderParameters> = {},
+): Promise<string> {
   return new SignJWT(payload).setProtectedHeader({ ...header, alg: 'RS256' }).sign(privateKey);
 }
 

@@ -101,9 +101,13 @@ export async function startNginxRtmp(): Promise<NginxRtmp> {
   const start = async (): Promise<void> => {
     if (child !== null) return;
     // setpriv: the kernel kills nginx's master if the test process dies without stopping it.
-    const c = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', 'nginx', '-p', dir, '-c', `${dir}/nginx.conf`, '-g', 'daemon off; master_process on;'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const c = spawn(
+      'setpriv',
+      ['--pdeathsig', 'SIGKILL', '--', 'nginx', '-p', dir, '-c', `${dir}/nginx.conf`, '-g', 'daemon off; master_process on;'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     c.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     c.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -187,9 +191,19 @@ export interface LiveStreamProbe {
  */
 export function probeLiveStream(url: string, seconds = 3, timeoutMs = 15_000): Promise<LiveStreamProbe> {
   return new Promise((resolve, reject) => {
-    const args = ['-v', 'error', '-rw_timeout', '8000000', '-read_intervals', `%+${seconds}`,
-      '-show_entries', 'stream=index,codec_type,codec_name,width,height,r_frame_rate,sample_rate,channels:packet=stream_index,pts_time',
-      '-of', 'json', url];
+    const args = [
+      '-v',
+      'error',
+      '-rw_timeout',
+      '8000000',
+      '-read_intervals',
+      `%+${seconds}`,
+      '-show_entries',
+      'stream=index,codec_type,codec_name,width,height,r_frame_rate,sample_rate,channels:packet=stream_index,pts_time',
+      '-of',
+      'json',
+      url,
+    ];
     const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', 'ffprobe', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -200,13 +214,25 @@ export function probeLiveStream(url: string, seconds = 3, timeoutMs = 15_000): P
       clearTimeout(timer);
       if (code !== 0) return reject(new Error(`ffprobe of the live stream failed (${code}): ${err}`));
       type Json = {
-        streams: { index: number; codec_type: string; codec_name: string; width?: number; height?: number; r_frame_rate?: string; sample_rate?: string; channels?: number }[];
+        streams: {
+          index: number;
+          codec_type: string;
+          codec_name: string;
+          width?: number;
+          height?: number;
+          r_frame_rate?: string;
+          sample_rate?: string;
+          channels?: number;
+        }[];
         packets?: { stream_index: number; pts_time?: string }[];
       };
       const j = JSON.parse(out) as Json;
       const v = j.streams.find((s) => s.codec_type === 'video');
       const a = j.streams.find((s) => s.codec_type === 'audio');
-      const pts = (j.packets ?? []).filter((p) => p.stream_index === v?.index && p.pts_time !== undefined).map((p) => Number(p.pts_time)).sort((x, y) => x - y);
+      const pts = (j.packets ?? [])
+        .filter((p) => p.stream_index === v?.index && p.pts_time !== undefined)
+        .map((p) => Number(p.pts_time))
+        .sort((x, y) => x - y);
       const span = pts.length > 1 ? pts.at(-1)! - pts[0]! : 0;
       const [num, den] = (v?.r_frame_rate ?? '0/1').split('/').map(Number);
       resolve({

@@ -23,7 +23,9 @@ function parentOf(pid: number): number | null {
 
 /** Every descendant of pid (children, grandchildren, …). */
 export function descendants(root: number): number[] {
-  const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const pids = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
   const children = new Map<number, number[]>();
   for (const pid of pids) {
     const ppid = parentOf(pid);

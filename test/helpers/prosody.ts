@@ -62,7 +62,25 @@ export async function startProsody(opts: ProsodyOptions): Promise<Prosody> {
   for (const [user, password] of Object.entries(opts.accounts)) {
     writeFileSync(join(accounts, `${escapeHost(user)}.dat`), `return {\n\t["password"] = ${luaString(password)};\n};\n`);
   }
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', `/CN=${authDomain}`], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${authDomain}`,
+    ],
+    { stdio: 'ignore' },
+  );
   writeFileSync(
     join(dir, 'prosody.cfg.lua'),
     `pidfile = ${luaString(join(dir, 'prosody.pid'))}
@@ -112,7 +130,9 @@ Component ${luaString(mucDomain)} "muc"
   const start = async (): Promise<void> => {
     const cfg = join(dir, 'prosody.cfg.lua');
     const cmd = asRoot ? 'setpriv' : 'prosody';
-    const args = asRoot ? ['--reuid=prosody', '--regid=prosody', '--init-groups', 'prosody', '-F', '--config', cfg] : ['-F', '--config', cfg];
+    const args = asRoot
+      ? ['--reuid=prosody', '--regid=prosody', '--init-groups', 'prosody', '-F', '--config', cfg]
+      : ['-F', '--config', cfg];
     const c = spawn(cmd, args, { stdio: 'ignore' });
     child = c;
     exited = new Promise((resolve) => c.once('exit', () => resolve()));

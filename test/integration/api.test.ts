@@ -21,8 +21,16 @@ const nowSec = () => Math.floor(Date.now() / 1000);
 
 function moderator(room: string, over: Claims = {}): Claims {
   return {
-    iss: 'my-app', aud: 'jitsi', sub: '*', room, nbf: nowSec() - 10, exp: nowSec() + 600,
-    context: { user: { id: 'mod-7', name: 'Grace', email: 'grace@example.com', moderator: true }, features: { recording: 'true', livestreaming: 'true' } },
+    iss: 'my-app',
+    aud: 'jitsi',
+    sub: '*',
+    room,
+    nbf: nowSec() - 10,
+    exp: nowSec() + 600,
+    context: {
+      user: { id: 'mod-7', name: 'Grace', email: 'grace@example.com', moderator: true },
+      features: { recording: 'true', livestreaming: 'true' },
+    },
     ...over,
   };
 }
@@ -47,10 +55,22 @@ describe('control API (scriba serve)', () => {
       queue: { backend: 'sqlite', sqlitePath: join(testConfig().workDir, `queue-${randomUUID()}.sqlite`) },
       worker: { port: 0, allowedMeetingHosts: ['127.0.0.1:*'], allowedStreamHosts: ['rtmp.example.com', '127.0.0.1'] },
       api: { port: 0, bodyLimitBytes: 4096 },
-      auth: { enabled: true, algorithms: ['HS256', 'RS256'], secrets: [SECRET], publicKey: rsa.publicKeyPem, issuers: ['my-app'], audiences: ['jitsi'] },
+      auth: {
+        enabled: true,
+        algorithms: ['HS256', 'RS256'],
+        secrets: [SECRET],
+        publicKey: rsa.publicKeyPem,
+        issuers: ['my-app'],
+        audiences: ['jitsi'],
+      },
       webhooks: {
-        urls: [receiver.url('/hooks')], secret: WEBHOOK_SECRET, appId: 'my-app', customerId: 'cust-1',
-        outboxPath: join(testConfig().workDir, `outbox-${randomUUID()}.sqlite`), allowPrivateAddresses: true, initialBackoffMs: 100,
+        urls: [receiver.url('/hooks')],
+        secret: WEBHOOK_SECRET,
+        appId: 'my-app',
+        customerId: 'cust-1',
+        outboxPath: join(testConfig().workDir, `outbox-${randomUUID()}.sqlite`),
+        allowPrivateAddresses: true,
+        initialBackoffMs: 100,
       },
     });
     const queue = createQueue(config);
@@ -73,7 +93,10 @@ describe('control API (scriba serve)', () => {
       body: raw ?? JSON.stringify(body),
     });
   const events = (type: string) =>
-    receiver.acknowledged().map((r) => ({ ...r, body: JSON.parse(r.rawBody) as Record<string, any> })).filter((r) => r.body['eventType'] === type);
+    receiver
+      .acknowledged()
+      .map((r) => ({ ...r, body: JSON.parse(r.rawBody) as Record<string, any> }))
+      .filter((r) => r.body['eventType'] === type);
 
   it('a moderator token starts a recording; RECORDING_STARTED and RECORDING_ENDED arrive signed, with the documented fields', async () => {
     const token = await mintHs(moderator('standup'));
@@ -90,7 +113,11 @@ describe('control API (scriba serve)', () => {
     await waitUntil(() => events('RECORDING_ENDED').length === 1, 45_000);
     for (const type of ['RECORDING_STARTED', 'RECORDING_ENDED']) {
       const [event] = events(type);
-      const check = verifyWebhookSignature({ header: event!.headers['x-jaas-signature'] as string, rawBody: event!.rawBody, secrets: [WEBHOOK_SECRET] });
+      const check = verifyWebhookSignature({
+        header: event!.headers['x-jaas-signature'] as string,
+        rawBody: event!.rawBody,
+        secrets: [WEBHOOK_SECRET],
+      });
       expect(check.ok, type).toBe(true);
       expect(event!.body).toMatchObject({
         idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -110,7 +137,11 @@ describe('control API (scriba serve)', () => {
 
   it('a livestream through the API: LIVE_STREAM_STARTED and LIVE_STREAM_ENDED, the key nowhere in the view or the events', async () => {
     const token = await mintHs(moderator('live-room'));
-    const res = await post('/v1/sessions', token, { meetingUrl: `${meeting.url}/live-room?participants=2`, mode: 'stream', rtmpStreamKey: nginx.url('sekret-key-42') });
+    const res = await post('/v1/sessions', token, {
+      meetingUrl: `${meeting.url}/live-room?participants=2`,
+      mode: 'stream',
+      rtmpStreamKey: nginx.url('sekret-key-42'),
+    });
     expect(res.status).toBe(201);
     const session = (await res.json()) as { id: string; modes: string[] };
     expect(session.modes).toEqual(['stream']);
@@ -137,14 +168,27 @@ describe('control API (scriba serve)', () => {
       worker: { port: 0, allowedMeetingHosts: ['127.0.0.1:*'] },
       api: { port: 0 },
       auth: { enabled: true, algorithms: ['HS256'], secrets: [SECRET], issuers: ['my-app'], audiences: ['jitsi'] },
-      webhooks: { urls: [receiver.url('/hooks')], secret: WEBHOOK_SECRET, appId: 'my-app', customerId: 'cust-1', outboxPath: join(base.workDir, 'outbox.sqlite'), allowPrivateAddresses: true, initialBackoffMs: 100 },
-      storage: { backend: 'local', local: { root: join(base.workDir, 'store'), publicBaseUrl: 'http://127.0.0.1:9/files', linkSecrets: ['l'.repeat(32)] } },
+      webhooks: {
+        urls: [receiver.url('/hooks')],
+        secret: WEBHOOK_SECRET,
+        appId: 'my-app',
+        customerId: 'cust-1',
+        outboxPath: join(base.workDir, 'outbox.sqlite'),
+        allowPrivateAddresses: true,
+        initialBackoffMs: 100,
+      },
+      storage: {
+        backend: 'local',
+        local: { root: join(base.workDir, 'store'), publicBaseUrl: 'http://127.0.0.1:9/files', linkSecrets: ['l'.repeat(32)] },
+      },
     });
     const queue = createQueue(config);
     const txWorker = await startWorker(config, log.logger, queue);
     const txApi = await startApi(config, log.logger, queue);
     try {
-      const token = await mintHs(moderator('tx-room', { context: { user: { id: 'mod-7', moderator: true }, features: { transcription: 'true' } } }));
+      const token = await mintHs(
+        moderator('tx-room', { context: { user: { id: 'mod-7', moderator: true }, features: { transcription: 'true' } } }),
+      );
       const res = await fetch(`${txApi.url}/v1/sessions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -159,7 +203,11 @@ describe('control API (scriba serve)', () => {
       expect(chunks.length).toBeGreaterThan(0);
       const ids = new Set<string>();
       for (const event of [...chunks, ...mine('TRANSCRIPTION_UPLOADED')]) {
-        const check = verifyWebhookSignature({ header: event.headers['x-jaas-signature'] as string, rawBody: event.rawBody, secrets: [WEBHOOK_SECRET] });
+        const check = verifyWebhookSignature({
+          header: event.headers['x-jaas-signature'] as string,
+          rawBody: event.rawBody,
+          secrets: [WEBHOOK_SECRET],
+        });
         expect(check.ok).toBe(true);
         expect(event.body).toMatchObject({ fqn: 'my-app/tx-room', appId: 'my-app', customerId: 'cust-1' });
       }
@@ -184,26 +232,152 @@ describe('control API (scriba serve)', () => {
     const url = () => `${meeting.url}/refusals`;
     const cases: Array<[string, () => Promise<Response>, number, string | RegExp]> = [
       ['no token', async () => post('/v1/sessions', null, { meetingUrl: url(), mode: 'file' }), 401, 'missing_token'],
-      ['alg none', async () => post('/v1/sessions', mintUnsigned(moderator('refusals')), { meetingUrl: url(), mode: 'file' }), 401, /algorithm|invalid/],
-      ['HS/RS confusion (HS256 keyed with the RSA public key)', async () => post('/v1/sessions', mintHmacRaw(moderator('refusals'), { alg: 'HS256', typ: 'JWT' }, rsa.publicKeyPem), { meetingUrl: url(), mode: 'file' }), 401, 'bad_signature'],
-      ['RS256 signed by another key', async () => post('/v1/sessions', await mintRs(moderator('refusals'), (await rsaTestKey()).privateKey), { meetingUrl: url(), mode: 'file' }), 401, 'bad_signature'],
-      ['expired', async () => post('/v1/sessions', await mintHs(moderator('refusals', { exp: nowSec() - 5 })), { meetingUrl: url(), mode: 'file' }), 401, 'token_expired'],
-      ['not yet valid', async () => post('/v1/sessions', await mintHs(moderator('refusals', { nbf: nowSec() + 300 })), { meetingUrl: url(), mode: 'file' }), 401, 'token_not_yet_valid'],
-      ['wrong secret', async () => post('/v1/sessions', await mintHs(moderator('refusals'), 'not-the-secret-0123456789abcdef'), { meetingUrl: url(), mode: 'file' }), 401, 'bad_signature'],
-      ['wrong issuer', async () => post('/v1/sessions', await mintHs(moderator('refusals', { iss: 'other' })), { meetingUrl: url(), mode: 'file' }), 401, 'wrong_issuer'],
-      ['wrong audience', async () => post('/v1/sessions', await mintHs(moderator('refusals', { aud: 'other' })), { meetingUrl: url(), mode: 'file' }), 401, 'wrong_audience'],
-      ['wrong room', async () => post('/v1/sessions', await mintHs(moderator('another-room')), { meetingUrl: url(), mode: 'file' }), 403, 'wrong_room'],
-      ['missing feature', async () => post('/v1/sessions', await mintHs(moderator('refusals', { context: { user: { id: 'u', moderator: true }, features: { recording: 'false' } } })), { meetingUrl: url(), mode: 'file' }), 403, 'missing_feature'],
-      ['non-moderator without features', async () => post('/v1/sessions', await mintHs(moderator('refusals', { context: { user: { id: 'u', moderator: false } } })), { meetingUrl: url(), mode: 'file' }), 403, 'not_moderator'],
-      ['malformed JSON', async () => post('/v1/sessions', await mintHs(moderator('refusals')), null, '{"meetingUrl":'), 400, 'malformed_json'],
-      ['oversized body', async () => post('/v1/sessions', await mintHs(moderator('refusals')), { meetingUrl: url(), mode: 'file', extraMetadata: { pad: 'x'.repeat(8000) } }), 413, 'body_too_large'],
-      ['meeting host not allowed', async () => post('/v1/sessions', await mintHs(moderator('refusals')), { meetingUrl: 'https://meet.evil.example/refusals', mode: 'file' }), 400, 'invalid_request'],
-      ['file: URL', async () => post('/v1/sessions', await mintHs(moderator('*')), { meetingUrl: 'file:///etc/passwd', mode: 'file' }), 400, 'invalid_request'],
-      ['javascript: URL', async () => post('/v1/sessions', await mintHs(moderator('*')), { meetingUrl: 'javascript:alert(1)', mode: 'file' }), 400, 'invalid_request'],
-      ['data: URL', async () => post('/v1/sessions', await mintHs(moderator('*')), { meetingUrl: 'data:text/html,<b>x</b>', mode: 'file' }), 400, 'invalid_request'],
-      ['RTMP host not allowed', async () => post('/v1/sessions', await mintHs(moderator('refusals')), { meetingUrl: url(), mode: 'stream', rtmpStreamKey: 'rtmp://10.1.2.3/live/secret-key' }), 400, 'invalid_request'],
-      ['room with ../', async () => post('/v1/sessions', await mintHs(moderator('*')), { meetingUrl: `${meeting.url}/a/../../etc`, mode: 'file' }), 400, 'invalid_request'],
-      ['room with a control character', async () => post('/v1/sessions', await mintHs(moderator('*')), { meetingUrl: `${meeting.url}/bad%07room`, mode: 'file' }), 400, 'invalid_request'],
+      [
+        'alg none',
+        async () => post('/v1/sessions', mintUnsigned(moderator('refusals')), { meetingUrl: url(), mode: 'file' }),
+        401,
+        /algorithm|invalid/,
+      ],
+      [
+        'HS/RS confusion (HS256 keyed with the RSA public key)',
+        async () =>
+          post('/v1/sessions', mintHmacRaw(moderator('refusals'), { alg: 'HS256', typ: 'JWT' }, rsa.publicKeyPem), {
+            meetingUrl: url(),
+            mode: 'file',
+          }),
+        401,
+        'bad_signature',
+      ],
+      [
+        'RS256 signed by another key',
+        async () =>
+          post('/v1/sessions', await mintRs(moderator('refusals'), (await rsaTestKey()).privateKey), { meetingUrl: url(), mode: 'file' }),
+        401,
+        'bad_signature',
+      ],
+      [
+        'expired',
+        async () => post('/v1/sessions', await mintHs(moderator('refusals', { exp: nowSec() - 5 })), { meetingUrl: url(), mode: 'file' }),
+        401,
+        'token_expired',
+      ],
+      [
+        'not yet valid',
+        async () => post('/v1/sessions', await mintHs(moderator('refusals', { nbf: nowSec() + 300 })), { meetingUrl: url(), mode: 'file' }),
+        401,
+        'token_not_yet_valid',
+      ],
+      [
+        'wrong secret',
+        async () =>
+          post('/v1/sessions', await mintHs(moderator('refusals'), 'not-the-secret-0123456789abcdef'), { meetingUrl: url(), mode: 'file' }),
+        401,
+        'bad_signature',
+      ],
+      [
+        'wrong issuer',
+        async () => post('/v1/sessions', await mintHs(moderator('refusals', { iss: 'other' })), { meetingUrl: url(), mode: 'file' }),
+        401,
+        'wrong_issuer',
+      ],
+      [
+        'wrong audience',
+        async () => post('/v1/sessions', await mintHs(moderator('refusals', { aud: 'other' })), { meetingUrl: url(), mode: 'file' }),
+        401,
+        'wrong_audience',
+      ],
+      [
+        'wrong room',
+        async () => post('/v1/sessions', await mintHs(moderator('another-room')), { meetingUrl: url(), mode: 'file' }),
+        403,
+        'wrong_room',
+      ],
+      [
+        'missing feature',
+        async () =>
+          post(
+            '/v1/sessions',
+            await mintHs(moderator('refusals', { context: { user: { id: 'u', moderator: true }, features: { recording: 'false' } } })),
+            { meetingUrl: url(), mode: 'file' },
+          ),
+        403,
+        'missing_feature',
+      ],
+      [
+        'non-moderator without features',
+        async () =>
+          post('/v1/sessions', await mintHs(moderator('refusals', { context: { user: { id: 'u', moderator: false } } })), {
+            meetingUrl: url(),
+            mode: 'file',
+          }),
+        403,
+        'not_moderator',
+      ],
+      [
+        'malformed JSON',
+        async () => post('/v1/sessions', await mintHs(moderator('refusals')), null, '{"meetingUrl":'),
+        400,
+        'malformed_json',
+      ],
+      [
+        'oversized body',
+        async () =>
+          post('/v1/sessions', await mintHs(moderator('refusals')), {
+            meetingUrl: url(),
+            mode: 'file',
+            extraMetadata: { pad: 'x'.repeat(8000) },
+          }),
+        413,
+        'body_too_large',
+      ],
+      [
+        'meeting host not allowed',
+        async () =>
+          post('/v1/sessions', await mintHs(moderator('refusals')), { meetingUrl: 'https://meet.evil.example/refusals', mode: 'file' }),
+        400,
+        'invalid_request',
+      ],
+      [
+        'file: URL',
+        async () => post('/v1/sessions', await mintHs(moderator('*')), { meetingUrl: 'file:///etc/passwd', mode: 'file' }),
+        400,
+        'invalid_request',
+      ],
+      [
+        'javascript: URL',
+        async () => post('/v1/sessions', await mintHs(moderator('*')), { meetingUrl: 'javascript:alert(1)', mode: 'file' }),
+        400,
+        'invalid_request',
+      ],
+      [
+        'data: URL',
+        async () => post('/v1/sessions', await mintHs(moderator('*')), { meetingUrl: 'data:text/html,<b>x</b>', mode: 'file' }),
+        400,
+        'invalid_request',
+      ],
+      [
+        'RTMP host not allowed',
+        async () =>
+          post('/v1/sessions', await mintHs(moderator('refusals')), {
+            meetingUrl: url(),
+            mode: 'stream',
+            rtmpStreamKey: 'rtmp://10.1.2.3/live/secret-key',
+          }),
+        400,
+        'invalid_request',
+      ],
+      [
+        'room with ../',
+        async () => post('/v1/sessions', await mintHs(moderator('*')), { meetingUrl: `${meeting.url}/a/../../etc`, mode: 'file' }),
+        400,
+        'invalid_request',
+      ],
+      [
+        'room with a control character',
+        async () => post('/v1/sessions', await mintHs(moderator('*')), { meetingUrl: `${meeting.url}/bad%07room`, mode: 'file' }),
+        400,
+        'invalid_request',
+      ],
     ];
     it.each(cases)('%s', async (_name, send, status, code) => {
       const before = await worker.queue.counts();

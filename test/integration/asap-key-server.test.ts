@@ -90,7 +90,11 @@ async function refusal(p: Promise<unknown>): Promise<AuthError> {
 describe('ASAP key server', () => {
   it('verifies a JaaS-shaped RS256 token with the key at <server>/<sha256(kid)>.pem', async () => {
     const token = await mintRs(jaasClaims(), rsa.privateKey, { kid: KID, typ: 'JWT' });
-    await expect(verifier().verify(token)).resolves.toMatchObject({ issuer: 'chat', audience: ['jitsi'], subject: 'vpaas-magic-cookie-0123456789abcdef' });
+    await expect(verifier().verify(token)).resolves.toMatchObject({
+      issuer: 'chat',
+      audience: ['jitsi'],
+      subject: 'vpaas-magic-cookie-0123456789abcdef',
+    });
     expect(hits).toEqual([`/asap/${sha(KID)}.pem`]);
   });
 

@@ -57,7 +57,12 @@ beforeAll(async () => {
   browser = await launchBrowser({ userDataDir: join(workDir, 'profile'), width: 1280, height: 720, headless: true, kiosk: false });
   const tab = await browser.firstPage();
   const page = await MeetingPage.create(tab);
-  const url = demoMeetingUrl(meeting.url, 'tapped', { participants: 4, hiddenFromRecorder: [4] }, { arrivals: `3:${ARRIVE_S}`, departures: `2:${DEPART_S}` });
+  const url = demoMeetingUrl(
+    meeting.url,
+    'tapped',
+    { participants: 4, hiddenFromRecorder: [4] },
+    { arrivals: `3:${ARRIVE_S}`, departures: `2:${DEPART_S}` },
+  );
   await page.open(`${url}#config.iAmRecorder=true`);
   // Test-only hooks: when the page saw joins and leaves (epoch ms), and where the clips' cycle starts.
   await tab.evaluate(`(() => {
@@ -68,7 +73,18 @@ beforeAll(async () => {
   await page.waitForJoin({ timeoutMs: 15_000 });
 
   const captureStartedAtMs = Date.now();
-  seen = { captureStartedAtMs, chunks: [], participants: [], warnings: [], cycleAnchors: {}, joinedAt: {}, leftAt: {}, muteAt: 0, unmuteAt: 0, ended: [] };
+  seen = {
+    captureStartedAtMs,
+    chunks: [],
+    participants: [],
+    warnings: [],
+    cycleAnchors: {},
+    joinedAt: {},
+    leftAt: {},
+    muteAt: 0,
+    unmuteAt: 0,
+    ended: [],
+  };
   const tap = new AudioTap(page, { captureStartedAtMs });
   tap.on('chunk', (c) => seen.chunks.push(c));
   tap.on('participant', (p) => seen.participants.push({ ...p, atMs: Date.now() - captureStartedAtMs }));
@@ -153,11 +169,15 @@ const speech = (n: number): { start: number; end: number } => {
   const p = manifest.participants.find((x) => x.index === n)!;
   return { start: p.speechStartSeconds, end: p.speechEndSeconds };
 };
-const within = (phase: number, r: { start: number; end: number }, margin: number): boolean => phase >= r.start - margin && phase <= r.end + margin;
+const within = (phase: number, r: { start: number; end: number }, margin: number): boolean =>
+  phase >= r.start - margin && phase <= r.end + margin;
 
 describe('audio tap on the synthetic meeting', () => {
   it('taps the three visible participants, never the hidden one', () => {
-    const joined = seen.participants.filter((p) => p.state === 'joined').map((p) => p.id).sort();
+    const joined = seen.participants
+      .filter((p) => p.state === 'joined')
+      .map((p) => p.id)
+      .sort();
     expect(joined).toEqual([id(1), id(2), id(3)]);
     expect(seen.chunks.some((c) => c.participantId === id(4))).toBe(false);
     expect(seen.participants.some((p) => p.id === id(4))).toBe(false);
@@ -217,7 +237,7 @@ describe('audio tap on the synthetic meeting', () => {
         const c = cs[i]!;
         expect(c.startMs).toBeGreaterThanOrEqual(prev.endMs);
         if (!c.discontinuity) expect(c.startMs).toBe(prev.endMs);
-        expect(c.endMs - c.startMs).toBeCloseTo((c.pcm.length / 2) / 16, 6);
+        expect(c.endMs - c.startMs).toBeCloseTo(c.pcm.length / 2 / 16, 6);
       }
       const gaps = cs.slice(1).filter((c, i) => c.startMs - cs[i]!.endMs > 50);
       if (n === 1) {

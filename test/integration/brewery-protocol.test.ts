@@ -98,7 +98,13 @@ function harness(env: XmppEnvironment, slots = 1, roomName?: string, onExpired?:
   return Object.assign(h, { pool, sessions, lines });
 }
 
-const START = { action: 'start', recording_mode: 'file', room: 'myroom@conference.meet.test', session_id: 'abc123', app_data: JSON.stringify({ file_recording_metadata: { share: true, upload_credentials: { token: 'x' } } }) };
+const START = {
+  action: 'start',
+  recording_mode: 'file',
+  room: 'myroom@conference.meet.test',
+  session_id: 'abc123',
+  app_data: JSON.stringify({ file_recording_metadata: { share: true, upload_credentials: { token: 'x' } } }),
+};
 
 describe('brewery protocol (Prosody + Jicofo stand-in)', () => {
   let jicofo: JicofoStandin;
@@ -106,7 +112,13 @@ describe('brewery protocol (Prosody + Jicofo stand-in)', () => {
 
   it('joins with idle presence; start → busy presence, pending; on; off; idle again; stop → off', async () => {
     const h = harness(environment(), 1, 'brewery1');
-    jicofo = await JicofoStandin.start({ port: prosody.port, authDomain: prosody.authDomain, roomJid: room('brewery1'), username: 'focus', password: FOCUS_PASSWORD });
+    jicofo = await JicofoStandin.start({
+      port: prosody.port,
+      authDomain: prosody.authDomain,
+      roomJid: room('brewery1'),
+      username: 'focus',
+      password: FOCUS_PASSWORD,
+    });
     try {
       expect(await jicofo.waitForOccupants((o) => o.get('scriba')?.busy === false)).toBe(true);
       expect(jicofo.occupants().get('scriba')).toEqual({ busy: false, healthy: true });
@@ -120,7 +132,9 @@ describe('brewery protocol (Prosody + Jicofo stand-in)', () => {
       expect(session!.request).toMatchObject({ sessionId: 'abc123', xmppEnvironment: 'test-env', metadata: { share: true } });
       expect(session!.request.target.room).toBe('myroom');
       // A second start while busy: off + busy + should_retry true.
-      expect(await jicofo.send('scriba', { ...START, session_id: 'other' })).toEqual({ attrs: { status: 'off', failure_reason: 'busy', should_retry: 'true' } });
+      expect(await jicofo.send('scriba', { ...START, session_id: 'other' })).toEqual({
+        attrs: { status: 'off', failure_reason: 'busy', should_retry: 'true' },
+      });
       session!.capture();
       expect(await jicofo.waitForStatusIq('scriba', 'on', 5_000)).not.toBeNull();
       // Stop: answered off once the session ended; then the final off IQ and idle presence.
@@ -140,7 +154,13 @@ describe('brewery protocol (Prosody + Jicofo stand-in)', () => {
 
   it('a failed session ends with off + error + should_retry; refusals and malformed IQs get the right answers', async () => {
     const h = harness(environment(), 1, 'brewery2');
-    jicofo = await JicofoStandin.start({ port: prosody.port, authDomain: prosody.authDomain, roomJid: room('brewery2'), username: 'focus', password: FOCUS_PASSWORD });
+    jicofo = await JicofoStandin.start({
+      port: prosody.port,
+      authDomain: prosody.authDomain,
+      roomJid: room('brewery2'),
+      username: 'focus',
+      password: FOCUS_PASSWORD,
+    });
     try {
       expect(await jicofo.waitForOccupants((o) => o.get('scriba')?.busy === false)).toBe(true);
       // Unsupported modes and bad requests: off + error + should_retry false, no session.
@@ -152,7 +172,9 @@ describe('brewery protocol (Prosody + Jicofo stand-in)', () => {
       expect(await jicofo.send('scriba', { ...START, recording_mode: 'stream', streamid: 'rtmp://' })).toEqual({ attrs: refused });
       // Unknown action, and an IQ without a <jibri> child of the right namespace: bad-request.
       expect(await jicofo.send('scriba', { action: 'pause' })).toEqual({ error: 'bad-request' });
-      expect(await jicofo.sendRaw('scriba', xml('jibri', { xmlns: 'urn:other', action: 'start' }))).toMatchObject({ error: expect.any(String) });
+      expect(await jicofo.sendRaw('scriba', xml('jibri', { xmlns: 'urn:other', action: 'start' }))).toMatchObject({
+        error: expect.any(String),
+      });
       expect(h.sessions).toHaveLength(0);
       expect(jicofo.occupants().get('scriba')?.busy).toBe(false);
       // No capacity (API jobs took the CPU): the slot shows busy, and a start is refused busy.
@@ -177,12 +199,20 @@ describe('brewery protocol (Prosody + Jicofo stand-in)', () => {
 
   it('two slots are two occupants (<nick>, <nick>-2), each serving its own session and status IQs', async () => {
     const h = harness(environment(), 2, 'brewery3');
-    jicofo = await JicofoStandin.start({ port: prosody.port, authDomain: prosody.authDomain, roomJid: room('brewery3'), username: 'focus', password: FOCUS_PASSWORD });
+    jicofo = await JicofoStandin.start({
+      port: prosody.port,
+      authDomain: prosody.authDomain,
+      roomJid: room('brewery3'),
+      username: 'focus',
+      password: FOCUS_PASSWORD,
+    });
     try {
       expect(await jicofo.waitForOccupants((o) => o.get('scriba')?.busy === false && o.get('scriba-2')?.busy === false)).toBe(true);
       expect(await jicofo.send('scriba', { ...START, session_id: 's1' })).toEqual({ attrs: { status: 'pending' } });
       expect(jicofo.pickIdle()).toBe('scriba-2');
-      expect(await jicofo.send('scriba-2', { ...START, room: 'other@conference.meet.test', session_id: 's2' })).toEqual({ attrs: { status: 'pending' } });
+      expect(await jicofo.send('scriba-2', { ...START, room: 'other@conference.meet.test', session_id: 's2' })).toEqual({
+        attrs: { status: 'pending' },
+      });
       expect(await jicofo.waitForOccupants((o) => o.get('scriba')?.busy === true && o.get('scriba-2')?.busy === true)).toBe(true);
       h.sessions[1]!.capture();
       expect(await jicofo.waitForStatusIq('scriba-2', 'on', 5_000)).not.toBeNull();
@@ -201,7 +231,11 @@ describe('brewery protocol (Prosody + Jicofo stand-in)', () => {
   });
 
   it('a wrong password and a missing brewery give one clear log line each and keep retrying, secret-free', async () => {
-    const wrong = harness(environment({ controlLogin: { domain: prosody.authDomain, username: 'jibri', password: 'wrong-secret-pw', port: prosody.port } }), 1, 'brewery4');
+    const wrong = harness(
+      environment({ controlLogin: { domain: prosody.authDomain, username: 'jibri', password: 'wrong-secret-pw', port: prosody.port } }),
+      1,
+      'brewery4',
+    );
     const badCert = harness(environment({ trustAllXmppCerts: false }), 1, 'brewery4');
     try {
       expect(await waitUntil(() => wrong.lines.some((l) => l.includes('refused the login')), 10_000)).toBe(true);
@@ -214,7 +248,11 @@ describe('brewery protocol (Prosody + Jicofo stand-in)', () => {
     }
     const closedMuc = await startProsody({ accounts: { jibri: JIBRI_PASSWORD }, allowRoomCreation: false });
     try {
-      const missing = harness({ ...environment(), controlLogin: { domain: closedMuc.authDomain, username: 'jibri', password: JIBRI_PASSWORD, port: closedMuc.port }, controlMuc: { domain: closedMuc.mucDomain, roomName: 'JibriBrewery', nickname: 'scriba' } });
+      const missing = harness({
+        ...environment(),
+        controlLogin: { domain: closedMuc.authDomain, username: 'jibri', password: JIBRI_PASSWORD, port: closedMuc.port },
+        controlMuc: { domain: closedMuc.mucDomain, roomName: 'JibriBrewery', nickname: 'scriba' },
+      });
       try {
         expect(await waitUntil(() => missing.lines.some((l) => l.includes('refused the join')), 10_000)).toBe(true);
         expect(missing.lines.find((l) => l.includes('refused the join'))).toMatch(/jibribrewery@internal\.auth\.meet\.test/);
@@ -229,7 +267,13 @@ describe('brewery protocol (Prosody + Jicofo stand-in)', () => {
   it('usage-timeout bounds the session; single-use mode stays busy after the first session and says so once', async () => {
     let expired = 0;
     const h = harness(environment({ usageTimeoutSec: 90 }), 1, 'brewery6', () => expired++);
-    jicofo = await JicofoStandin.start({ port: prosody.port, authDomain: prosody.authDomain, roomJid: room('brewery6'), username: 'focus', password: FOCUS_PASSWORD });
+    jicofo = await JicofoStandin.start({
+      port: prosody.port,
+      authDomain: prosody.authDomain,
+      roomJid: room('brewery6'),
+      username: 'focus',
+      password: FOCUS_PASSWORD,
+    });
     try {
       expect(await jicofo.waitForOccupants((o) => o.get('scriba')?.busy === false)).toBe(true);
       expect(await jicofo.send('scriba', START)).toEqual({ attrs: { status: 'pending' } });
@@ -239,7 +283,9 @@ describe('brewery protocol (Prosody + Jicofo stand-in)', () => {
       expect(await jicofo.waitForStatusIq('scriba', 'off', 5_000)).not.toBeNull();
       expect(await waitUntil(() => expired === 1, 5_000)).toBe(true);
       expect(jicofo.occupants().get('scriba')?.busy).toBe(true);
-      expect(await jicofo.send('scriba', { ...START, session_id: 'again' })).toEqual({ attrs: { status: 'off', failure_reason: 'busy', should_retry: 'true' } });
+      expect(await jicofo.send('scriba', { ...START, session_id: 'again' })).toEqual({
+        attrs: { status: 'off', failure_reason: 'busy', should_retry: 'true' },
+      });
       expect(h.sessions).toHaveLength(1);
       expect(expired).toBe(1);
     } finally {
@@ -250,7 +296,13 @@ describe('brewery protocol (Prosody + Jicofo stand-in)', () => {
 
   it('Prosody restarts mid-session: the session stops (Jicofo moved on), the occupant rejoins and is idle again', async () => {
     const h = harness(environment(), 1, 'brewery5');
-    jicofo = await JicofoStandin.start({ port: prosody.port, authDomain: prosody.authDomain, roomJid: room('brewery5'), username: 'focus', password: FOCUS_PASSWORD });
+    jicofo = await JicofoStandin.start({
+      port: prosody.port,
+      authDomain: prosody.authDomain,
+      roomJid: room('brewery5'),
+      username: 'focus',
+      password: FOCUS_PASSWORD,
+    });
     try {
       expect(await jicofo.waitForOccupants((o) => o.get('scriba')?.busy === false)).toBe(true);
       expect(await jicofo.send('scriba', START)).toEqual({ attrs: { status: 'pending' } });
@@ -260,7 +312,13 @@ describe('brewery protocol (Prosody + Jicofo stand-in)', () => {
       await prosody.restart();
       expect(await waitUntil(() => h.sessions[0]!.stopped, 10_000)).toBe(true);
       expect(h.lines.some((l) => l.includes('lost the brewery connection'))).toBe(true);
-      jicofo = await JicofoStandin.start({ port: prosody.port, authDomain: prosody.authDomain, roomJid: room('brewery5'), username: 'focus', password: FOCUS_PASSWORD });
+      jicofo = await JicofoStandin.start({
+        port: prosody.port,
+        authDomain: prosody.authDomain,
+        roomJid: room('brewery5'),
+        username: 'focus',
+        password: FOCUS_PASSWORD,
+      });
       expect(await jicofo.waitForOccupants((o) => o.get('scriba')?.busy === false, 15_000)).toBe(true);
       expect(await waitUntil(() => h.pool.view()[0]?.joined === true, 5_000)).toBe(true);
       expect(h.pool.view()[0]).toMatchObject({ busy: false, serving: false });
@@ -272,4 +330,3 @@ describe('brewery protocol (Prosody + Jicofo stand-in)', () => {
     }
   });
 });
-

@@ -29,7 +29,11 @@ let prosody: Prosody;
 let meeting: DemoMeeting;
 let nginx: NginxRtmp;
 beforeAll(async () => {
-  [prosody, meeting, nginx] = await Promise.all([startProsody({ accounts: { jibri: JIBRI_PASSWORD, focus: FOCUS_PASSWORD } }), startDemoMeeting({ port: 0 }), startNginxRtmp()]);
+  [prosody, meeting, nginx] = await Promise.all([
+    startProsody({ accounts: { jibri: JIBRI_PASSWORD, focus: FOCUS_PASSWORD } }),
+    startDemoMeeting({ port: 0 }),
+    startNginxRtmp(),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([prosody?.close(), meeting?.close(), nginx?.close()]);
@@ -53,7 +57,13 @@ function xmppSection(roomName: string): Record<string, unknown> {
 }
 
 const focus = (roomName: string): Promise<JicofoStandin> =>
-  JicofoStandin.start({ port: prosody.port, authDomain: prosody.authDomain, roomJid: `${roomName}@${prosody.mucDomain}`, username: 'focus', password: FOCUS_PASSWORD });
+  JicofoStandin.start({
+    port: prosody.port,
+    authDomain: prosody.authDomain,
+    roomJid: `${roomName}@${prosody.mucDomain}`,
+    username: 'focus',
+    password: FOCUS_PASSWORD,
+  });
 
 const start = (room: string, sessionId: string, extra: Record<string, string> = {}): Record<string, string> => ({
   action: 'start',
@@ -79,27 +89,45 @@ describe('the worker in a Jibri brewery', () => {
     const worker: RunningWorker = await startWorker(config, logger);
     const api = await startApi({ ...config, worker: { ...config.worker, allowedMeetingHosts: ['127.0.0.1:*'] } }, logger, worker.queue);
     const now = Math.floor(Date.now() / 1000);
-    const token = await mintHs({ iss: 'my-app', aud: 'jitsi', sub: '*', room: '*', nbf: now - 10, exp: now + 600, context: { user: { id: 'mod', moderator: true }, features: { recording: 'true' } } });
+    const token = await mintHs({
+      iss: 'my-app',
+      aud: 'jitsi',
+      sub: '*',
+      room: '*',
+      nbf: now - 10,
+      exp: now + 600,
+      context: { user: { id: 'mod', moderator: true }, features: { recording: 'true' } },
+    });
     const authz = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const jicofo = await focus('brewery-files');
     try {
       expect(await jicofo.waitForOccupants((o) => o.get('scriba')?.busy === false && o.get('scriba-2')?.busy === false)).toBe(true);
       expect(await jicofo.send('scriba', start('BrewA', 'sess-a'))).toEqual({ attrs: { status: 'pending' } });
       // The same room and mode is already recording: no other recorder could help.
-      expect(await jicofo.send('scriba-2', start('brewa', 'sess-dup'))).toEqual({ attrs: { status: 'off', failure_reason: 'error', should_retry: 'false' } });
+      expect(await jicofo.send('scriba-2', start('brewa', 'sess-dup'))).toEqual({
+        attrs: { status: 'off', failure_reason: 'error', should_retry: 'false' },
+      });
       expect(await jicofo.send('scriba-2', start('BrewB', 'sess-b'))).toEqual({ attrs: { status: 'pending' } });
       // Both slots serve a session: a further start is refused busy, retry elsewhere.
-      expect(await jicofo.send('scriba', start('BrewC', 'sess-c'))).toEqual({ attrs: { status: 'off', failure_reason: 'busy', should_retry: 'true' } });
+      expect(await jicofo.send('scriba', start('BrewC', 'sess-c'))).toEqual({
+        attrs: { status: 'off', failure_reason: 'busy', should_retry: 'true' },
+      });
       expect(await jicofo.waitForOccupants((o) => o.get('scriba')?.busy === true && o.get('scriba-2')?.busy === true)).toBe(true);
       // Jicofo waits 90 s for `on`.
       expect(await jicofo.waitForStatusIq('scriba', 'on', 90_000)).not.toBeNull();
       expect(await jicofo.waitForStatusIq('scriba-2', 'on', 90_000)).not.toBeNull();
       // Listed by room like API sessions, and in the worker's Jibri health.
       expect((await worker.queue.list({ tag: roomTag(null, 'brewa') })).map((j) => j.id)).toEqual(['sess-a']);
-      const listed = (await (await fetch(`${api.url}/v1/sessions?room=BrewA`, { headers: authz })).json()) as { sessions: { id: string }[] };
+      const listed = (await (await fetch(`${api.url}/v1/sessions?room=BrewA`, { headers: authz })).json()) as {
+        sessions: { id: string }[];
+      };
       expect(listed.sessions.map((x) => x.id)).toEqual(['sess-a']);
       // The one-session-per-room-and-mode rule spans both start paths.
-      const clash = await fetch(`${api.url}/v1/sessions`, { method: 'POST', headers: authz, body: JSON.stringify({ meetingUrl: `${meeting.url}/BrewA`, mode: 'file' }) });
+      const clash = await fetch(`${api.url}/v1/sessions`, {
+        method: 'POST',
+        headers: authz,
+        body: JSON.stringify({ meetingUrl: `${meeting.url}/BrewA`, mode: 'file' }),
+      });
       expect(clash.status).toBe(409);
       expect(await (await fetch(`${worker.url}/jibri/api/v1.0/health`)).json()).toMatchObject({ status: { busyStatus: 'BUSY' } });
       await new Promise((r) => setTimeout(r, 4_000));
@@ -130,7 +158,11 @@ describe('the worker in a Jibri brewery', () => {
       expect(metrics).toMatch(/scriba_jobs_started_total\{kind="file"\} 2/);
       const events = () => receiver.acknowledged().map((r) => JSON.parse(r.rawBody) as { eventType: string; sessionId: string });
       expect(await waitUntil(() => events().filter((e) => e.eventType === 'RECORDING_ENDED').length === 2, 15_000)).toBe(true);
-      expect(events().filter((e) => e.sessionId === 'sess-a').map((e) => e.eventType)).toEqual(expect.arrayContaining(['RECORDING_STARTED', 'RECORDING_ENDED']));
+      expect(
+        events()
+          .filter((e) => e.sessionId === 'sess-a')
+          .map((e) => e.eventType),
+      ).toEqual(expect.arrayContaining(['RECORDING_STARTED', 'RECORDING_ENDED']));
       expect(lines.join('')).not.toMatch(/secret-pw/);
     } finally {
       await jicofo.close();
@@ -147,14 +179,18 @@ describe('the worker in a Jibri brewery', () => {
     try {
       expect(await jicofo.waitForOccupants((o) => o.get('scriba')?.busy === false)).toBe(true);
       expect([...jicofo.occupants().keys()]).toEqual(['scriba']);
-      expect(await jicofo.send('scriba', start('Live', 'sess-live', { recording_mode: 'stream', streamid: nginx.url('brewkey') }))).toEqual({ attrs: { status: 'pending' } });
+      expect(await jicofo.send('scriba', start('Live', 'sess-live', { recording_mode: 'stream', streamid: nginx.url('brewkey') }))).toEqual(
+        { attrs: { status: 'pending' } },
+      );
       expect(await jicofo.waitForStatusIq('scriba', 'on', 90_000)).not.toBeNull();
       expect(await waitUntil(() => nginx.publishAttempts('brewkey') >= 1, 20_000)).toBe(true);
       expect(await jicofo.send('scriba', { action: 'stop' })).toEqual({ attrs: { status: 'off' } });
       expect(await jicofo.waitForStatusIq('scriba', 'off', 30_000)).toMatchObject({ attrs: { status: 'off' } });
       expect(await jicofo.waitForOccupants((o) => o.get('scriba')?.busy === false, 30_000)).toBe(true);
       jicofo.statusIqs.length = 0;
-      expect(await jicofo.send('scriba', start('Live', 'sess-bad', { recording_mode: 'stream', streamid: nginx.url('bad') }))).toEqual({ attrs: { status: 'pending' } });
+      expect(await jicofo.send('scriba', start('Live', 'sess-bad', { recording_mode: 'stream', streamid: nginx.url('bad') }))).toEqual({
+        attrs: { status: 'pending' },
+      });
       const off = await jicofo.waitForStatusIq('scriba', 'off', 90_000);
       expect(off?.attrs).toEqual({ status: 'off', failure_reason: 'error', should_retry: 'false' });
       expect(await worker.queue.get('sess-bad')).toMatchObject({ status: 'failed', attempts: 1 });
@@ -214,7 +250,10 @@ describe('the worker in a Jibri brewery', () => {
       expect(await killTree(child.child.pid!)).toBe(true);
       expect(await waitUntil(() => jicofo.presences.some((p) => p.nick === 'scriba' && p.status === null), 10_000)).toBe(true);
       // Another worker on the same queue recovers the job after its lease and fails it instead of recording.
-      rescuer = await startWorker(testConfig({ queue: { sqlitePath: config.queue.sqlitePath, leaseSec: 3 }, worker: { port: 0 } }), memoryLogger().logger);
+      rescuer = await startWorker(
+        testConfig({ queue: { sqlitePath: config.queue.sqlitePath, leaseSec: 3 }, worker: { port: 0 } }),
+        memoryLogger().logger,
+      );
       expect(await waitUntil(async () => (await rescuer!.queue.get('sess-kill'))?.status === 'failed', 30_000)).toBe(true);
       expect((await rescuer.queue.get('sess-kill'))?.error?.message).toMatch(/brewery session was lost/);
       expect(existsSync(join(config.recordingsDir, 'sess-kill'))).toBe(true);

@@ -103,14 +103,26 @@ function run(cmd: string, args: string[]): Promise<Buffer> {
 
 interface Probe {
   format: { duration: string };
-  streams: { codec_type: string; codec_name: string; width?: number; height?: number; r_frame_rate?: string; sample_rate?: string; channels?: number }[];
+  streams: {
+    codec_type: string;
+    codec_name: string;
+    width?: number;
+    height?: number;
+    r_frame_rate?: string;
+    sample_rate?: string;
+    channels?: number;
+  }[];
 }
 async function ffprobe(file: string): Promise<Probe> {
   const out = await run('ffprobe', ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file]);
   return JSON.parse(out.toString()) as Probe;
 }
 
-function rawGet(pathAndQuery: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function rawGet(
+  pathAndQuery: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     // node:http sends the path as given: no "../" resolution on the way out.
     const req = httpRequest({ host: '127.0.0.1', port: meeting.port, path: pathAndQuery, method, headers }, (res) => {
@@ -146,9 +158,11 @@ describe('fixtures', () => {
       const video = probe.streams.find((s) => s.codec_type === 'video');
       const audio = probe.streams.find((s) => s.codec_type === 'audio');
       expect(Math.abs(Number(probe.format.duration) - FIXTURE_CYCLE_SECONDS), file).toBeLessThan(0.1);
-      expect(video, file).toMatchObject(file === 'sync.webm'
-        ? { codec_name: 'vp8', width: 320, height: 180, r_frame_rate: '30/1' }
-        : { codec_name: 'vp8', width: 640, height: 360, r_frame_rate: '30/1' });
+      expect(video, file).toMatchObject(
+        file === 'sync.webm'
+          ? { codec_name: 'vp8', width: 320, height: 180, r_frame_rate: '30/1' }
+          : { codec_name: 'vp8', width: 640, height: 360, r_frame_rate: '30/1' },
+      );
       expect(['opus', 'vorbis']).toContain(audio?.codec_name);
       expect(audio?.sample_rate).toBe('48000');
     }
@@ -221,8 +235,14 @@ describe('server', () => {
     expect((await rawGet('/media/voice-1.wav')).headers['content-type']).toBe('audio/wav');
     expect((await rawGet('/media/sentences.json')).headers['content-type']).toMatch(/^application\/json/);
 
-    for (const p of ['/media/../package.json', '/media/..%2Fpackage.json', '/media/%2e%2e%2f%2e%2e%2fpackage.json',
-      '/media/..%5C..%5Cpackage.json', '/media/.stamp', '/media/%2Fetc%2Fpasswd']) {
+    for (const p of [
+      '/media/../package.json',
+      '/media/..%2Fpackage.json',
+      '/media/%2e%2e%2f%2e%2e%2fpackage.json',
+      '/media/..%5C..%5Cpackage.json',
+      '/media/.stamp',
+      '/media/%2Fetc%2Fpasswd',
+    ]) {
       const res = await rawGet(p);
       expect([400, 403], p).toContain(res.status);
       expect(res.body.toString(), p).not.toContain('"name"');
@@ -294,14 +314,34 @@ describe('the meeting page, as a recorder sees it', () => {
         expect(t.kind).toBe(t.type);
       }
       expect(seen.members.sort()).toEqual([...seen.names].sort());
-      expect(seen.demo).toMatchObject({ jwt: 'jwt-token-123', room: 'demoroom', tenant: 'acme', iAmRecorder: true, appName: 'Jibri', p2p: false, externalConnectUrl: null });
+      expect(seen.demo).toMatchObject({
+        jwt: 'jwt-token-123',
+        room: 'demoroom',
+        tenant: 'acme',
+        iAmRecorder: true,
+        appName: 'Jibri',
+        p2p: false,
+        externalConnectUrl: null,
+      });
       expect(seen.demo.stored).toEqual(LOCAL_STORAGE);
-      expect(seen.localStorage).toEqual({ user: LOCAL_STORAGE.xmpp_username_override, password: LOCAL_STORAGE.xmpp_password_override, displayname: 'Recorder' });
+      expect(seen.localStorage).toEqual({
+        user: LOCAL_STORAGE.xmpp_username_override,
+        password: LOCAL_STORAGE.xmpp_password_override,
+        displayname: 'Recorder',
+      });
 
       // Real decoding <video> elements that advance, started together; the sync tile where promised.
-      const videos = () => page.evaluate(() => [...document.querySelectorAll('video')].map((v) => ({
-        id: v.id, w: v.videoWidth, t: v.currentTime, paused: v.paused, muted: v.muted, src: v.currentSrc,
-      })));
+      const videos = () =>
+        page.evaluate(() =>
+          [...document.querySelectorAll('video')].map((v) => ({
+            id: v.id,
+            w: v.videoWidth,
+            t: v.currentTime,
+            paused: v.paused,
+            muted: v.muted,
+            src: v.currentSrc,
+          })),
+        );
       const before = await videos();
       await new Promise((r) => setTimeout(r, 1200));
       const after = await videos();
@@ -380,7 +420,18 @@ describe('the meeting page, as a recorder sees it', () => {
           stillJoined: w.APP.conference._room.isJoined(),
         };
       });
-      expect(after).toEqual({ joined: 3, left: 3, added: 6, removed: 6, mucJoined: 3, mucLeft: 3, members: 0, tiles: 0, sync: false, stillJoined: true });
+      expect(after).toEqual({
+        joined: 3,
+        left: 3,
+        added: 6,
+        removed: 6,
+        mucJoined: 3,
+        mucLeft: 3,
+        members: 0,
+        tiles: 0,
+        sync: false,
+        stillJoined: true,
+      });
       await waitFor(page, () => (window as unknown as AnyWindow).APP.conference.getStats().bitrate.download === 0, 3000);
     } finally {
       await page.close();
@@ -443,7 +494,10 @@ describe('the meeting page, as a recorder sees it', () => {
     const guest = await openMeeting('secret', { participants: 2, hiddenFromRecorder: [2], sync: false }, '');
     try {
       await waitFor(guest, () => (window as unknown as AnyWindow).APP.conference._room.getParticipants().length === 2);
-      const tiles = await guest.evaluate(() => [document.querySelectorAll('.tile video').length, document.getElementById('sync-tile') !== null]);
+      const tiles = await guest.evaluate(() => [
+        document.querySelectorAll('.tile video').length,
+        document.getElementById('sync-tile') !== null,
+      ]);
       expect(tiles).toEqual([2, false]);
     } finally {
       await guest.close();
@@ -464,7 +518,9 @@ describe('the meeting page, as a recorder sees it', () => {
         room.on('conference.left', () => events.push('conference.left'));
         room.room.addListener('xmpp.display_name_changed', (_jid: string, name: string) => events.push(`xmpp:${name}`));
         room.room.addListener('xmpp.kicked', (isSelf: boolean) => events.push(`xmpp.kicked:${isSelf}`));
-        (window as unknown as { __scribaDemoControl: { setDisplayName(n: number, name: string): boolean } }).__scribaDemoControl.setDisplayName(1, 'Renamed Person');
+        (
+          window as unknown as { __scribaDemoControl: { setDisplayName(n: number, name: string): boolean } }
+        ).__scribaDemoControl.setDisplayName(1, 'Renamed Person');
         return room.getParticipants()[0].getDisplayName();
       });
       expect(renamed).toBe('Renamed Person');
@@ -472,7 +528,11 @@ describe('the meeting page, as a recorder sees it', () => {
       expect(await page.evaluate(() => (window as unknown as AnyWindow).APP.conference.getStats().bitrate.download)).toBe(0);
       await waitFor(page, () => (window as unknown as AnyWindow).APP.conference._room.isJoined() === false);
       expect(await page.evaluate(() => (window as unknown as AnyWindow).__events)).toEqual([
-        'xmpp:Renamed Person', 'conference:Renamed Person', 'xmpp.kicked:true', 'conference.kicked', 'conference.left',
+        'xmpp:Renamed Person',
+        'conference:Renamed Person',
+        'xmpp.kicked:true',
+        'conference.kicked',
+        'conference.left',
       ]);
     } finally {
       await page.close();

@@ -20,15 +20,24 @@ const bySubcommand = Map.groupBy(scan.commands, (c) => c.subcommand);
 describe(`the commands in README.md and docs/, with the system Node (${nodeVersionOnPath(env) ?? 'none'})`, () => {
   it('finds them, in the README and the docs', () => {
     expect([...bySubcommand.keys()]).toEqual(expect.arrayContaining(['record', 'worker', 'enqueue', 'serve', 'api', 'demo-meeting']));
-    const md = '```sh\nbin/scriba.js record --url u \\\n  --out D   # note --not-a-flag\n```\nsee `bin/scriba.js serve`, `bin/scriba.js <command>`\n';
+    const md =
+      '```sh\nbin/scriba.js record --url u \\\n  --out D   # note --not-a-flag\n```\nsee `bin/scriba.js serve`, `bin/scriba.js <command>`\n';
     expect(scanMarkdown(md, 'x.md')).toEqual({
       commands: [
-        { where: 'x.md:2', text: 'bin/scriba.js record --url u  --out D   # note --not-a-flag', subcommand: 'record', flags: ['--url', '--out'] },
+        {
+          where: 'x.md:2',
+          text: 'bin/scriba.js record --url u  --out D   # note --not-a-flag',
+          subcommand: 'record',
+          flags: ['--url', '--out'],
+        },
         { where: 'x.md:5', text: 'bin/scriba.js serve', subcommand: 'serve', flags: [] },
       ],
       stale: [],
     });
-    expect(scanMarkdown('```\nscriba worker\n```\nor `npm run scriba -- worker`', 'y.md').stale).toEqual(['y.md:2: scriba worker', 'y.md:4: or `npm run scriba -- worker`']);
+    expect(scanMarkdown('```\nscriba worker\n```\nor `npm run scriba -- worker`', 'y.md').stale).toEqual([
+      'y.md:2: scriba worker',
+      'y.md:4: or `npm run scriba -- worker`',
+    ]);
   });
 
   it(`spells every scriba command as \`${FORM} …\``, () => {

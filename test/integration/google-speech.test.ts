@@ -132,7 +132,13 @@ describe('google speech engine', () => {
     expectEachSentenceOnceInPlace(results, sentences);
     for (const call of fake.calls) {
       expect(call.config).toMatchObject({
-        config: { encoding: 'LINEAR16', sampleRateHertz: 16_000, languageCode: 'en-US', enableAutomaticPunctuation: true, enableWordTimeOffsets: true },
+        config: {
+          encoding: 'LINEAR16',
+          sampleRateHertz: 16_000,
+          languageCode: 'en-US',
+          enableAutomaticPunctuation: true,
+          enableWordTimeOffsets: true,
+        },
         interimResults: false,
       });
     }

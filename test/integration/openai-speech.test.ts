@@ -54,7 +54,14 @@ describe('openai speech engine', () => {
 
   async function setUp(fakeOptions: Partial<FakeOpenAiOptions> = {}, engineOptions: Partial<OpenAiSpeechOptions> = {}) {
     const fake = await startFakeOpenAi({ phrases: phrasesOf(corpus), apiKey: KEY, ...fakeOptions });
-    const engine = await createOpenAiSpeechEngine({ baseUrl: fake.baseUrl, apiKey: KEY, model: 'whisper-1', retryDelaysMs: [10, 10, 10], vad, ...engineOptions });
+    const engine = await createOpenAiSpeechEngine({
+      baseUrl: fake.baseUrl,
+      apiKey: KEY,
+      model: 'whisper-1',
+      retryDelaysMs: [10, 10, 10],
+      vad,
+      ...engineOptions,
+    });
     cleanups.push(async () => {
       await engine.close();
       await fake.close();
@@ -62,7 +69,11 @@ describe('openai speech engine', () => {
     return { fake, engine };
   }
 
-  function run(engine: SpeechEngine, audio: Buffer, label = 'alice'): { stream: SpeechStream; done: Promise<{ results: SpeechResult[]; error: unknown }> } {
+  function run(
+    engine: SpeechEngine,
+    audio: Buffer,
+    label = 'alice',
+  ): { stream: SpeechStream; done: Promise<{ results: SpeechResult[]; error: unknown }> } {
     const stream = engine.start({ language: 'en-US', sampleRateHertz: RATE, signal: new AbortController().signal, label });
     const done = drain(stream);
     for (let i = 0; i < audio.length; i += 3_200) stream.write(audio.subarray(i, i + 3_200));
@@ -186,7 +197,9 @@ describe('openai speech engine', () => {
     await expect(createOpenAiSpeechEngine({ baseUrl: 'http://u:p@127.0.0.1:1/v1', model: 'm', vad })).rejects.toThrow(/credentials/);
     await expect(createOpenAiSpeechEngine({ baseUrl: 'http://127.0.0.1:1/v1', model: ' ', vad })).rejects.toThrow(/model/);
     const engine = await createOpenAiSpeechEngine({ baseUrl: 'http://127.0.0.1:1/v1', model: 'm', vad });
-    expect(() => engine.start({ language: '??', sampleRateHertz: RATE, signal: new AbortController().signal })).toThrow(expect.objectContaining({ reason: 'unsupported_language' }));
+    expect(() => engine.start({ language: '??', sampleRateHertz: RATE, signal: new AbortController().signal })).toThrow(
+      expect.objectContaining({ reason: 'unsupported_language' }),
+    );
     await engine.close();
   });
 });

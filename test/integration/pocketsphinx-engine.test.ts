@@ -27,7 +27,11 @@ function recognizerPids(): number[] {
 /** Measured 0.94 on voices 1–3 (deterministic for a given fixture build); see docs/transcription.md. */
 describeSpeechEngineConformance(
   'pocketsphinx',
-  async () => ({ engine: createPocketsphinxEngine({ killGraceMs: 500 }), liveWork: () => recognizerPids().length, cleanup: async () => {} }),
+  async () => ({
+    engine: createPocketsphinxEngine({ killGraceMs: 500 }),
+    liveWork: () => recognizerPids().length,
+    cleanup: async () => {},
+  }),
   { maxWer: 1 },
 );
 

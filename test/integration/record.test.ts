@@ -25,9 +25,13 @@ describe('recording the synthetic meeting', () => {
   it('records 15 s to a standard MP4: H.264 1280x720 at 30 fps, AAC with the speech, metadata beside it', async () => {
     const config = testConfig();
     const { logger, lines } = memoryLogger();
-    const session = newSession(config, request(`${meeting.url}/acme/standup?participants=3&jwt=${JWT}`, 'rec-15s', {
-      fileRecordingMetadata: { share: true, upload_token: 'secret-upload-token' },
-    }), logger);
+    const session = newSession(
+      config,
+      request(`${meeting.url}/acme/standup?participants=3&jwt=${JWT}`, 'rec-15s', {
+        fileRecordingMetadata: { share: true, upload_token: 'secret-upload-token' },
+      }),
+      logger,
+    );
     const result = await session.run();
     expect(result.failure).toBeNull();
     expect(result).toMatchObject({ status: 'finished', reason: 'max_duration' });
@@ -59,16 +63,21 @@ describe('recording the synthetic meeting', () => {
 
   it('announces the recording in the meeting, tags its presence, and keeps hidden-from-recorder participants out', async () => {
     const config = testConfig();
-    const session = newSession(config, request(`${meeting.url}/private?participants=3&hiddenFromRecorder=2`, 'rec-privacy', { maxDurationSec: 4 }));
+    const session = newSession(
+      config,
+      request(`${meeting.url}/private?participants=3&hiddenFromRecorder=2`, 'rec-privacy', { maxDurationSec: 4 }),
+    );
     const seen: { messages: string[]; presence: Record<string, string> }[] = [];
     session.on('state', (s) => {
       if (s.status !== 'running') return;
       void (async () => {
         const page = (await session.inspectPage())!;
-        seen.push(await page.evaluate(() => {
-          const d = (window as unknown as { __scribaDemo: { messages: string[]; presence: Record<string, string> } }).__scribaDemo;
-          return { messages: d.messages, presence: d.presence };
-        }));
+        seen.push(
+          await page.evaluate(() => {
+            const d = (window as unknown as { __scribaDemo: { messages: string[]; presence: Record<string, string> } }).__scribaDemo;
+            return { messages: d.messages, presence: d.presence };
+          }),
+        );
       })();
     });
     const result = await session.run();
@@ -92,7 +101,10 @@ describe('recording the synthetic meeting', () => {
   it('stops within the empty-call timeout plus 2 s of the last leave, with the 15 s check interval', async () => {
     // Everyone leaves 6 s after the join; the full checks run only every 15 s, the per-second probe catches it.
     const config = testConfig({ checks: { intervalSec: 15, emptyCallTimeoutSec: 4 } });
-    const session = newSession(config, request(`${meeting.url}/leavers2?participants=2&leaveAfter=6`, 'rec-empty-fast', { maxDurationSec: 60 }));
+    const session = newSession(
+      config,
+      request(`${meeting.url}/leavers2?participants=2&leaveAfter=6`, 'rec-empty-fast', { maxDurationSec: 60 }),
+    );
     const result = await session.run();
     expect(result).toMatchObject({ status: 'finished', reason: 'empty_call' });
     // Capture starts after the join, so the media is no longer than the time since the join.
@@ -144,10 +156,23 @@ describe('recording the synthetic meeting', () => {
 
   it('scriba record: SIGTERM finishes the file, exits 0 and prints a one-line JSON summary', async () => {
     const config = testConfig();
-    const cli = spawnCli(['record', '--url', `${meeting.url}/cli?participants=1`, '--out', config.recordingsDir, '--session-id', 'rec-cli', '--log-level', 'info'], {
-      ...process.env,
-      SCRIBA_WORK_DIR: config.workDir,
-    });
+    const cli = spawnCli(
+      [
+        'record',
+        '--url',
+        `${meeting.url}/cli?participants=1`,
+        '--out',
+        config.recordingsDir,
+        '--session-id',
+        'rec-cli',
+        '--log-level',
+        'info',
+      ],
+      {
+        ...process.env,
+        SCRIBA_WORK_DIR: config.workDir,
+      },
+    );
     expect(await waitUntil(() => cli.stderr().includes('session running'), 30_000), cli.stderr()).toBe(true);
     await new Promise((r) => setTimeout(r, 4000));
     cli.child.kill('SIGTERM');
@@ -162,11 +187,14 @@ describe('recording the synthetic meeting', () => {
 
   it('kill -9 of the whole worker process tree 10 s in leaves a file with >= 8 s of audio and video', async () => {
     const config = testConfig();
-    const cli = spawnCli(['record', '--url', `${meeting.url}/crash?participants=2`, '--out', config.recordingsDir, '--session-id', 'rec-crash'], {
-      ...process.env,
-      SCRIBA_WORK_DIR: config.workDir,
-      SCRIBA_LOG_LEVEL: 'info',
-    });
+    const cli = spawnCli(
+      ['record', '--url', `${meeting.url}/crash?participants=2`, '--out', config.recordingsDir, '--session-id', 'rec-crash'],
+      {
+        ...process.env,
+        SCRIBA_WORK_DIR: config.workDir,
+        SCRIBA_LOG_LEVEL: 'info',
+      },
+    );
     const running = await waitUntil(() => cli.stderr().includes('session running'), 30_000);
     expect(running, cli.stderr()).toBe(true);
     await new Promise((r) => setTimeout(r, 10_000));

@@ -103,7 +103,13 @@ describe('s3 store specifics (s3rver)', () => {
     const path = join(tempDir(), 'down.json');
     writeFileSync(path, '{"a":1}');
     await s3.stop();
-    const upload = startGrowingFileUpload({ store, key: 'down/m.json', path, retry: { initialDelayMs: 50, maxDelayMs: 100, giveUpAfterMs: 500 }, logger: silent });
+    const upload = startGrowingFileUpload({
+      store,
+      key: 'down/m.json',
+      path,
+      retry: { initialDelayMs: 50, maxDelayMs: 100, giveUpAfterMs: 500 },
+      logger: silent,
+    });
     await expect(upload.finish()).rejects.toMatchObject({ reason: 'unavailable', retryable: true });
     expect(upload.progress().failures).toBeGreaterThan(1);
   });
@@ -139,7 +145,9 @@ describe('s3 store specifics (s3rver)', () => {
   it('accepts the encryption options and records the SHA-256 of single puts', async () => {
     const s3 = await server();
     for (const sse of ['AES256', 'aws:kms'] as const) {
-      const store = createS3Store(storeOptions(s3, { serverSideEncryption: sse, ...(sse === 'aws:kms' ? { kmsKeyId: 'alias/scriba' } : {}) }));
+      const store = createS3Store(
+        storeOptions(s3, { serverSideEncryption: sse, ...(sse === 'aws:kms' ? { kmsKeyId: 'alias/scriba' } : {}) }),
+      );
       const put = await store.put(`sse/${sse.replace(':', '-')}.txt`, { bytes: Buffer.from(sse) });
       expect((await store.head(put.key))?.sha256).toBe(put.sha256);
     }

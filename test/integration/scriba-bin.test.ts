@@ -15,7 +15,8 @@ import { BIN, ROOT, nodeVersionOnPath, systemNodeEnv } from '../helpers/scriba-b
 const run = promisify(execFile);
 const env = systemNodeEnv();
 const systemNode = nodeVersionOnPath(env);
-const handsOver = systemNode !== undefined && !meetsNodeRequirement(systemNode) && existsSync(join(ROOT, '.tools/node/node_modules/.bin/node'));
+const handsOver =
+  systemNode !== undefined && !meetsNodeRequirement(systemNode) && existsSync(join(ROOT, '.tools/node/node_modules/.bin/node'));
 const tmp = mkdtempSync(join(tmpdir(), 'scriba-bin-'));
 const started: ChildProcess[] = [];
 
@@ -33,10 +34,16 @@ async function failure(args: string[], options: { env?: NodeJS.ProcessEnv; bin?:
 }
 
 /** `bin/scriba.js demo-meeting` in its own session (no terminal), once it serves. */
-async function startMeeting(): Promise<{ wrapper: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; node: number }> {
+async function startMeeting(): Promise<{
+  wrapper: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  node: number;
+}> {
   const wrapper = spawn(BIN, ['demo-meeting', '--port', '0'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
   started.push(wrapper);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => wrapper.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    wrapper.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   let out = '';
   wrapper.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   expect(await waitUntil(() => out.includes('synthetic meeting at http://127.0.0.1:'), 30_000)).toBe(true);
@@ -52,7 +59,11 @@ describe.runIf(handsOver)(`bin/scriba.js under the system Node (${systemNode ?? 
     const unknown = await failure(['no such  command']);
     expect(unknown).toMatchObject({ code: 2, stdout: '' });
     expect(unknown.stderr).toMatch(/^unknown command "no such {2}command"\n/);
-    expect(await failure(['demo-meeting', '--port', '70000'])).toEqual({ code: 2, stdout: '', stderr: '--port must be a port number, got "70000"\n' });
+    expect(await failure(['demo-meeting', '--port', '70000'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '--port must be a port number, got "70000"\n',
+    });
   });
 
   it('passes SIGTERM and SIGINT on: the command stops cleanly and its exit code comes back', async () => {
@@ -110,12 +121,17 @@ describe.runIf(handsOver)(`bin/scriba.js under the system Node (${systemNode ?? 
   it('does not loop when the Node it handed over to is too old as well', async () => {
     const result = await failure(['--help'], { env: { ...env, SCRIBA_NODE_REEXEC: '1' } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`scriba: needs Node >= 22.18 (this is Node v${systemNode}); install it with: bash ${ROOT}/scripts/setup.sh\n`);
+    expect(result.stderr).toBe(
+      `scriba: needs Node >= 22.18 (this is Node v${systemNode}); install it with: bash ${ROOT}/scripts/setup.sh\n`,
+    );
   });
 
   it('works as `scriba` on PATH after `npm install -g .` (a symlink to this checkout)', async () => {
     const prefix = join(tmp, 'global');
-    await run('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', '--loglevel=error', '.'], { cwd: ROOT, env });
+    await run('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', '--loglevel=error', '.'], {
+      cwd: ROOT,
+      env,
+    });
     const onPath = { ...env, PATH: `${join(prefix, 'bin')}:${env.PATH}` };
     const { stdout } = await run('scriba', ['worker', '--help'], { cwd: tmp, env: onPath });
     expect(stdout).toContain('scriba worker');

@@ -16,17 +16,27 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('sherpa speech engine', () => {
   it('asks for a model directory when none is configured', async () => {
-    await expect(createSherpaSpeechEngine({ modelDir: '' })).rejects.toMatchObject({ name: 'SpeechEngineError', reason: 'invalid_request', retryable: false });
-    await expect(createSherpaSpeechEngine({ modelDir: '' })).rejects.toThrow(/transcription\.sherpa\.modelDir.*encoder\*\.onnx, decoder\*\.onnx, joiner\*\.onnx, tokens\.txt.*github\.com\/k2-fsa\/sherpa-onnx/);
+    await expect(createSherpaSpeechEngine({ modelDir: '' })).rejects.toMatchObject({
+      name: 'SpeechEngineError',
+      reason: 'invalid_request',
+      retryable: false,
+    });
+    await expect(createSherpaSpeechEngine({ modelDir: '' })).rejects.toThrow(
+      /transcription\.sherpa\.modelDir.*encoder\*\.onnx, decoder\*\.onnx, joiner\*\.onnx, tokens\.txt.*github\.com\/k2-fsa\/sherpa-onnx/,
+    );
   });
 
   it('names the directory it cannot read and the files a model lacks', async () => {
-    await expect(createSherpaSpeechEngine({ modelDir: join(dir, 'nope') })).rejects.toThrow(/cannot read the sherpa model directory .*nope: ENOENT/);
+    await expect(createSherpaSpeechEngine({ modelDir: join(dir, 'nope') })).rejects.toThrow(
+      /cannot read the sherpa model directory .*nope: ENOENT/,
+    );
     const partial = join(dir, 'partial');
     mkdirSync(partial);
     writeFileSync(join(partial, 'encoder-epoch-99.onnx'), '');
     writeFileSync(join(partial, 'tokens.txt'), '');
-    await expect(createSherpaSpeechEngine({ modelDir: partial, modelType: 'transducer' })).rejects.toThrow(/a transducer model needs: missing decoder\*\.onnx, joiner\*\.onnx; models: https/);
+    await expect(createSherpaSpeechEngine({ modelDir: partial, modelType: 'transducer' })).rejects.toThrow(
+      /a transducer model needs: missing decoder\*\.onnx, joiner\*\.onnx; models: https/,
+    );
     await expect(createSherpaSpeechEngine({ modelDir: partial, modelType: 'auto' })).rejects.toThrow(/no known model layout/);
   });
 

@@ -37,10 +37,12 @@ function startWorker(path: string, workerId: string, leaseMs: number, workMs: nu
 }
 
 const claimsOf = (w: Worker) =>
-  w.lines.filter((l) => l.startsWith('claimed ')).map((l) => {
-    const [, id, attempts] = l.split(' ');
-    return { id: id!, attempts: Number(attempts) };
-  });
+  w.lines
+    .filter((l) => l.startsWith('claimed '))
+    .map((l) => {
+      const [, id, attempts] = l.split(' ');
+      return { id: id!, attempts: Number(attempts) };
+    });
 
 describe('sqlite queue shared by worker processes', () => {
   const dirs: string[] = [];

@@ -53,10 +53,22 @@ function captureArgv(session: RecordingSession): string[] {
 /** pts (s) of every packet of one stream of a file, in order. */
 function packetTimes(path: string, stream: 'v' | 'a'): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ffprobe', ['-v', 'error', '-select_streams', stream, '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('ffprobe', ['-v', 'error', '-select_streams', stream, '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', path], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(out.trim().split('\n').map(Number).sort((a, b) => a - b)) : reject(new Error(`ffprobe ${code}`))));
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(
+            out
+              .trim()
+              .split('\n')
+              .map(Number)
+              .sort((a, b) => a - b),
+          )
+        : reject(new Error(`ffprobe ${code}`)),
+    );
   });
 }
 
@@ -74,10 +86,14 @@ describe('live streaming to RTMP', () => {
   it('file + stream from one encode: the viewer gets H.264 + AAC 1280x720 at 30 fps; the file is complete; no key in the logs', async () => {
     const config = testConfig();
     const { logger, lines } = memoryLogger();
-    const session = newSession(config, request(`${meeting.url}/live?participants=2`, 'stream-both', {
-      maxDurationSec: 12,
-      stream: { url: nginx.url(KEY), youtubeBroadcastId: 'dQw4w9WgXcQ' },
-    }), logger);
+    const session = newSession(
+      config,
+      request(`${meeting.url}/live?participants=2`, 'stream-both', {
+        maxDurationSec: 12,
+        stream: { url: nginx.url(KEY), youtubeBroadcastId: 'dQw4w9WgXcQ' },
+      }),
+      logger,
+    );
     const events = streamEvents(session);
     const run = session.run();
     expect(await waitUntil(() => connects(events) === 1, 20_000)).toBe(true);
@@ -117,10 +133,13 @@ describe('live streaming to RTMP', () => {
 
   it('nginx restarts mid-stream: connected again within 5 s and readable; the file recorded meanwhile has no gap', async () => {
     const config = testConfig();
-    const session = newSession(config, request(`${meeting.url}/restart?participants=2`, 'stream-restart', {
-      maxDurationSec: 16,
-      stream: { url: nginx.url(KEY), youtubeBroadcastId: null },
-    }));
+    const session = newSession(
+      config,
+      request(`${meeting.url}/restart?participants=2`, 'stream-restart', {
+        maxDurationSec: 16,
+        stream: { url: nginx.url(KEY), youtubeBroadcastId: null },
+      }),
+    );
     const events = streamEvents(session);
     const run = session.run();
     expect(await waitUntil(() => connects(events) === 1, 20_000)).toBe(true);
@@ -156,11 +175,14 @@ describe('live streaming to RTMP', () => {
 
   it('a rejected key (on_publish answers 403) fails a stream-only session within seconds, after one attempt, not retryable', async () => {
     const config = testConfig();
-    const session = newSession(config, request(`${meeting.url}/rejected?participants=1`, 'stream-rejected', {
-      maxDurationSec: 30,
-      recordFile: false,
-      stream: { url: nginx.url('bad'), youtubeBroadcastId: null },
-    }));
+    const session = newSession(
+      config,
+      request(`${meeting.url}/rejected?participants=1`, 'stream-rejected', {
+        maxDurationSec: 30,
+        recordFile: false,
+        stream: { url: nginx.url('bad'), youtubeBroadcastId: null },
+      }),
+    );
     const events = streamEvents(session);
     let runningAt = 0;
     const t0 = Date.now();
@@ -172,7 +194,9 @@ describe('live streaming to RTMP', () => {
     expect(ended.at - runningAt).toBeLessThan(3000);
     expect(result.status).toBe('failed');
     expect(result.failure).toMatchObject({ code: 'stream_rejected', retryable: false });
-    expect(result.failure!.message).toMatch(/^the RTMP server rejected the stream: the server closed the connection before publishing started/);
+    expect(result.failure!.message).toMatch(
+      /^the RTMP server rejected the stream: the server closed the connection before publishing started/,
+    );
     expect(result.failure!.message).toContain(`rtmp://127.0.0.1:${nginx.port}/live/***`);
     expect(result.stream).toMatchObject({ attempts: 1, connects: 0, end: { code: 'stream_rejected', error: true, retryable: false } });
     expect(events.map((e) => e.status.status)).toEqual(['ended']);
@@ -183,10 +207,13 @@ describe('live streaming to RTMP', () => {
 
   it('a stream the server drops right after accepting it (deny publish) is rejected too; the file goes on', async () => {
     const config = testConfig();
-    const session = newSession(config, request(`${meeting.url}/denied?participants=1`, 'stream-denied', {
-      maxDurationSec: 6,
-      stream: { url: nginx.url(KEY, 'closed'), youtubeBroadcastId: null },
-    }));
+    const session = newSession(
+      config,
+      request(`${meeting.url}/denied?participants=1`, 'stream-denied', {
+        maxDurationSec: 6,
+        stream: { url: nginx.url(KEY, 'closed'), youtubeBroadcastId: null },
+      }),
+    );
     const events = streamEvents(session);
     const result = await session.run();
     expect(result).toMatchObject({ status: 'finished', reason: 'max_duration', failure: null });
@@ -200,7 +227,15 @@ describe('live streaming to RTMP', () => {
     const config = testConfig();
     const key = 'cli-stream-key-0123456789';
     const running = runRecord(
-      { url: `${meeting.url}/cli-live?participants=1`, stream: nginx.url(key), file: false, out: config.recordingsDir, 'max-duration': '10', 'session-id': 'stream-cli', 'log-level': 'warn' },
+      {
+        url: `${meeting.url}/cli-live?participants=1`,
+        stream: nginx.url(key),
+        file: false,
+        out: config.recordingsDir,
+        'max-duration': '10',
+        'session-id': 'stream-cli',
+        'log-level': 'warn',
+      },
       { tty: false },
     );
     // The stream appears on the server once the browser joined and the capture runs.

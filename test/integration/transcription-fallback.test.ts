@@ -22,11 +22,15 @@ afterAll(async () => {
 describe('transcription fallback to the mixed audio', () => {
   it('transcription only, tracks unreadable: phrases from speaker "mixed" on the session’s timeline', async () => {
     const { logger, lines } = memoryLogger();
-    const session = newSession(testConfig(), request(`${meeting.url}/acme/mixed?participants=3&noTrackStreams=1`, 'tx-mixed', {
-      recordFile: false,
-      maxDurationSec: 15,
-      transcription: { language: 'en-US' },
-    }), logger);
+    const session = newSession(
+      testConfig(),
+      request(`${meeting.url}/acme/mixed?participants=3&noTrackStreams=1`, 'tx-mixed', {
+        recordFile: false,
+        maxDurationSec: 15,
+        transcription: { language: 'en-US' },
+      }),
+      logger,
+    );
     const phrases: SessionPhrase[] = [];
     session.on('phrase', (p) => phrases.push(p));
     const result = await session.run();
@@ -36,7 +40,9 @@ describe('transcription fallback to the mixed audio', () => {
 
     const t = result.transcript!;
     const json = JSON.parse(readFileSync(t.files.json, 'utf8')) as {
-      start_time: string; end_time: string; participants: Array<{ id: string; name: string }>;
+      start_time: string;
+      end_time: string;
+      participants: Array<{ id: string; name: string }>;
       events: Array<{ event: string; participant: { id: string; name: string }; start_sec: number; end_sec: number }>;
     };
     // No per-participant streams: one pseudo-speaker only.
@@ -52,7 +58,13 @@ describe('transcription fallback to the mixed audio', () => {
       expect(e.end_sec).toBeGreaterThanOrEqual(e.start_sec);
       expect(e.end_sec).toBeLessThanOrEqual(duration + 0.5);
     }
-    console.log('mixed phrases', speech.map((e) => `${e.start_sec.toFixed(2)}-${e.end_sec.toFixed(2)}`).join(' '), 'of', duration.toFixed(1), 's');
+    console.log(
+      'mixed phrases',
+      speech.map((e) => `${e.start_sec.toFixed(2)}-${e.end_sec.toFixed(2)}`).join(' '),
+      'of',
+      duration.toFixed(1),
+      's',
+    );
     expect(session.pids().filter(isAlive)).toEqual([]);
   }, 90_000);
 });

@@ -109,7 +109,9 @@ function overlapWithSlot(seen: Watched, n: number, start: number, end: number): 
 
 /** Seconds (recording time) of the speech onsets in a media file's audio: loud 10 ms blocks after ≥ 0.5 s of quiet. */
 function audioOnsets(file: string): number[] {
-  const out = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-vn', '-ac', '1', '-ar', '16000', '-f', 's16le', 'pipe:1'], { maxBuffer: 64 << 20 });
+  const out = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-vn', '-ac', '1', '-ar', '16000', '-f', 's16le', 'pipe:1'], {
+    maxBuffer: 64 << 20,
+  });
   const pcm = out.stdout;
   const onsets: number[] = [];
   let quietSince = 0;
@@ -132,7 +134,10 @@ function checkVtt(vtt: string): Array<{ start: number; end: number }> {
     const [h, m, rest] = s.split(':');
     return Number(h) * 3600 + Number(m) * 60 + Number(rest);
   };
-  const cues = [...vtt.matchAll(/^(\d\d:\d\d:\d\d\.\d{3}) --> (\d\d:\d\d:\d\d\.\d{3})$/gm)].map((m) => ({ start: toSec(m[1]!), end: toSec(m[2]!) }));
+  const cues = [...vtt.matchAll(/^(\d\d:\d\d:\d\d\.\d{3}) --> (\d\d:\d\d:\d\d\.\d{3})$/gm)].map((m) => ({
+    start: toSec(m[1]!),
+    end: toSec(m[2]!),
+  }));
   for (let i = 0; i < cues.length; i++) {
     expect(cues[i]!.end).toBeGreaterThanOrEqual(cues[i]!.start);
     if (i > 0) expect(cues[i]!.start).toBeGreaterThanOrEqual(cues[i - 1]!.start);
@@ -143,11 +148,14 @@ function checkVtt(vtt: string): Array<{ start: number; end: number }> {
 describe('transcription sessions on the synthetic meeting', () => {
   it('transcription only: per-speaker phrases in the speakers’ own slots, JSON/TXT/VTT files, no video capture', async () => {
     const config = testConfig({ transcription: { inMeetingSubtitles: true } });
-    const session = newSession(config, request(`${meeting.url}/acme/transcribed?participants=3`, 'tx-only', {
-      recordFile: false,
-      maxDurationSec: 20,
-      transcription: { language: 'en-US' },
-    }));
+    const session = newSession(
+      config,
+      request(`${meeting.url}/acme/transcribed?participants=3`, 'tx-only', {
+        recordFile: false,
+        maxDurationSec: 20,
+        transcription: { language: 'en-US' },
+      }),
+    );
     const { seen, done } = watch(session);
     const result = await session.run().finally(done);
     expect(result.failure).toBeNull();
@@ -159,8 +167,18 @@ describe('transcription sessions on the synthetic meeting', () => {
     expect(t.files.json).toMatch(/\/tx-only\/transcribed_\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\.transcript\.json$/);
     for (const f of Object.values(t.files)) expect(existsSync(f)).toBe(true);
     const json = JSON.parse(readFileSync(t.files.json, 'utf8')) as {
-      room_name: string; start_time: string; end_time: string; participants: Array<{ id: string; name: string }>;
-      events: Array<{ event: string; participant: { id: string; name: string }; start_sec: number; end_sec: number; text: string; confidence: number | null }>;
+      room_name: string;
+      start_time: string;
+      end_time: string;
+      participants: Array<{ id: string; name: string }>;
+      events: Array<{
+        event: string;
+        participant: { id: string; name: string };
+        start_sec: number;
+        end_sec: number;
+        text: string;
+        confidence: number | null;
+      }>;
     };
     expect(json.room_name).toBe('transcribed');
     expect(Date.parse(json.start_time)).toBe(seen.captureStartedAtMs);
@@ -201,17 +219,26 @@ describe('transcription sessions on the synthetic meeting', () => {
     // Subtitles went into the meeting as Jigasi sends them (those sent before the last poll).
     expect(seen.subtitles.length).toBeGreaterThan(0);
     const sub = JSON.parse(seen.subtitles[0]!) as Record<string, unknown>;
-    expect(sub).toMatchObject({ type: 'transcription-result', event: 'SPEECH', is_interim: false, language: 'en-US', message_id: seen.phrases[0]!.id });
+    expect(sub).toMatchObject({
+      type: 'transcription-result',
+      event: 'SPEECH',
+      is_interim: false,
+      language: 'en-US',
+      message_id: seen.phrases[0]!.id,
+    });
     expect(sub['participant']).toEqual(seen.phrases[0]!.speaker);
     expect(session.pids().filter(isAlive)).toEqual([]);
   }, 120_000);
 
   it('file + transcription: one capture, a fine MP4, captions on the recording’s timeline (±0.5 s)', async () => {
     const config = testConfig();
-    const session = newSession(config, request(`${meeting.url}/acme/both?participants=3`, 'tx-file', {
-      maxDurationSec: 20,
-      transcription: { language: 'en-US' },
-    }));
+    const session = newSession(
+      config,
+      request(`${meeting.url}/acme/both?participants=3`, 'tx-file', {
+        maxDurationSec: 20,
+        transcription: { language: 'en-US' },
+      }),
+    );
     const { seen, done } = watch(session);
     const result = await session.run().finally(done);
     expect(result.failure).toBeNull();
@@ -226,7 +253,9 @@ describe('transcription sessions on the synthetic meeting', () => {
 
     // Where each phrase should start: the nearest known sentence start of its speaker (the clip's cycle times,
     // placed on the recording's timeline through the page's clip clocks).
-    const json = JSON.parse(readFileSync(files.json, 'utf8')) as { events: Array<{ event: string; participant: { id: string }; start_sec: number; end_sec: number }> };
+    const json = JSON.parse(readFileSync(files.json, 'utf8')) as {
+      events: Array<{ event: string; participant: { id: string }; start_sec: number; end_sec: number }>;
+    };
     const speech = json.events.filter((x) => x.event === 'SPEECH');
     expect(new Set(speech.map((e) => e.participant.id)).size).toBe(3);
     const onsets = audioOnsets(result.file!.path);

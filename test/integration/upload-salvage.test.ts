@@ -39,7 +39,16 @@ describe('salvaging an upload after its worker was killed (s3rver, real ffmpeg)'
       process.execPath,
       [
         'test/helpers/checkpointing-uploader.ts',
-        JSON.stringify({ endpoint: s3.endpoint, bucket: s3.bucket, prefix: 'rec', path, key, checkpointFile, tailIntervalMs: 5_000, bitrate: '4M' }),
+        JSON.stringify({
+          endpoint: s3.endpoint,
+          bucket: s3.bucket,
+          prefix: 'rec',
+          path,
+          key,
+          checkpointFile,
+          tailIntervalMs: 5_000,
+          bitrate: '4M',
+        }),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -57,7 +66,13 @@ describe('salvaging an upload after its worker was killed (s3rver, real ffmpeg)'
     const checkpoint = parseUploadCheckpoint(JSON.parse(readFileSync(checkpointFile, 'utf8')));
     expect(checkpoint.parts.length).toBeGreaterThanOrEqual(1);
     expect(checkpoint.tail.length).toBeGreaterThanOrEqual(1);
-    const store = createS3Store({ bucket: s3.bucket, endpoint: s3.endpoint, forcePathStyle: true, prefix: 'rec', credentials: S3RVER_CREDENTIALS });
+    const store = createS3Store({
+      bucket: s3.bucket,
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      prefix: 'rec',
+      credentials: S3RVER_CREDENTIALS,
+    });
     // The store is down when salvage begins: it retries until the store is back.
     await s3.stop();
     const salvaging = salvageUpload({ store, checkpoint, retry: { initialDelayMs: 100, maxDelayMs: 500 }, logger: silent });
@@ -77,7 +92,9 @@ describe('salvaging an upload after its worker was killed (s3rver, real ffmpeg)'
     writeFileSync(capturedPath, captured.subarray(0, lastWholeFragmentEnd(captured)));
     const [got, had] = await Promise.all([probeMedia(salvagedPath), probeMedia(capturedPath)]);
     const lostSec = had.durationSec - got.durationSec;
-    console.log(`salvage: captured ${had.durationSec.toFixed(2)} s, salvaged ${got.durationSec.toFixed(2)} s, lost ${lostSec.toFixed(2)} s; ${JSON.stringify(result)}`);
+    console.log(
+      `salvage: captured ${had.durationSec.toFixed(2)} s, salvaged ${got.durationSec.toFixed(2)} s, lost ${lostSec.toFixed(2)} s; ${JSON.stringify(result)}`,
+    );
     expect(got.video).not.toBeNull();
     expect(got.audio).not.toBeNull();
     expect(got.durationSec).toBeGreaterThan(10);

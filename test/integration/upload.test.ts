@@ -40,7 +40,14 @@ describe('upload to S3 while recording', () => {
       storage: { backend: 's3', partSizeMiB: 5, retryInitialMs: 200, retryMaxMs: 2_000 },
       webhooks: { urls: [receiver.url('/hooks')], allowPrivateAddresses: true, initialBackoffMs: 100 },
     });
-    const store = createS3Store({ bucket: s3.bucket, endpoint: s3.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, prefix: 'recordings', maxAttempts: 1 });
+    const store = createS3Store({
+      bucket: s3.bucket,
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials: S3RVER_CREDENTIALS,
+      prefix: 'recordings',
+      maxAttempts: 1,
+    });
     const queue = createQueue(config);
     worker = await startWorker(config, log.logger, queue, { store: { store, local: null } });
     api = await startApi(config, log.logger, queue);
@@ -98,7 +105,10 @@ describe('upload to S3 while recording', () => {
     // Verified, so the local session directory is gone; the job's result names the stored object.
     expect(await readdir(config.recordingsDir)).not.toContain(id);
     const record_ = await worker.queue.get(id);
-    expect(record_).toMatchObject({ status: 'completed', result: { path: null, key: expect.stringContaining(id), link: expect.any(String) } });
+    expect(record_).toMatchObject({
+      status: 'completed',
+      result: { path: null, key: expect.stringContaining(id), link: expect.any(String) },
+    });
   }, 120_000);
 
   it('store down for 60 s during and after the recording: arrives after recovery, one RECORDING_UPLOADED, local copy kept until then', async () => {
@@ -125,22 +135,57 @@ describe('upload to S3 while recording', () => {
     const sessionId = 'recovered-session-1';
     const dir = join(config.recordingsDir, sessionId);
     await mkdir(dir, { recursive: true });
-    const made = spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440',
-      '-t', '5', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', join(dir, 'left-behind_2026-11-23-10-00-00.mp4')]);
+    const made = spawnSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=30',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440',
+      '-t',
+      '5',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-shortest',
+      join(dir, 'left-behind_2026-11-23-10-00-00.mp4'),
+    ]);
     expect(made.status).toBe(0);
     await writeFile(
       join(dir, 'metadata.json'),
       JSON.stringify({
         meeting_url: 'http://127.0.0.1/left-behind',
         participants: [{ id: 'p1', name: 'Pat' }],
-        scriba: { session_id: sessionId, status: 'finished', started_at: '2026-11-23T10:00:00.000Z', ended_at: '2026-11-23T10:00:05.000Z', duration_sec: 5, file: { name: 'left-behind_2026-11-23-10-00-00.mp4' } },
+        scriba: {
+          session_id: sessionId,
+          status: 'finished',
+          started_at: '2026-11-23T10:00:00.000Z',
+          ended_at: '2026-11-23T10:00:05.000Z',
+          duration_sec: 5,
+          file: { name: 'left-behind_2026-11-23-10-00-00.mp4' },
+        },
       }),
     );
     // The meeting never admits anyone: recording again would fail, so success proves the upload path.
-    const job = parseJobRequest({ sessionId, meetingUrl: `${meeting.url}/left-behind?neverJoin=1`, file: true }, { ...jobPolicy(config), allowHttp: true }, () => sessionId);
+    const job = parseJobRequest(
+      { sessionId, meetingUrl: `${meeting.url}/left-behind?neverJoin=1`, file: true },
+      { ...jobPolicy(config), allowHttp: true },
+      () => sessionId,
+    );
     await worker.queue.enqueue(job, { jobId: sessionId });
     expect(await waitUntil(() => uploadedEvents(sessionId).length === 1, 60_000)).toBe(true);
-    expect(uploadedEvents(sessionId)[0]!.data).toMatchObject({ participants: [{ id: 'p1', name: 'Pat', avatar: '' }], durationSec: 5, startTimestamp: Date.parse('2026-11-23T10:00:00.000Z') });
+    expect(uploadedEvents(sessionId)[0]!.data).toMatchObject({
+      participants: [{ id: 'p1', name: 'Pat', avatar: '' }],
+      durationSec: 5,
+      startTimestamp: Date.parse('2026-11-23T10:00:00.000Z'),
+    });
     await waitUntil(() => worker.queue.get(sessionId).then((r) => r?.status === 'completed'), 10_000);
     expect((await worker.queue.get(sessionId))?.result).toMatchObject({ reason: 'recovered', key: expect.stringContaining(sessionId) });
     expect(await readdir(config.recordingsDir)).not.toContain(sessionId);

@@ -34,7 +34,9 @@ describe('utterance segmentation with the Silero VAD', () => {
         limit: new ConcurrencyLimit(2),
         transcribe: async (u) => {
           utterances.push(u);
-          return transcribe ? transcribe(u) : [{ final: true, text: `u${u.index}`, confidence: null, startSec: 0, endSec: u.endSec - u.startSec }];
+          return transcribe
+            ? transcribe(u)
+            : [{ final: true, text: `u${u.index}`, confidence: null, startSec: 0, endSec: u.endSec - u.startSec }];
         },
         onGone: () => undefined,
       },

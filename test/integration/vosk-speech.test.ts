@@ -45,7 +45,10 @@ describe('vosk speech engine', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  async function setUp(fakeOptions: Partial<FakeVoskOptions> = {}, engineOptions: Partial<VoskSpeechOptions> = {}): Promise<{ fake: FakeVosk; engine: SpeechEngine }> {
+  async function setUp(
+    fakeOptions: Partial<FakeVoskOptions> = {},
+    engineOptions: Partial<VoskSpeechOptions> = {},
+  ): Promise<{ fake: FakeVosk; engine: SpeechEngine }> {
     const fake = await startFakeVosk({ phrases: phrasesOf(corpus), ...fakeOptions });
     const engine = await createVoskSpeechEngine({ url: fake.url, retryDelaysMs: [20, 20, 20], ...engineOptions });
     cleanups.push(async () => {

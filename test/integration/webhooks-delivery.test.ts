@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.ts';
-import { createWebhookService, verifyWebhookSignature, type WebhookEnvelope, type WebhookEventInput, type WebhookService, type WebhookServiceOptions } from '../../src/webhooks/index.ts';
+import {
+  createWebhookService,
+  verifyWebhookSignature,
+  type WebhookEnvelope,
+  type WebhookEventInput,
+  type WebhookService,
+  type WebhookServiceOptions,
+} from '../../src/webhooks/index.ts';
 import { openWebhookOutbox, type OutboxRow } from '../../src/webhooks/webhook-outbox.ts';
 import { waitUntil } from '../helpers/processes.ts';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
@@ -129,10 +136,19 @@ describe('webhook delivery', () => {
       const env = envelopeOf(r);
       expect(Object.keys(env)).toEqual(['idempotencyKey', 'customerId', 'appId', 'eventType', 'sessionId', 'timestamp', 'fqn', 'data']);
       expect(env.idempotencyKey).toMatch(UUID);
-      expect(env).toMatchObject({ customerId: 'customer-1', appId: 'vpaas-magic-cookie-test', sessionId: 'sess-1', fqn: 'vpaas-magic-cookie-test/MyRoom' });
+      expect(env).toMatchObject({
+        customerId: 'customer-1',
+        appId: 'vpaas-magic-cookie-test',
+        sessionId: 'sess-1',
+        fqn: 'vpaas-magic-cookie-test/MyRoom',
+      });
     }
     const byPath = (p: string) => receiver.received.filter((r) => r.path === p).map(envelopeOf);
-    expect(byPath('/hook').map((e) => e.eventType).sort()).toEqual(['RECORDING_STARTED', 'RECORDING_UPLOADED']);
+    expect(
+      byPath('/hook')
+        .map((e) => e.eventType)
+        .sort(),
+    ).toEqual(['RECORDING_STARTED', 'RECORDING_UPLOADED']);
     expect(byPath('/extra?tenant=1').map((e) => e.eventType)).toEqual(['RECORDING_UPLOADED']);
     const [toHook] = byPath('/hook').filter((e) => e.eventType === 'RECORDING_UPLOADED');
     const [toExtra] = byPath('/extra?tenant=1');
@@ -254,7 +270,9 @@ describe('webhook delivery', () => {
     expect(mapped?.lastError).toMatch(/refused to send to ::ffff:7f00:1: a loopback address/);
     expect(literal?.attempts).toBe(1);
     expect(await waitUntil(() => (rows()[2]?.attempts ?? 0) >= 2, 5_000, 20)).toBe(true);
-    expect(rows()[2]?.lastError).toMatch(/^refused to send to (127\.0\.0\.1|::1) \(localhost resolves to it\): a loopback address; set webhooks\.allowPrivateAddresses to allow it$/);
+    expect(rows()[2]?.lastError).toMatch(
+      /^refused to send to (127\.0\.0\.1|::1) \(localhost resolves to it\): a loopback address; set webhooks\.allowPrivateAddresses to allow it$/,
+    );
     expect(name?.status).toBe('pending');
     expect(await waitUntil(() => rows()[2]?.status === 'abandoned', 5_000, 50)).toBe(true);
     expect(receiver.received).toEqual([]);
@@ -277,9 +295,17 @@ describe('webhook delivery', () => {
     expect(last.atMs - receiver.received[0]!.atMs).toBeGreaterThanOrEqual(900);
     expect(await metric(registry, 'scriba_webhook_deliveries_total', { outcome: 'abandoned', event: 'RECORDING_STARTED' })).toBe(1);
     expect(await metric(registry, 'scriba_webhook_outbox_pending')).toBe(0);
-    const abandoned = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'webhook abandoned: still failing 1 s after it was queued');
+    const abandoned = logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l['msg'] === 'webhook abandoned: still failing 1 s after it was queued');
     expect(abandoned).toHaveLength(1);
-    expect(abandoned[0]).toMatchObject({ level: 50, event: 'RECORDING_STARTED', status: 500, error: 'HTTP 500', idempotencyKey: row.idempotencyKey });
+    expect(abandoned[0]).toMatchObject({
+      level: 50,
+      event: 'RECORDING_STARTED',
+      status: 500,
+      error: 'HTTP 500',
+      idempotencyKey: row.idempotencyKey,
+    });
     const signature = String(last.headers['x-jaas-signature']).split('v1=')[1]!;
     for (const line of logLines) {
       expect(line).not.toContain(SECRET);
@@ -288,7 +314,7 @@ describe('webhook delivery', () => {
   });
 });
 
-describe('webhook delivery, the issue\'s acceptance', () => {
+describe("webhook delivery, the issue's acceptance", () => {
   it('receiver down for 30 s, then back: every event delivered and acknowledged exactly once', { timeout: 90_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scriba-webhooks-30s-'));
     const receiver = await startWebhookReceiver();
@@ -315,7 +341,12 @@ describe('webhook delivery, the issue\'s acceptance', () => {
       const events: WebhookEventInput[] = [
         started('Down'),
         { eventType: 'RECORDING_ENDED', data: { conference: 'Down', reason: 'signal' }, sessionId: 's-Down', room: 'Down' },
-        { eventType: 'TRANSCRIPTION_UPLOADED', data: { preAuthenticatedLink: 'https://files.example/t.txt' }, sessionId: 's-Down', room: 'Down' },
+        {
+          eventType: 'TRANSCRIPTION_UPLOADED',
+          data: { preAuthenticatedLink: 'https://files.example/t.txt' },
+          sessionId: 's-Down',
+          room: 'Down',
+        },
       ];
       for (const e of events) await service.publish(e);
       await sleep(30_000);
@@ -328,7 +359,11 @@ describe('webhook delivery, the issue\'s acceptance', () => {
       expect(new Set(keys).size).toBe(3);
       expect(receiver.received).toHaveLength(3);
       expect(receiver.received.every(signatureOk)).toBe(true);
-      expect(receiver.received.map((r) => envelopeOf(r).eventType).sort()).toEqual(['RECORDING_ENDED', 'RECORDING_STARTED', 'TRANSCRIPTION_UPLOADED']);
+      expect(receiver.received.map((r) => envelopeOf(r).eventType).sort()).toEqual([
+        'RECORDING_ENDED',
+        'RECORDING_STARTED',
+        'TRANSCRIPTION_UPLOADED',
+      ]);
     } finally {
       stop.abort();
       await service.close();

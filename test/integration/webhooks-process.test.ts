@@ -15,7 +15,9 @@ import { startWebhookReceiver } from '../helpers/webhook-receiver.ts';
 const SECRET = 'whsec_process_restart_0123456789';
 
 function startProcess(outbox: string, url: string, count: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['test/fixtures/webhooks/webhook-process.ts', outbox, url, SECRET, String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['test/fixtures/webhooks/webhook-process.ts', outbox, url, SECRET, String(count)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => c.toString().includes('published') && resolve(child));
     child.once('exit', (code) => reject(new Error(`webhook process exited early (${code})`)));
@@ -48,7 +50,13 @@ describe('webhook outbox across a process restart', () => {
     const acked = receiver.acknowledged().map((r) => JSON.parse(r.rawBody) as { idempotencyKey: string });
     expect(acked).toHaveLength(3);
     expect(new Set(acked.map((a) => a.idempotencyKey))).toEqual(failedKeys);
-    expect(receiver.acknowledged().every((r) => verifyWebhookSignature({ header: r.headers['x-jaas-signature'] as string, rawBody: r.rawBody, secrets: [SECRET] }).ok)).toBe(true);
+    expect(
+      receiver
+        .acknowledged()
+        .every(
+          (r) => verifyWebhookSignature({ header: r.headers['x-jaas-signature'] as string, rawBody: r.rawBody, secrets: [SECRET] }).ok,
+        ),
+    ).toBe(true);
     await receiver.stop();
   }, 60_000);
 });

@@ -98,7 +98,9 @@ async function probeLink(link: string): Promise<{ durationSec: number; video: bo
 }
 
 describe('a worker killed mid-recording', () => {
-  it('another worker salvages segment 1 (store down for a while), records segment 2, and each is announced once', { timeout: 240_000 }, async () => {
+  it('another worker salvages segment 1 (store down for a while), records segment 2, and each is announced once', {
+    timeout: 240_000,
+  }, async () => {
     const id = 'salvage-1';
     await enqueue(id, 20);
     const a = startWorker('a');
@@ -131,7 +133,10 @@ describe('a worker killed mid-recording', () => {
       expect(two.durationSec).toBeGreaterThan(15);
       expect(eventsOf(id).filter((e) => e.eventType === 'RECORDING_FAILED')).toEqual([]);
       const record = await queue.get(id);
-      expect(record?.result).toMatchObject({ segment: 2, segments: [{ segment: 1, status: 'uploaded', partial: true, reason: 'worker_lost' }] });
+      expect(record?.result).toMatchObject({
+        segment: 2,
+        segments: [{ segment: 1, status: 'uploaded', partial: true, reason: 'worker_lost' }],
+      });
     } finally {
       if (a.child.exitCode === null) await killTree(a.child.pid!);
       if (b && b.child.exitCode === null) await killTree(b.child.pid!);
@@ -146,11 +151,22 @@ describe('a worker killed mid-recording', () => {
     const claimed = await queue.claim({ workerId: 'dead-pod', signal: AbortSignal.timeout(10_000) });
     expect(claimed?.id).toBe(id);
     const bogus = {
-      version: 1, segment: 1, earlier: [], captureStartedAtMs: Date.now() - 30_000,
+      version: 1,
+      segment: 1,
+      earlier: [],
+      captureStartedAtMs: Date.now() - 30_000,
       upload: {
-        version: 1, key: `${id}/gone.mp4`, contentType: 'video/mp4', uploadId: 'no-such-upload',
+        version: 1,
+        key: `${id}/gone.mp4`,
+        contentType: 'video/mp4',
+        uploadId: 'no-such-upload',
         parts: [{ partNumber: 1, size: 5 * 1024 * 1024, etag: '"0123456789abcdef0123456789abcdef"', sha256: 'a'.repeat(64) }],
-        partBytes: 5 * 1024 * 1024, tail: [], bytes: 5 * 1024 * 1024, wholeBytes: 5 * 1024 * 1024, startedAtMs: Date.now() - 30_000, updatedAtMs: Date.now() - 1000,
+        partBytes: 5 * 1024 * 1024,
+        tail: [],
+        bytes: 5 * 1024 * 1024,
+        wholeBytes: 5 * 1024 * 1024,
+        startedAtMs: Date.now() - 30_000,
+        updatedAtMs: Date.now() - 1000,
       },
     };
     expect(await queue.saveCheckpoint(id, claimed!.token, bogus)).toBe(true);

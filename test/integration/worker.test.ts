@@ -42,7 +42,9 @@ describe('worker on the embedded queue', () => {
       expect((await worker.queue.get('w-c'))?.status).toBe('queued');
       const ready = await fetch(`${worker.url}/readyz`);
       expect(ready.status).toBe(503);
-      expect(await (await fetch(`${worker.url}/jibri/api/v1.0/health`)).json()).toMatchObject({ status: { busyStatus: 'BUSY', health: { healthStatus: 'HEALTHY' } } });
+      expect(await (await fetch(`${worker.url}/jibri/api/v1.0/health`)).json()).toMatchObject({
+        status: { busyStatus: 'BUSY', health: { healthStatus: 'HEALTHY' } },
+      });
       expect((await fetch(`${worker.url}/healthz`)).status).toBe(200);
       const metrics = await (await fetch(`${worker.url}/metrics`)).text();
       expect(metrics).toMatch(/scriba_jobs_started_total\{kind="file"\} 2/);
@@ -85,7 +87,16 @@ describe('worker on the embedded queue', () => {
       await new Promise((r) => setTimeout(r, 3000));
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
       child.kill('SIGTERM');
-      expect(await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0)) !== 200, 2000)).toBe(true);
+      expect(
+        await waitUntil(
+          async () =>
+            (await fetch(`http://127.0.0.1:${port}/readyz`).then(
+              (r) => r.status,
+              () => 0,
+            )) !== 200,
+          2000,
+        ),
+      ).toBe(true);
       expect(await worker.exited).toBe(0);
       const record = await queue.get('w-term');
       expect(record?.status).toBe('completed');

@@ -17,8 +17,16 @@ const nowSec = () => Math.floor(Date.now() / 1000);
 
 function token(room: string, user: { id: string; moderator: boolean; email?: string }, over: Claims = {}): Claims {
   return {
-    iss: 'my-app', aud: 'jitsi', sub: 'meet.example.com', room, nbf: nowSec() - 10, exp: nowSec() + 600,
-    context: { user: { name: user.id, email: user.email ?? `${user.id}@example.com`, ...user }, features: { recording: true, livestreaming: true } },
+    iss: 'my-app',
+    aud: 'jitsi',
+    sub: 'meet.example.com',
+    room,
+    nbf: nowSec() - 10,
+    exp: nowSec() + 600,
+    context: {
+      user: { name: user.id, email: user.email ?? `${user.id}@example.com`, ...user },
+      features: { recording: true, livestreaming: true },
+    },
     ...over,
   };
 }
@@ -48,7 +56,10 @@ describe('security: the API under attack', () => {
   const call = (method: 'GET' | 'POST', path: string, jwt: string | null, body?: unknown, raw?: string) =>
     fetch(`${api.url}${path}`, {
       method,
-      headers: { ...(jwt !== null ? { authorization: `Bearer ${jwt}` } : {}), ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(jwt !== null ? { authorization: `Bearer ${jwt}` } : {}),
+        ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+      },
       ...(method === 'POST' ? { body: raw ?? JSON.stringify(body ?? {}) } : {}),
     });
   const start = (jwt: string | null, body: unknown, raw?: string) => call('POST', '/v1/sessions', jwt, body, raw);
@@ -79,7 +90,12 @@ describe('security: the API under attack', () => {
     const before = await queue.counts();
     const cases: Array<[string, unknown, string | undefined, number]> = [
       ['malformed JSON', null, '{"meetingUrl":', 400],
-      ['nested 5,000 deep', null, `{"meetingUrl":"https://meet.example.com/r","mode":"file","extraMetadata":${'['.repeat(5000)}${']'.repeat(5000)}}`, 400],
+      [
+        'nested 5,000 deep',
+        null,
+        `{"meetingUrl":"https://meet.example.com/r","mode":"file","extraMetadata":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+        400,
+      ],
       ['too large', { meetingUrl: 'https://meet.example.com/r', mode: 'file', extraMetadata: { x: 'y'.repeat(70_000) } }, undefined, 413],
       ['unknown field', { meetingUrl: 'https://meet.example.com/r', mode: 'file', bogus: 1 }, undefined, 400],
       ['initiator from the body', { meetingUrl: 'https://meet.example.com/r', mode: 'file', initiator: { id: 'x' } }, undefined, 400],
@@ -90,8 +106,18 @@ describe('security: the API under attack', () => {
       ['javascript URL', { meetingUrl: 'javascript:alert(1)', mode: 'file' }, undefined, 400],
       ['user info in the URL', { meetingUrl: 'https://u:p@meet.example.com/r', mode: 'file' }, undefined, 400],
       ['loopback http', { meetingUrl: 'http://127.0.0.1:8080/r', mode: 'file' }, undefined, 400],
-      ['RTMP to a private address', { meetingUrl: 'https://meet.example.com/r', mode: 'stream', rtmpStreamKey: 'rtmp://10.0.0.1/live/k' }, undefined, 400],
-      ['webhook to metadata service', { meetingUrl: 'https://meet.example.com/r', mode: 'file', webhookUrl: 'http://169.254.169.254/' }, undefined, 400],
+      [
+        'RTMP to a private address',
+        { meetingUrl: 'https://meet.example.com/r', mode: 'stream', rtmpStreamKey: 'rtmp://10.0.0.1/live/k' },
+        undefined,
+        400,
+      ],
+      [
+        'webhook to metadata service',
+        { meetingUrl: 'https://meet.example.com/r', mode: 'file', webhookUrl: 'http://169.254.169.254/' },
+        undefined,
+        400,
+      ],
     ];
     for (const [name, body, raw, status] of cases) {
       const res = await start(jwt, body, raw);
@@ -105,7 +131,7 @@ describe('security: the API under attack', () => {
     expect((await start(jwt, { meetingUrl: 'https://meet.example.com:8443/port-ok', mode: 'file' })).status).toBe(201);
   });
 
-  it('hides other tenants\' and rooms\' sessions behind the same 404 as a missing one', async () => {
+  it("hides other tenants' and rooms' sessions behind the same 404 as a missing one", async () => {
     const owner = await mintHs(token('secret-room', { id: 'mod-3', moderator: true }));
     const created = await start(owner, { meetingUrl: 'https://meet.example.com/secret-room', mode: 'file' });
     expect(created.status).toBe(201);
@@ -115,7 +141,10 @@ describe('security: the API under attack', () => {
       await mintHs(token('*', { id: 'mod-5', moderator: true }, { sub: 'other.example.com' })),
     ];
     for (const jwt of strangers) {
-      for (const [method, path] of [['GET', `/v1/sessions/${id}`], ['POST', `/v1/sessions/${id}/stop`]] as const) {
+      for (const [method, path] of [
+        ['GET', `/v1/sessions/${id}`],
+        ['POST', `/v1/sessions/${id}/stop`],
+      ] as const) {
         const seen = await call(method, path, jwt);
         const missing = await call(method, path.replace(id, 'does-not-exist'), jwt);
         expect(seen.status).toBe(404);
@@ -131,7 +160,7 @@ describe('security: the API under attack', () => {
     expect(await dup.text()).not.toMatch(/secret-room/);
   });
 
-  it('shows the initiator\'s e-mail and links only to a moderator or the initiator', async () => {
+  it("shows the initiator's e-mail and links only to a moderator or the initiator", async () => {
     const moderator = await mintHs(token('daily', { id: 'mod-6', moderator: true, email: 'grace@example.com' }));
     expect((await start(moderator, { meetingUrl: 'https://meet.example.com/daily', mode: 'file' })).status).toBe(201);
     const guest = await mintHs(token('daily', { id: 'guest-1', moderator: false }));
@@ -145,7 +174,11 @@ describe('security: the API under attack', () => {
   it('one recorder per conference: case, fullwidth and trailing-dot variants collide', async () => {
     const jwt = await mintHs(token('*', { id: 'mod-7', moderator: true }));
     expect((await start(jwt, { meetingUrl: 'https://meet.example.com/allhands', mode: 'file' })).status).toBe(201);
-    for (const meetingUrl of ['https://meet.example.com./allhands', 'https://meet.example.com/ＡｌｌＨａｎｄｓ', 'https://MEET.EXAMPLE.COM/AllHands']) {
+    for (const meetingUrl of [
+      'https://meet.example.com./allhands',
+      'https://meet.example.com/ＡｌｌＨａｎｄｓ',
+      'https://MEET.EXAMPLE.COM/AllHands',
+    ]) {
       const res = await start(jwt, { meetingUrl, mode: 'file' });
       expect(res.status, meetingUrl).toBe(409);
     }
@@ -155,10 +188,12 @@ describe('security: the API under attack', () => {
     const jwt = await mintHs(token('*', { id: 'flooder', moderator: true }));
     const started = Date.now();
     const statuses = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => start(jwt, { meetingUrl: `https://meet.example.com/flood-${i}`, mode: 'file' }).then(async (r) => {
-        if (r.status === 429) expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
-        return r.status;
-      })),
+      Array.from({ length: 200 }, (_, i) =>
+        start(jwt, { meetingUrl: `https://meet.example.com/flood-${i}`, mode: 'file' }).then(async (r) => {
+          if (r.status === 429) expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
+          return r.status;
+        }),
+      ),
     );
     expect(Date.now() - started).toBeLessThan(30_000);
     const created = statuses.filter((s) => s === 201).length;
@@ -178,7 +213,13 @@ describe('security: the API under attack', () => {
     await call('GET', '/v1/sessions?room=logged&sig=very-secret-signature', jwt);
     const lines = log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'request');
     const line = lines.findLast((l) => l['route'] === '/v1/sessions' && l['method'] === 'GET');
-    expect(line).toMatchObject({ method: 'GET', route: '/v1/sessions', status: 200, caller: 'meet.example.com/mod-8', durationMs: expect.any(Number) });
+    expect(line).toMatchObject({
+      method: 'GET',
+      route: '/v1/sessions',
+      status: 200,
+      caller: 'meet.example.com/mod-8',
+      durationMs: expect.any(Number),
+    });
     const all = log.lines.join('\n');
     expect(all).not.toContain('very-secret-signature');
     expect(all).not.toContain(jwt);

@@ -49,23 +49,30 @@ describe('security: processes', () => {
     ['worker', (port: number) => ({ worker: { port } })],
     ['serve', (port: number) => ({ api: { port }, auth: { enabled: false } })],
     ['api', (port: number) => ({ api: { port }, auth: { enabled: false } })],
-  ] as const)('`scriba %s` whose port is taken exits 1 at once', async (command, config) => {
-    const { server, port } = await takenPort();
-    try {
-      const child = spawnCli([command], childEnv(`taken-${command}`, config(port)));
-      const started = Date.now();
-      const code = await Promise.race([child.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);
-      if (code === 'hung') child.child.kill('SIGKILL');
-      expect(code, child.stderr()).toBe(1);
-      expect(Date.now() - started).toBeLessThan(20_000);
-      expect(child.stderr()).toMatch(/EADDRINUSE/);
-    } finally {
-      server.close();
-    }
-  }, 30_000);
+  ] as const)(
+    '`scriba %s` whose port is taken exits 1 at once',
+    async (command, config) => {
+      const { server, port } = await takenPort();
+      try {
+        const child = spawnCli([command], childEnv(`taken-${command}`, config(port)));
+        const started = Date.now();
+        const code = await Promise.race([child.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);
+        if (code === 'hung') child.child.kill('SIGKILL');
+        expect(code, child.stderr()).toBe(1);
+        expect(Date.now() - started).toBeLessThan(20_000);
+        expect(child.stderr()).toMatch(/EADDRINUSE/);
+      } finally {
+        server.close();
+      }
+    },
+    30_000,
+  );
 
   it('five clients trickling bodies cannot hold SIGTERM past the close grace', async () => {
-    const child = spawnCli(['api'], childEnv('slow', { api: { port: 0, requestTimeoutSec: 30, closeGraceSec: 2 }, auth: { enabled: false } }));
+    const child = spawnCli(
+      ['api'],
+      childEnv('slow', { api: { port: 0, requestTimeoutSec: 30, closeGraceSec: 2 }, auth: { enabled: false } }),
+    );
     try {
       expect(await waitUntil(() => /API listening/.test(child.stderr()), 20_000), child.stderr()).toBe(true);
       const url = /"url":"(http:\/\/[^"]+)"/.exec(child.stderr())![1]!;
@@ -95,45 +102,53 @@ describe('security: processes', () => {
 
   // Needs root to mount a small tmpfs (CI and the developers' machines run as root); skipped elsewhere.
   const canMount = process.getuid?.() === 0;
-  it.skipIf(!canMount)('a full disk under the queue answers 503 queue_storage_full, not 500', async () => {
-    const mountPoint = mkdtempSync(join(tmpdir(), 'scriba-full-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', mountPoint]);
-    const log = memoryLogger();
-    let api: Awaited<ReturnType<typeof startApi>> | null = null;
-    const config = testConfig({
-      queue: { backend: 'sqlite', sqlitePath: join(mountPoint, 'queue.sqlite') },
-      worker: { allowedMeetingHosts: ['meet.example.com'] },
-      api: { port: 0, bodyLimitBytes: 65536, maxQueued: 10_000, maxOpenPerTenant: 10_000, maxOpenPerUser: 10_000 },
-      auth: { enabled: false },
-    });
-    const queue = createQueue(config);
-    try {
-      api = await startApi(config, log.logger, queue);
-      // Fill what is left of the disk.
+  it.skipIf(!canMount)(
+    'a full disk under the queue answers 503 queue_storage_full, not 500',
+    async () => {
+      const mountPoint = mkdtempSync(join(tmpdir(), 'scriba-full-'));
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', mountPoint]);
+      const log = memoryLogger();
+      let api: Awaited<ReturnType<typeof startApi>> | null = null;
+      const config = testConfig({
+        queue: { backend: 'sqlite', sqlitePath: join(mountPoint, 'queue.sqlite') },
+        worker: { allowedMeetingHosts: ['meet.example.com'] },
+        api: { port: 0, bodyLimitBytes: 65536, maxQueued: 10_000, maxOpenPerTenant: 10_000, maxOpenPerUser: 10_000 },
+        auth: { enabled: false },
+      });
+      const queue = createQueue(config);
       try {
-        writeFileSync(join(mountPoint, 'filler'), Buffer.alloc(1024 * 1024));
-      } catch {
-        // ENOSPC: full, as wanted
+        api = await startApi(config, log.logger, queue);
+        // Fill what is left of the disk.
+        try {
+          writeFileSync(join(mountPoint, 'filler'), Buffer.alloc(1024 * 1024));
+        } catch {
+          // ENOSPC: full, as wanted
+        }
+        let status = 0;
+        let body = '';
+        for (let i = 0; i < 20 && status !== 503; i++) {
+          const res = await fetch(`${api.url}/v1/sessions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              meetingUrl: `https://meet.example.com/full-${randomUUID()}`,
+              mode: 'file',
+              extraMetadata: { pad: 'x'.repeat(30_000) },
+            }),
+          });
+          status = res.status;
+          body = await res.text();
+          expect([201, 503], body).toContain(status);
+        }
+        expect(status).toBe(503);
+        expect(JSON.parse(body).error.code).toBe('queue_storage_full');
+      } finally {
+        await api?.close();
+        await queue.close().catch(() => undefined);
+        execFileSync('umount', ['-l', mountPoint]);
+        rmSync(mountPoint, { recursive: true, force: true });
       }
-      let status = 0;
-      let body = '';
-      for (let i = 0; i < 20 && status !== 503; i++) {
-        const res = await fetch(`${api.url}/v1/sessions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ meetingUrl: `https://meet.example.com/full-${randomUUID()}`, mode: 'file', extraMetadata: { pad: 'x'.repeat(30_000) } }),
-        });
-        status = res.status;
-        body = await res.text();
-        expect([201, 503], body).toContain(status);
-      }
-      expect(status).toBe(503);
-      expect(JSON.parse(body).error.code).toBe('queue_storage_full');
-    } finally {
-      await api?.close();
-      await queue.close().catch(() => undefined);
-      execFileSync('umount', ['-l', mountPoint]);
-      rmSync(mountPoint, { recursive: true, force: true });
-    }
-  }, 30_000);
+    },
+    30_000,
+  );
 });

@@ -43,8 +43,12 @@ describe('security: no secret in an error that leaves the process', () => {
       api: { port: 0 },
       auth: { enabled: true, algorithms: ['HS256'], secrets: [TEST_SECRET], issuers: ['my-app'], audiences: ['jitsi'] },
       webhooks: {
-        urls: [receiver.url('/hooks')], secret: 'whsec_0123456789abcdef0123456789abcdef', appId: 'my-app',
-        outboxPath: join(testConfig().workDir, `outbox-${randomUUID()}.sqlite`), allowPrivateAddresses: true, initialBackoffMs: 100,
+        urls: [receiver.url('/hooks')],
+        secret: 'whsec_0123456789abcdef0123456789abcdef',
+        appId: 'my-app',
+        outboxPath: join(testConfig().workDir, `outbox-${randomUUID()}.sqlite`),
+        allowPrivateAddresses: true,
+        initialBackoffMs: 100,
       },
     });
     stack = await startApiStack(config, log.logger);
@@ -58,13 +62,22 @@ describe('security: no secret in an error that leaves the process', () => {
   it('a page that fails to load: the view, the webhook and the logs hold no JWT and no password', async () => {
     const port = await closedPort();
     const moderator = await mintHs({
-      iss: 'my-app', aud: 'jitsi', sub: '*', room: 'standup', nbf: nowSec() - 10, exp: nowSec() + 600,
+      iss: 'my-app',
+      aud: 'jitsi',
+      sub: '*',
+      room: 'standup',
+      nbf: nowSec() - 10,
+      exp: nowSec() + 600,
       context: { user: { id: 'mod-1', name: 'Ada', moderator: true }, features: { recording: true } },
     });
     const res = await fetch(`${stack.api.url}/v1/sessions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${moderator}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ meetingUrl: `https://127.0.0.1:${port}/standup?jwt=${MEETING_JWT}`, roomPassword: ROOM_PASSWORD, mode: 'file' }),
+      body: JSON.stringify({
+        meetingUrl: `https://127.0.0.1:${port}/standup?jwt=${MEETING_JWT}`,
+        roomPassword: ROOM_PASSWORD,
+        mode: 'file',
+      }),
     });
     expect(res.status, await res.clone().text()).toBe(201);
     const { id } = (await res.json()) as { id: string };
@@ -72,7 +85,9 @@ describe('security: no secret in an error that leaves the process', () => {
     expect(await waitUntil(() => failedEvent() !== undefined, 60_000)).toBe(true);
 
     const view = await (await fetch(`${stack.api.url}/v1/sessions/${id}`, { headers: { authorization: `Bearer ${moderator}` } })).text();
-    const listed = await (await fetch(`${stack.api.url}/v1/sessions?room=standup`, { headers: { authorization: `Bearer ${moderator}` } })).text();
+    const listed = await (
+      await fetch(`${stack.api.url}/v1/sessions?room=standup`, { headers: { authorization: `Bearer ${moderator}` } })
+    ).text();
     const parsed = JSON.parse(view) as { status: string; error: { message: string } };
     expect(parsed.status).toBe('failed');
     // Still says why, in words an operator can act on.

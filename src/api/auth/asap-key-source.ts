@@ -40,7 +40,8 @@ export function checkAsapServer(server: string): string {
   } catch {
     throw new AuthConfigError('auth.asapKeyServer is not a URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AuthConfigError('auth.asapKeyServer must be an http:// or https:// URL');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new AuthConfigError('auth.asapKeyServer must be an http:// or https:// URL');
   if (url.username || url.password || url.search || url.hash) {
     throw new AuthConfigError('auth.asapKeyServer must be a plain base URL without credentials, query or fragment');
   }
@@ -100,12 +101,16 @@ export function createAsapKeySource(options: AsapKeySourceOptions): AsapKeySourc
     try {
       pem = await options.fetchKey(asapKeyUrl(server, kid), signal);
     } catch (err) {
-      throw new AuthError('key_unavailable', `could not get the public key for this token's kid: ${why(err, signal.aborted, timeoutMs)}`, { cause: err });
+      throw new AuthError('key_unavailable', `could not get the public key for this token's kid: ${why(err, signal.aborted, timeoutMs)}`, {
+        cause: err,
+      });
     }
     try {
       return rsaPublicKeyFromPem(pem);
     } catch (err) {
-      throw new AuthError('key_unavailable', `the key server's answer for this token's kid is unusable: ${(err as Error).message}`, { cause: err });
+      throw new AuthError('key_unavailable', `the key server's answer for this token's kid is unusable: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 

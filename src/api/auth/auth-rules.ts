@@ -62,7 +62,10 @@ export function authorizeStart(token: VerifiedToken, target: AuthTarget, kinds: 
   const features = token.features;
   if (features === null) {
     if (!token.user.moderator) {
-      throw new AuthError('not_moderator', 'only a moderator can start a recording, live stream or transcription (the token has no features, so it needs moderator: true)');
+      throw new AuthError(
+        'not_moderator',
+        'only a moderator can start a recording, live stream or transcription (the token has no features, so it needs moderator: true)',
+      );
     }
     return;
   }

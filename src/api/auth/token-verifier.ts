@@ -132,7 +132,12 @@ export function createTokenVerifier(options: AuthOptions, deps: TokenVerifierDep
     return payload;
   }
 
-  async function verifySignature(token: string, alg: AuthAlgorithm, kid: unknown, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
+  async function verifySignature(
+    token: string,
+    alg: AuthAlgorithm,
+    kid: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<Record<string, unknown>> {
     if (!isHs(alg)) return check(token, await rsaKey(kid, signal), alg);
     // Rotation: try each secret; only a signature mismatch moves on (any other failure means the key was right).
     for (const secret of secrets) {
@@ -161,7 +166,10 @@ export function createTokenVerifier(options: AuthOptions, deps: TokenVerifierDep
       }
       const alg = header['alg'];
       if (typeof alg !== 'string' || !(algorithms as readonly string[]).includes(alg)) {
-        throw new AuthError('unsupported_algorithm', `tokens signed with ${algName(alg)} are not accepted here (accepted: ${algorithms.join(', ')})`);
+        throw new AuthError(
+          'unsupported_algorithm',
+          `tokens signed with ${algName(alg)} are not accepted here (accepted: ${algorithms.join(', ')})`,
+        );
       }
       let payload: Record<string, unknown>;
       try {

@@ -37,7 +37,13 @@ const auth: ApiAuth<Caller> = {
   appIdOf: () => 'vpaas-magic-cookie-1',
 };
 
-const policy: JobPolicy = { allowedMeetingHosts: ['meet.example.com'], allowedStreamHosts: ['a.rtmp.youtube.com'], allowHttp: false, defaultMaxDurationSec: 3600, maxDurationCapSec: 21600 };
+const policy: JobPolicy = {
+  allowedMeetingHosts: ['meet.example.com'],
+  allowedStreamHosts: ['a.rtmp.youtube.com'],
+  allowHttp: false,
+  defaultMaxDurationSec: 3600,
+  maxDurationCapSec: 21600,
+};
 
 let n = 0;
 async function setup(extra: Partial<Parameters<typeof buildApiServer<Caller>>[0]> = {}) {
@@ -79,7 +85,9 @@ describe('/v1/sessions', () => {
 
   it('starts a session: 201, queued, initiator and app from the token, no secrets in the view', async () => {
     const { app, queue } = await make();
-    const res = await app.inject(start({ meetingUrl: 'https://meet.example.com/standup?jwt=secret', mode: 'file', extraMetadata: { token: 'upload-secret' } }));
+    const res = await app.inject(
+      start({ meetingUrl: 'https://meet.example.com/standup?jwt=secret', mode: 'file', extraMetadata: { token: 'upload-secret' } }),
+    );
     expect(res.statusCode).toBe(201);
     const view = res.json();
     expect(view).toMatchObject({ status: 'queued', room: 'standup', modes: ['file'], initiator: { id: 'mod-1' } });
@@ -100,7 +108,11 @@ describe('/v1/sessions', () => {
     expect(list.json().sessions.map((s: { id: string }) => s.id)).toEqual([id]);
     const other = await app.inject({ method: 'GET', url: '/v1/sessions?room=standup', headers: { authorization: 'Bearer guest:other' } });
     expect(other.json().sessions).toEqual([]);
-    const guestStop = await app.inject({ method: 'POST', url: `/v1/sessions/${id}/stop`, headers: { authorization: 'Bearer guest:standup' } });
+    const guestStop = await app.inject({
+      method: 'POST',
+      url: `/v1/sessions/${id}/stop`,
+      headers: { authorization: 'Bearer guest:standup' },
+    });
     expect(guestStop.statusCode).toBe(403);
     const stop = await app.inject({ method: 'POST', url: `/v1/sessions/${id}/stop`, headers: { authorization: 'Bearer mod:standup' } });
     expect(stop.statusCode).toBe(202);
@@ -116,7 +128,9 @@ describe('/v1/sessions', () => {
     expect(second.statusCode).toBe(409);
     expect(second.json().error).toMatchObject({ code: 'conflict' });
     expect(second.json().error.message).toMatch(/file session for this room is already queued or running/);
-    expect((await app.inject(start({ meetingUrl: 'https://meet.example.com/standup', mode: 'stream', youtubeStreamKey: 'k-1' }))).statusCode).toBe(201);
+    expect(
+      (await app.inject(start({ meetingUrl: 'https://meet.example.com/standup', mode: 'stream', youtubeStreamKey: 'k-1' }))).statusCode,
+    ).toBe(201);
     expect((await app.inject(start({ meetingUrl: 'https://meet.example.com/other', mode: 'file' }, 'mod:*'))).statusCode).toBe(201);
     expect((await queue.counts()).queued).toBe(3);
   });
@@ -126,12 +140,32 @@ describe('/v1/sessions', () => {
     ['wrong room', start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file' }, 'mod:other'), 403, 'wrong_room'],
     ['non-moderator', start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file' }, 'guest:standup'), 403, 'not_moderator'],
     ['malformed JSON', start('{"meetingUrl": '), 400, 'malformed_json'],
-    ['oversized body', start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file', extraMetadata: { x: 'y'.repeat(5000) } }), 413, 'body_too_large'],
+    [
+      'oversized body',
+      start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file', extraMetadata: { x: 'y'.repeat(5000) } }),
+      413,
+      'body_too_large',
+    ],
     ['host not allowed', start({ meetingUrl: 'https://evil.example.org/standup', mode: 'file' }), 400, 'invalid_request'],
     ['file: URL', start({ meetingUrl: 'file:///etc/passwd', mode: 'file' }), 400, 'invalid_request'],
-    ['RTMP host not allowed', start({ meetingUrl: 'https://meet.example.com/standup', mode: 'stream', rtmpStreamKey: 'rtmp://10.0.0.1/live/k' }), 400, 'invalid_request'],
-    ['transcription not available yet', start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file', transcription: true }), 400, 'unsupported_mode'],
-    ['webhook URL not allowed', start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file', webhookUrl: 'http://169.254.169.254/' }), 400, 'invalid_request'],
+    [
+      'RTMP host not allowed',
+      start({ meetingUrl: 'https://meet.example.com/standup', mode: 'stream', rtmpStreamKey: 'rtmp://10.0.0.1/live/k' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'transcription not available yet',
+      start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file', transcription: true }),
+      400,
+      'unsupported_mode',
+    ],
+    [
+      'webhook URL not allowed',
+      start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file', webhookUrl: 'http://169.254.169.254/' }),
+      400,
+      'invalid_request',
+    ],
   ])('%s → %i and no job', async (_name, request, status, code) => {
     const { app, queue } = await make();
     const res = await app.inject(request);
@@ -156,15 +190,31 @@ describe('/v1/sessions', () => {
     const { app, queue } = await make();
     const id = (await app.inject(start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file' }))).json().id as string;
     const claimed = (await queue.claim({ workerId: 'w', signal: AbortSignal.timeout(2000) }))!;
-    await queue.complete(claimed.id, claimed.token, { key: 'rec/standup.mp4', link: 'https://files.example.com/x?sig=abc', durationSec: 12, reason: 'requested' });
+    await queue.complete(claimed.id, claimed.token, {
+      key: 'rec/standup.mp4',
+      link: 'https://files.example.com/x?sig=abc',
+      durationSec: 12,
+      reason: 'requested',
+    });
     const asGuest = await app.inject({ method: 'GET', url: `/v1/sessions/${id}`, headers: { authorization: 'Bearer guest:standup' } });
     expect(asGuest.statusCode).toBe(200);
-    expect(asGuest.json()).toMatchObject({ status: 'completed', result: { durationSec: 12, reason: 'requested' }, initiator: { email: null } });
+    expect(asGuest.json()).toMatchObject({
+      status: 'completed',
+      result: { durationSec: 12, reason: 'requested' },
+      initiator: { email: null },
+    });
     expect(asGuest.body).not.toMatch(/sig=|files\.example|mod@example|rec\//);
-    const listed = await app.inject({ method: 'GET', url: '/v1/sessions?room=standup', headers: { authorization: 'Bearer guest:standup' } });
+    const listed = await app.inject({
+      method: 'GET',
+      url: '/v1/sessions?room=standup',
+      headers: { authorization: 'Bearer guest:standup' },
+    });
     expect(listed.body).not.toMatch(/sig=|mod@example/);
     const asModerator = await app.inject({ method: 'GET', url: `/v1/sessions/${id}`, headers: { authorization: 'Bearer mod:standup' } });
-    expect(asModerator.json()).toMatchObject({ result: { link: 'https://files.example.com/x?sig=abc' }, initiator: { email: 'mod@example.com' } });
+    expect(asModerator.json()).toMatchObject({
+      result: { link: 'https://files.example.com/x?sig=abc' },
+      initiator: { email: 'mod@example.com' },
+    });
   });
 
   it('answers 404, not 403 or 409, for a session the caller may not see', async () => {
@@ -185,17 +235,26 @@ describe('/v1/sessions', () => {
   it('treats fullwidth and case variants of a room, and a trailing dot on the host, as the same meeting', async () => {
     const { app } = await make();
     expect((await app.inject(start({ meetingUrl: 'https://meet.example.com/standup', mode: 'file' }, 'mod:*'))).statusCode).toBe(201);
-    for (const url of ['https://meet.example.com./standup', 'https://meet.example.com/ＳｔａｎｄＵＰ', 'https://MEET.example.com/StandUp']) {
+    for (const url of [
+      'https://meet.example.com./standup',
+      'https://meet.example.com/ＳｔａｎｄＵＰ',
+      'https://MEET.example.com/StandUp',
+    ]) {
       const res = await app.inject(start({ meetingUrl: url, mode: 'file' }, 'mod:*'));
       expect(res.statusCode, url).toBe(409);
     }
-    const listed = await app.inject({ method: 'GET', url: `/v1/sessions?room=${encodeURIComponent('ｓｔａｎｄｕｐ')}&host=meet.example.com.`, headers: { authorization: 'Bearer mod:*' } });
+    const listed = await app.inject({
+      method: 'GET',
+      url: `/v1/sessions?room=${encodeURIComponent('ｓｔａｎｄｕｐ')}&host=meet.example.com.`,
+      headers: { authorization: 'Bearer mod:*' },
+    });
     expect(listed.json().sessions).toHaveLength(1);
   });
 
   it('caps open sessions per user (429 with Retry-After) and the queue depth (503)', async () => {
     const { app, queue } = await make({ limits: { maxQueued: 3, maxOpenPerTenant: 10, maxOpenPerUser: 2 } });
-    for (const room of ['a1', 'a2']) expect((await app.inject(start({ meetingUrl: `https://meet.example.com/${room}`, mode: 'file' }, 'mod:*'))).statusCode).toBe(201);
+    for (const room of ['a1', 'a2'])
+      expect((await app.inject(start({ meetingUrl: `https://meet.example.com/${room}`, mode: 'file' }, 'mod:*'))).statusCode).toBe(201);
     const third = await app.inject(start({ meetingUrl: 'https://meet.example.com/a3', mode: 'file' }, 'mod:*'));
     expect(third.statusCode).toBe(429);
     expect(third.headers['retry-after']).toMatch(/^\d+$/);
@@ -212,7 +271,8 @@ describe('/v1/sessions', () => {
   it('limits starts per caller per minute (429)', async () => {
     const { app } = await make({ startsPerMinute: 2 });
     const codes: number[] = [];
-    for (let i = 0; i < 4; i++) codes.push((await app.inject(start({ meetingUrl: `https://meet.example.com/r${i}`, mode: 'file' }, 'mod:*'))).statusCode);
+    for (let i = 0; i < 4; i++)
+      codes.push((await app.inject(start({ meetingUrl: `https://meet.example.com/r${i}`, mode: 'file' }, 'mod:*'))).statusCode);
     expect(codes).toEqual([201, 201, 429, 429]);
     const limited = await app.inject(start({ meetingUrl: 'https://meet.example.com/r9', mode: 'file' }, 'mod:*'));
     expect(limited.json().error.code).toBe('rate_limited');

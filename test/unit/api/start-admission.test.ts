@@ -42,7 +42,7 @@ describe('a full queue store', () => {
     for (const err of [
       Object.assign(new Error('database or disk is full'), { errcode: 13, code: 'ERR_SQLITE_ERROR' }),
       Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
-      new Error('OOM command not allowed when used memory > \'maxmemory\'.'),
+      new Error("OOM command not allowed when used memory > 'maxmemory'."),
     ]) {
       expect(toHttpError(err)).toMatchObject({ status: 503, code: 'queue_storage_full' });
     }

@@ -13,13 +13,23 @@ const parse = (body: unknown) => parseStartRequest(body, policy, () => 'new-id')
 
 describe('parseStartRequest', () => {
   it('takes Jitsi startRecording options: file mode with extraMetadata and shouldShare', () => {
-    const { job, webhookUrl } = parse({ meetingUrl: 'https://meet.example.com/standup', mode: 'file', extraMetadata: { course: 'c1' }, shouldShare: true });
+    const { job, webhookUrl } = parse({
+      meetingUrl: 'https://meet.example.com/standup',
+      mode: 'file',
+      extraMetadata: { course: 'c1' },
+      shouldShare: true,
+    });
     expect(job.outputs).toEqual([{ kind: 'file', resolution: '720p' }]);
     expect(job.metadata).toEqual({ course: 'c1', share: true });
     expect(webhookUrl).toBeNull();
   });
   it('takes a YouTube key and broadcast id in stream mode', () => {
-    const { job } = parse({ meetingUrl: 'https://meet.example.com/standup', mode: 'stream', youtubeStreamKey: 'abcd-1234', youtubeBroadcastID: 'xyz' });
+    const { job } = parse({
+      meetingUrl: 'https://meet.example.com/standup',
+      mode: 'stream',
+      youtubeStreamKey: 'abcd-1234',
+      youtubeBroadcastID: 'xyz',
+    });
     expect(job.outputs).toEqual([{ kind: 'stream', url: 'rtmp://a.rtmp.youtube.com/live2/abcd-1234', youtubeBroadcastId: 'xyz' }]);
   });
   it('takes the job model itself, combined outputs and a webhook URL', () => {

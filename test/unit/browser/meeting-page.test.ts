@@ -69,7 +69,14 @@ const isJoinProbe = (s: string): boolean => s.includes('isJoined') && !isSnapsho
 describe('MeetingPage.snapshot', () => {
   it('parses what the page returns', async () => {
     const { fake, page } = await setup();
-    fake.evaluateImpl = async () => ({ joined: true, participantCount: 2, downloadKbps: 10, iceConnected: true, allMuted: false, e2ee: false });
+    fake.evaluateImpl = async () => ({
+      joined: true,
+      participantCount: 2,
+      downloadKbps: 10,
+      iceConnected: true,
+      allMuted: false,
+      e2ee: false,
+    });
     expect(await page.snapshot()).toEqual({
       joined: true,
       participantCount: 2,

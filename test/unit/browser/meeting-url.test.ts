@@ -66,13 +66,7 @@ describe('buildLocalStorageContent', () => {
       email: 'recorder@example.com',
       callStatsUserName: 'Recorder',
     });
-    expect(Object.keys(content)).toEqual([
-      'xmpp_username_override',
-      'xmpp_password_override',
-      'displayname',
-      'email',
-      'callStatsUserName',
-    ]);
+    expect(Object.keys(content)).toEqual(['xmpp_username_override', 'xmpp_password_override', 'displayname', 'email', 'callStatsUserName']);
   });
 
   it('adds the conference password only when a room password is given', () => {
@@ -202,7 +196,9 @@ describe('parseMeetingUrl', () => {
   it('passes other query parameters through after the jwt', () => {
     const target = parseMeetingUrl('https://meet.example.com/r?a=1&jwt=tok&b=x%20y', false);
     expect(target).toMatchObject({ jwt: 'tok', query: 'a=1&b=x+y' });
-    expect(buildMeetingUrl(target, null, identity, null).startsWith('https://meet.example.com/r?jwt=tok&a=1&b=x+y#config.iAmRecorder=true')).toBe(true);
+    expect(
+      buildMeetingUrl(target, null, identity, null).startsWith('https://meet.example.com/r?jwt=tok&a=1&b=x+y#config.iAmRecorder=true'),
+    ).toBe(true);
   });
 
   it('keeps the room as decoded text and encodes it again when building', () => {

@@ -5,13 +5,21 @@ describe('probe snapshot parsing', () => {
   it('keeps well-typed values', () => {
     expect(
       parseProbeSnapshot({ joined: true, participantCount: 3, downloadKbps: 512.5, iceConnected: false, allMuted: false, e2ee: false }),
-    ).toEqual({ joined: true, participantCount: 3, downloadKbps: 512.5, iceConnected: false, allMuted: false, e2ee: false, pageResponsive: true });
+    ).toEqual({
+      joined: true,
+      participantCount: 3,
+      downloadKbps: 512.5,
+      iceConnected: false,
+      allMuted: false,
+      e2ee: false,
+      pageResponsive: true,
+    });
   });
 
   it('turns malformed or missing values into unknown', () => {
-    expect(
-      parseProbeSnapshot({ joined: 'yes', participantCount: -1, downloadKbps: Number.NaN, iceConnected: null, allMuted: 1 }),
-    ).toEqual(unknownSnapshot(true));
+    expect(parseProbeSnapshot({ joined: 'yes', participantCount: -1, downloadKbps: Number.NaN, iceConnected: null, allMuted: 1 })).toEqual(
+      unknownSnapshot(true),
+    );
     expect(parseProbeSnapshot({ participantCount: 2.5, downloadKbps: -3 })).toEqual(unknownSnapshot(true));
     expect(parseProbeSnapshot(null)).toEqual(unknownSnapshot(true));
     expect(parseProbeSnapshot('boom')).toEqual(unknownSnapshot(true));

@@ -85,139 +85,261 @@ describe('status checks', () => {
     // --- empty call: 30 s alone, measured from the first snapshot seen alone
     {
       name: 'empty call fires after 30 s alone',
-      steps: [[0, {}], [15 * S, ALONE], [30 * S, ALONE], [44_999, ALONE], [45 * S, ALONE]],
+      steps: [
+        [0, {}],
+        [15 * S, ALONE],
+        [30 * S, ALONE],
+        [44_999, ALONE],
+        [45 * S, ALONE],
+      ],
       expected: [null, null, null, null, 'empty_call'],
     },
     {
       name: 'empty call resets when someone joins',
-      steps: [[15 * S, ALONE], [30 * S, ALONE], [40 * S, {}], [45 * S, ALONE], [60 * S, ALONE], [74 * S, ALONE], [75 * S, ALONE]],
+      steps: [
+        [15 * S, ALONE],
+        [30 * S, ALONE],
+        [40 * S, {}],
+        [45 * S, ALONE],
+        [60 * S, ALONE],
+        [74 * S, ALONE],
+        [75 * S, ALONE],
+      ],
       expected: [null, null, null, null, null, null, 'empty_call'],
     },
     {
       name: 'an unknown participant count neither resets nor fires',
-      steps: [[0, ALONE], [15 * S, { participantCount: null }], [30 * S, { participantCount: null }], [31 * S, ALONE]],
+      steps: [
+        [0, ALONE],
+        [15 * S, { participantCount: null }],
+        [30 * S, { participantCount: null }],
+        [31 * S, ALONE],
+      ],
       expected: [null, null, null, 'empty_call'],
     },
     {
       name: 'an unknown participant count does not start the timer',
-      steps: [[0, { participantCount: null }], [30 * S, ALONE], [59 * S, ALONE], [60 * S, ALONE]],
+      steps: [
+        [0, { participantCount: null }],
+        [30 * S, ALONE],
+        [59 * S, ALONE],
+        [60 * S, ALONE],
+      ],
       expected: [null, null, null, 'empty_call'],
     },
     // --- no media: download 0 while someone is unmuted, 3 min
     {
       name: 'no media fires after 3 min of zero download with unmuted participants',
-      steps: [[0, { downloadKbps: 0 }], [90 * S, { downloadKbps: 0 }], [179_999, { downloadKbps: 0 }], [180 * S, { downloadKbps: 0 }]],
+      steps: [
+        [0, { downloadKbps: 0 }],
+        [90 * S, { downloadKbps: 0 }],
+        [179_999, { downloadKbps: 0 }],
+        [180 * S, { downloadKbps: 0 }],
+      ],
       expected: [null, null, null, 'no_media'],
     },
     {
       name: 'no media resets when media flows again',
-      steps: [[0, { downloadKbps: 0 }], [170 * S, { downloadKbps: 0 }], [175 * S, { downloadKbps: 12 }], [180 * S, { downloadKbps: 0 }], [359 * S, { downloadKbps: 0 }], [360 * S, { downloadKbps: 0 }]],
+      steps: [
+        [0, { downloadKbps: 0 }],
+        [170 * S, { downloadKbps: 0 }],
+        [175 * S, { downloadKbps: 12 }],
+        [180 * S, { downloadKbps: 0 }],
+        [359 * S, { downloadKbps: 0 }],
+        [360 * S, { downloadKbps: 0 }],
+      ],
       expected: [null, null, null, null, null, 'no_media'],
     },
     {
       name: 'no media: an unknown bitrate neither resets nor fires',
-      steps: [[0, { downloadKbps: 0 }], [100 * S, { downloadKbps: null }], [180 * S, { downloadKbps: null }], [181 * S, { downloadKbps: 0 }]],
+      steps: [
+        [0, { downloadKbps: 0 }],
+        [100 * S, { downloadKbps: null }],
+        [180 * S, { downloadKbps: null }],
+        [181 * S, { downloadKbps: 0 }],
+      ],
       expected: [null, null, null, 'no_media'],
     },
     {
       name: 'no media: zero download with an unknown mute state is unknown',
-      steps: [[0, { downloadKbps: 0, allMuted: null }], [200 * S, { downloadKbps: 0, allMuted: null }], [201 * S, { downloadKbps: 0 }], [380 * S, { downloadKbps: 0 }]],
+      steps: [
+        [0, { downloadKbps: 0, allMuted: null }],
+        [200 * S, { downloadKbps: 0, allMuted: null }],
+        [201 * S, { downloadKbps: 0 }],
+        [380 * S, { downloadKbps: 0 }],
+      ],
       expected: [null, null, null, null],
     },
     {
       name: 'no media does not count while everyone is muted (all muted resets it)',
-      steps: [[0, { downloadKbps: 0 }], [170 * S, { downloadKbps: 0, allMuted: true }], [180 * S, { downloadKbps: 0 }], [359 * S, { downloadKbps: 0 }], [360 * S, { downloadKbps: 0 }]],
+      steps: [
+        [0, { downloadKbps: 0 }],
+        [170 * S, { downloadKbps: 0, allMuted: true }],
+        [180 * S, { downloadKbps: 0 }],
+        [359 * S, { downloadKbps: 0 }],
+        [360 * S, { downloadKbps: 0 }],
+      ],
       expected: [null, null, null, null, 'no_media'],
     },
     {
       name: 'no media is not an error in an empty call (the empty check ends it instead)',
-      steps: [[0, { participantCount: 1, downloadKbps: 0, allMuted: false }], [200 * S, { participantCount: 1, downloadKbps: 0, allMuted: false }]],
+      steps: [
+        [0, { participantCount: 1, downloadKbps: 0, allMuted: false }],
+        [200 * S, { participantCount: 1, downloadKbps: 0, allMuted: false }],
+      ],
       expected: [null, null],
       config: { ...JIBRI_DEFAULTS, emptyCallTimeoutMs: 60 * MIN },
     },
     // --- all muted: 10 min
     {
       name: 'all muted finishes after 10 min',
-      steps: [[0, { allMuted: true, downloadKbps: 0 }], [599_999, { allMuted: true, downloadKbps: 0 }], [600 * S, { allMuted: true, downloadKbps: 0 }]],
+      steps: [
+        [0, { allMuted: true, downloadKbps: 0 }],
+        [599_999, { allMuted: true, downloadKbps: 0 }],
+        [600 * S, { allMuted: true, downloadKbps: 0 }],
+      ],
       expected: [null, null, 'all_muted'],
     },
     {
       name: 'all muted resets when someone unmutes; unknown keeps it',
-      steps: [[0, { allMuted: true }], [300 * S, { allMuted: false }], [301 * S, { allMuted: true }], [600 * S, { allMuted: null }], [900 * S, { allMuted: true }], [901 * S, { allMuted: true }]],
+      steps: [
+        [0, { allMuted: true }],
+        [300 * S, { allMuted: false }],
+        [301 * S, { allMuted: true }],
+        [600 * S, { allMuted: null }],
+        [900 * S, { allMuted: true }],
+        [901 * S, { allMuted: true }],
+      ],
       expected: [null, null, null, null, null, 'all_muted'],
     },
     // --- ICE: 30 s not connected, ignored while the call is empty
     {
       name: 'ICE fails after 30 s disconnected',
-      steps: [[0, { iceConnected: false }], [15 * S, { iceConnected: false }], [29_999, { iceConnected: false }], [30 * S, { iceConnected: false }]],
+      steps: [
+        [0, { iceConnected: false }],
+        [15 * S, { iceConnected: false }],
+        [29_999, { iceConnected: false }],
+        [30 * S, { iceConnected: false }],
+      ],
       expected: [null, null, null, 'ice_failed'],
     },
     {
       name: 'ICE recovers in time',
-      steps: [[0, { iceConnected: false }], [20 * S, { iceConnected: true }], [25 * S, { iceConnected: false }], [50 * S, { iceConnected: false }], [55 * S, { iceConnected: false }]],
+      steps: [
+        [0, { iceConnected: false }],
+        [20 * S, { iceConnected: true }],
+        [25 * S, { iceConnected: false }],
+        [50 * S, { iceConnected: false }],
+        [55 * S, { iceConnected: false }],
+      ],
       expected: [null, null, null, null, 'ice_failed'],
     },
     {
       name: 'ICE is ignored while the call is empty, and the empty spell resets it',
-      steps: [[0, { iceConnected: false }], [20 * S, { iceConnected: false, participantCount: 1 }], [25 * S, { iceConnected: false }], [54 * S, { iceConnected: false }], [55 * S, { iceConnected: false }]],
+      steps: [
+        [0, { iceConnected: false }],
+        [20 * S, { iceConnected: false, participantCount: 1 }],
+        [25 * S, { iceConnected: false }],
+        [54 * S, { iceConnected: false }],
+        [55 * S, { iceConnected: false }],
+      ],
       expected: [null, null, null, null, 'ice_failed'],
       config: { ...JIBRI_DEFAULTS, emptyCallTimeoutMs: 60 * MIN },
     },
     {
       name: 'ICE down with an unknown participant count is unknown',
-      steps: [[0, { iceConnected: false }], [20 * S, { iceConnected: false, participantCount: null }], [40 * S, { iceConnected: null }], [41 * S, { iceConnected: false }]],
+      steps: [
+        [0, { iceConnected: false }],
+        [20 * S, { iceConnected: false, participantCount: null }],
+        [40 * S, { iceConnected: null }],
+        [41 * S, { iceConnected: false }],
+      ],
       expected: [null, null, null, 'ice_failed'],
     },
     // --- page hung: snapshots keep timing out
     {
       name: 'page hung after 60 s of unanswered probes',
-      steps: [[0, HUNG], [30 * S, HUNG], [59_999, HUNG], [60 * S, HUNG]],
+      steps: [
+        [0, HUNG],
+        [30 * S, HUNG],
+        [59_999, HUNG],
+        [60 * S, HUNG],
+      ],
       expected: [null, null, null, 'page_hung'],
     },
     {
       name: 'page hung resets when the page answers',
-      steps: [[0, HUNG], [50 * S, UNKNOWN], [55 * S, HUNG], [114 * S, HUNG], [115 * S, HUNG]],
+      steps: [
+        [0, HUNG],
+        [50 * S, UNKNOWN],
+        [55 * S, HUNG],
+        [114 * S, HUNG],
+        [115 * S, HUNG],
+      ],
       expected: [null, null, null, null, 'page_hung'],
     },
     {
       name: 'page hung with timeout 0 fires on the first unanswered probe (Jibri)',
-      steps: [[0, {}], [15 * S, HUNG]],
+      steps: [
+        [0, {}],
+        [15 * S, HUNG],
+      ],
       expected: [null, 'page_hung'],
       config: { ...JIBRI_DEFAULTS, pageHungTimeoutMs: 0 },
     },
     {
       name: 'a hung page freezes the other timers (unknown)',
-      steps: [[0, ALONE], [20 * S, HUNG], [31 * S, ALONE]],
+      steps: [
+        [0, ALONE],
+        [20 * S, HUNG],
+        [31 * S, ALONE],
+      ],
       expected: [null, null, 'empty_call'],
     },
     // --- max duration, counted from the start
     {
       name: 'max duration stops the session',
-      steps: [[0, {}], [60 * MIN - 1, {}], [60 * MIN, {}]],
+      steps: [
+        [0, {}],
+        [60 * MIN - 1, {}],
+        [60 * MIN, {}],
+      ],
       expected: [null, null, 'max_duration'],
       config: { ...JIBRI_DEFAULTS, maxDurationMs: 60 * MIN },
     },
     // --- priority: page_hung, empty_call, all_muted, no_media, ice_failed, max_duration
     {
       name: 'alone with ICE down: the reason is the empty call (ICE is ignored while empty)',
-      steps: [[0, ALONE], [30 * S, { ...ALONE, participantCount: 1 }]],
+      steps: [
+        [0, ALONE],
+        [30 * S, { ...ALONE, participantCount: 1 }],
+      ],
       expected: [null, 'empty_call'],
     },
     {
       name: 'all muted wins over ICE when both are due',
-      steps: [[0, { allMuted: true, iceConnected: false }], [30 * S, { allMuted: true, iceConnected: false }]],
+      steps: [
+        [0, { allMuted: true, iceConnected: false }],
+        [30 * S, { allMuted: true, iceConnected: false }],
+      ],
       expected: [null, 'all_muted'],
       config: { ...JIBRI_DEFAULTS, allMutedTimeoutMs: 30 * S },
     },
     {
       name: 'no media wins over ICE and max duration',
-      steps: [[0, { downloadKbps: 0, iceConnected: false }], [30 * S, { downloadKbps: 0, iceConnected: false }]],
+      steps: [
+        [0, { downloadKbps: 0, iceConnected: false }],
+        [30 * S, { downloadKbps: 0, iceConnected: false }],
+      ],
       expected: [null, 'no_media'],
       config: { ...JIBRI_DEFAULTS, noMediaTimeoutMs: 30 * S, maxDurationMs: 30 * S },
     },
     {
       name: 'ICE wins over max duration',
-      steps: [[0, { iceConnected: false }], [30 * S, { iceConnected: false }]],
+      steps: [
+        [0, { iceConnected: false }],
+        [30 * S, { iceConnected: false }],
+      ],
       expected: [null, 'ice_failed'],
       config: { ...JIBRI_DEFAULTS, maxDurationMs: 30 * S },
     },
@@ -235,23 +357,57 @@ describe('status checks', () => {
 
   it('uses the default page-hung timeout when the config has none', () => {
     const { pageHungTimeoutMs: _omitted, ...rest } = JIBRI_DEFAULTS;
-    expect(run([[0, HUNG], [59_999, HUNG], [60 * S, HUNG]], rest)).toEqual([null, null, 'page_hung']);
+    expect(
+      run(
+        [
+          [0, HUNG],
+          [59_999, HUNG],
+          [60 * S, HUNG],
+        ],
+        rest,
+      ),
+    ).toEqual([null, null, 'page_hung']);
   });
 
   it('names the kind and says how long', () => {
-    expect(lastVerdict([[0, ALONE], [30 * S, ALONE]])).toEqual({
+    expect(
+      lastVerdict([
+        [0, ALONE],
+        [30 * S, ALONE],
+      ]),
+    ).toEqual({
       kind: 'finished',
       reason: 'empty_call',
       message: 'the recorder has been alone in the call for 30 s',
     });
-    expect(lastVerdict([[0, { downloadKbps: 0 }], [181_500, { downloadKbps: 0 }]])).toEqual({
+    expect(
+      lastVerdict([
+        [0, { downloadKbps: 0 }],
+        [181_500, { downloadKbps: 0 }],
+      ]),
+    ).toEqual({
       kind: 'error',
       reason: 'no_media',
       message: 'no media received for 181.5 s although participants are unmuted',
     });
-    expect(lastVerdict([[0, { allMuted: true }], [600 * S, { allMuted: true }]])?.kind).toBe('finished');
-    expect(lastVerdict([[0, { iceConnected: false }], [30 * S, { iceConnected: false }]])?.kind).toBe('error');
-    expect(lastVerdict([[0, HUNG], [60 * S, HUNG]])?.kind).toBe('error');
+    expect(
+      lastVerdict([
+        [0, { allMuted: true }],
+        [600 * S, { allMuted: true }],
+      ])?.kind,
+    ).toBe('finished');
+    expect(
+      lastVerdict([
+        [0, { iceConnected: false }],
+        [30 * S, { iceConnected: false }],
+      ])?.kind,
+    ).toBe('error');
+    expect(
+      lastVerdict([
+        [0, HUNG],
+        [60 * S, HUNG],
+      ])?.kind,
+    ).toBe('error');
     expect(lastVerdict([[60 * S, {}]], { ...JIBRI_DEFAULTS, maxDurationMs: 60 * S })).toEqual({
       kind: 'finished',
       reason: 'max_duration',

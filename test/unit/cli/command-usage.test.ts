@@ -11,7 +11,9 @@ Configuration: see docs.`;
 
 describe('scriba <command> --help', () => {
   it('picks a command with its continuation lines, and the notes', () => {
-    expect(commandUsage(USAGE, 'record')).toBe('Usage:\n  scriba record --url <meeting URL> [--out DIR]\n                [--no-file]\n\nConfiguration: see docs.');
+    expect(commandUsage(USAGE, 'record')).toBe(
+      'Usage:\n  scriba record --url <meeting URL> [--out DIR]\n                [--no-file]\n\nConfiguration: see docs.',
+    );
     expect(commandUsage(USAGE, 'serve')).toBe('Usage:\n  scriba serve                         API + worker\n\nConfiguration: see docs.');
   });
   it('does not mistake a prefix for the command', () => {

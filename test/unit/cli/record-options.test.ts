@@ -6,7 +6,9 @@ const config = loadConfig({ env: {} });
 
 describe('scriba record flags', () => {
   it('turns flags into config overrides', () => {
-    expect(recordConfigOverrides({ out: '/rec', 'max-duration': '15', 'empty-call-timeout': '5', 'check-interval': '1', 'log-level': 'warn' })).toEqual({
+    expect(
+      recordConfigOverrides({ out: '/rec', 'max-duration': '15', 'empty-call-timeout': '5', 'check-interval': '1', 'log-level': 'warn' }),
+    ).toEqual({
       recordingsDir: '/rec',
       logLevel: 'warn',
       checks: { maxDurationSec: 15, emptyCallTimeoutSec: 5, intervalSec: 1 },
@@ -16,12 +18,19 @@ describe('scriba record flags', () => {
     expect(() => recordConfigOverrides({ 'max-duration': v })).toThrow(/--max-duration must be a positive number/);
   });
   it('builds a request: room, tenant, jwt and extra query apart; login from config', () => {
-    const withLogin = loadConfig({ env: { SCRIBA_XMPP_DOMAIN: 'recorder.meet.example.com', SCRIBA_XMPP_USERNAME: 'rec', SCRIBA_XMPP_PASSWORD: 'pw' } });
+    const withLogin = loadConfig({
+      env: { SCRIBA_XMPP_DOMAIN: 'recorder.meet.example.com', SCRIBA_XMPP_USERNAME: 'rec', SCRIBA_XMPP_PASSWORD: 'pw' },
+    });
     const req = buildRecordingRequest({ url: 'https://meet.example.com/acme/Standup?jwt=abc', resolution: '1080p' }, withLogin, 's1');
     expect(req).toMatchObject({
       sessionId: 's1',
       target: { baseUrl: 'https://meet.example.com', tenant: 'acme', room: 'Standup', jwt: 'abc' },
-      login: { domain: 'recorder.meet.example.com', username: 'rec', password: 'pw', randomSuffix: expect.stringMatching(/^-[0-9a-f]{8}$/) },
+      login: {
+        domain: 'recorder.meet.example.com',
+        username: 'rec',
+        password: 'pw',
+        randomSuffix: expect.stringMatching(/^-[0-9a-f]{8}$/),
+      },
       resolution: '1080p',
       maxDurationSec: 21600,
     });
@@ -56,21 +65,32 @@ describe('scriba record flags', () => {
       expect(buildRecordingRequest({ url }, config, 's')).toMatchObject({ recordFile: true, stream: null });
     });
     it('a YouTube key becomes the YouTube ingest URL (allowed by default); the broadcast id is kept', () => {
-      expect(buildRecordingRequest({ url, stream: 'abcd-efgh-ijkl-mnop', 'youtube-broadcast-id': 'dQw4w9WgXcQ' }, config, 's')).toMatchObject({
+      expect(
+        buildRecordingRequest({ url, stream: 'abcd-efgh-ijkl-mnop', 'youtube-broadcast-id': 'dQw4w9WgXcQ' }, config, 's'),
+      ).toMatchObject({
         recordFile: true,
         stream: { url: 'rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl-mnop', youtubeBroadcastId: 'dQw4w9WgXcQ' },
       });
     });
     it('stream only with --no-file; --no-file alone is refused', () => {
-      expect(buildRecordingRequest({ url, stream: 'k3y', file: false }, config, 's')).toMatchObject({ recordFile: false, stream: { url: 'rtmp://a.rtmp.youtube.com/live2/k3y' } });
+      expect(buildRecordingRequest({ url, stream: 'k3y', file: false }, config, 's')).toMatchObject({
+        recordFile: false,
+        stream: { url: 'rtmp://a.rtmp.youtube.com/live2/k3y' },
+      });
       expect(() => buildRecordingRequest({ url, file: false }, config, 's')).toThrow(/--no-file needs --stream/);
     });
     it('loopback RTMP servers are allowed from the CLI (local testing); other hosts only through the allow-list', () => {
-      expect(buildRecordingRequest({ url, stream: 'rtmp://127.0.0.1:1935/live/k' }, config, 's').stream?.url).toBe('rtmp://127.0.0.1:1935/live/k');
+      expect(buildRecordingRequest({ url, stream: 'rtmp://127.0.0.1:1935/live/k' }, config, 's').stream?.url).toBe(
+        'rtmp://127.0.0.1:1935/live/k',
+      );
       expect(buildRecordingRequest({ url, stream: 'rtmp://localhost/live/k' }, config, 's').stream?.url).toBe('rtmp://localhost/live/k');
-      expect(() => buildRecordingRequest({ url, stream: 'rtmp://live.example.com/app/s3cr3t' }, config, 's')).toThrow(/streaming to live\.example\.com is not allowed/);
+      expect(() => buildRecordingRequest({ url, stream: 'rtmp://live.example.com/app/s3cr3t' }, config, 's')).toThrow(
+        /streaming to live\.example\.com is not allowed/,
+      );
       const allowing = loadConfig({ env: { SCRIBA_ALLOWED_STREAM_HOSTS: '*.example.com' } });
-      expect(buildRecordingRequest({ url, stream: 'rtmps://live.example.com/app/k' }, allowing, 's').stream?.url).toBe('rtmps://live.example.com/app/k');
+      expect(buildRecordingRequest({ url, stream: 'rtmps://live.example.com/app/k' }, allowing, 's').stream?.url).toBe(
+        'rtmps://live.example.com/app/k',
+      );
     });
     it.each([
       [{ stream: 'rtmp://127.0.0.1/k' }, /application and a stream key/],
@@ -82,7 +102,9 @@ describe('scriba record flags', () => {
       expect(() => buildRecordingRequest({ url, ...flags }, config, 's')).toThrow(message);
     });
     it('errors never repeat the key', () => {
-      expect(() => buildRecordingRequest({ url, stream: 'rtmp://evil.example.org/live/s3cr3t' }, config, 's')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('s3cr3t') }));
+      expect(() => buildRecordingRequest({ url, stream: 'rtmp://evil.example.org/live/s3cr3t' }, config, 's')).toThrow(
+        expect.objectContaining({ message: expect.not.stringContaining('s3cr3t') }),
+      );
     });
   });
 });

@@ -12,11 +12,20 @@ describe('loadConfig', () => {
   it('loads the defaults into a fully required object', () => {
     const c = loadConfig({ env: {} });
     expect(c.capture.resolution).toBe('720p');
-    expect(c.checks).toMatchObject({ intervalSec: 15, emptyCallTimeoutSec: 30, noMediaTimeoutSec: 180, allMutedTimeoutSec: 600, iceTimeoutSec: 30 });
+    expect(c.checks).toMatchObject({
+      intervalSec: 15,
+      emptyCallTimeoutSec: 30,
+      noMediaTimeoutSec: 180,
+      allMutedTimeoutSec: 600,
+      iceTimeoutSec: 30,
+    });
     expect(c.workDir).toMatch(/scriba$/);
   });
   it('applies environment variables, then overrides', () => {
-    const c = loadConfig({ env: { SCRIBA_CAPTURE_RESOLUTION: '1080p', SCRIBA_EMPTY_CALL_TIMEOUT_SEC: '5', SCRIBA_ALLOW_HTTP_MEETINGS: 'true' }, overrides: { checks: { emptyCallTimeoutSec: 7 } } });
+    const c = loadConfig({
+      env: { SCRIBA_CAPTURE_RESOLUTION: '1080p', SCRIBA_EMPTY_CALL_TIMEOUT_SEC: '5', SCRIBA_ALLOW_HTTP_MEETINGS: 'true' },
+      overrides: { checks: { emptyCallTimeoutSec: 7 } },
+    });
     expect(c.capture.resolution).toBe('1080p');
     expect(c.meeting.allowHttp).toBe(true);
     expect(c.checks.emptyCallTimeoutSec).toBe(7);

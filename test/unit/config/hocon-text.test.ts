@@ -54,10 +54,19 @@ describe('parseHocon', () => {
 describe('safeHoconMessage', () => {
   it.each([
     ['Unexpected token. (Source: ValueNode.2@96748, Token: { value: "=", line: 3, col: 51 })', 'Unexpected token at line 3, column 51'],
-    ["Unexpected character '@' in an unquoted string 'hunter2@...'. (line: 1, col: 5)", 'Unexpected character … in an unquoted string … at line 1, column 5'],
-    ['The object is not closed. (Source: ObjectNode.2@03ef2, Token: { value: "a", line: 1, col: 9 })', 'The object is not closed at line 1, column 9'],
-    ["Unable to resolve 'JIBRI_PW'. Token: { value: \"${\", line: 4, col: 12 }", 'the substitution ${JIBRI_PW} at line 4, column 12 is not set (use ${?JIBRI_PW} to make it optional)'],
-    ["Unable to resolve 'a b'. Token: { value: \"${\", line: 4, col: 12 }", 'Unable to resolve … at line 4, column 12'],
+    [
+      "Unexpected character '@' in an unquoted string 'hunter2@...'. (line: 1, col: 5)",
+      'Unexpected character … in an unquoted string … at line 1, column 5',
+    ],
+    [
+      'The object is not closed. (Source: ObjectNode.2@03ef2, Token: { value: "a", line: 1, col: 9 })',
+      'The object is not closed at line 1, column 9',
+    ],
+    [
+      'Unable to resolve \'JIBRI_PW\'. Token: { value: "${", line: 4, col: 12 }',
+      'the substitution ${JIBRI_PW} at line 4, column 12 is not set (use ${?JIBRI_PW} to make it optional)',
+    ],
+    ['Unable to resolve \'a b\'. Token: { value: "${", line: 4, col: 12 }', 'Unable to resolve … at line 4, column 12'],
     ['', 'not valid HOCON'],
   ])('%s', (message, expected) => {
     expect(safeHoconMessage(message)).toBe(expected);

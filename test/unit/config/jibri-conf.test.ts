@@ -2,7 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jibriConfFromObject, JibriConfError, readJibriConf, reportJibriConf, unknownKeyPaths, usageTimeoutSeconds } from '../../../src/config/jibri-conf.ts';
+import {
+  jibriConfFromObject,
+  JibriConfError,
+  readJibriConf,
+  reportJibriConf,
+  unknownKeyPaths,
+  usageTimeoutSeconds,
+} from '../../../src/config/jibri-conf.ts';
 
 const FIXTURES = 'test/fixtures/jibri';
 const dir = mkdtempSync(join(tmpdir(), 'scriba-jibri-conf-'));
@@ -56,7 +63,15 @@ describe('readJibriConf: a Debian jitsi-meet host', () => {
   it('lists the keys it does not use, by path only', async () => {
     const conf = await readJibriConf(`${FIXTURES}/debian.conf`, {});
     // (The parser hands keys out sorted.)
-    expect(conf.ignoredKeys).toEqual(['jibri.api.http', 'jibri.call-status-checks', 'jibri.chrome', 'jibri.ffmpeg', 'jibri.id', 'jibri.recording.finalize-script', 'jibri.stats']);
+    expect(conf.ignoredKeys).toEqual([
+      'jibri.api.http',
+      'jibri.call-status-checks',
+      'jibri.chrome',
+      'jibri.ffmpeg',
+      'jibri.id',
+      'jibri.recording.finalize-script',
+      'jibri.stats',
+    ]);
   });
 
   it('resolves ${?NAME} from the given environment, never from process.env', async () => {
@@ -135,7 +150,9 @@ describe('readJibriConf: files that stop the start', () => {
     await expect(readJibriConf(join(dir, 'absent.conf'), {})).rejects.toThrow(/absent\.conf: cannot be read \(ENOENT\)/);
   });
   it('an unset required substitution names the variable', async () => {
-    const file = confFile(envConf('', { login: 'control-login { domain = "auth.meet.example.com", username = "jibri", password = ${JIBRI_PW} }' }));
+    const file = confFile(
+      envConf('', { login: 'control-login { domain = "auth.meet.example.com", username = "jibri", password = ${JIBRI_PW} }' }),
+    );
     await expect(readJibriConf(file, {})).rejects.toThrow(/\$\{JIBRI_PW\}.*is not set.*\$\{\?JIBRI_PW\}/);
   });
   it.each([
@@ -158,16 +175,34 @@ describe('readJibriConf: files that stop the start', () => {
 
   const SECRET = 'pw-SECRET-value';
   it.each([
-    [{ login: `control-login { domain = "auth.meet.example.com", username = "jibri", password = { v = "${SECRET}" } }` }, 'environments[0].control-login.password: must be a string'],
-    [{ login: `control-login { domain = "auth.meet.example.com", username = "jibri", password = "${SECRET}", port = "xmpp" }` }, 'environments[0].control-login.port: must be a port number'],
-    [{ login: `control-login { domain = "auth.meet.example.com", username = "jibri" }` }, 'environments[0].control-login.password: is missing'],
+    [
+      { login: `control-login { domain = "auth.meet.example.com", username = "jibri", password = { v = "${SECRET}" } }` },
+      'environments[0].control-login.password: must be a string',
+    ],
+    [
+      { login: `control-login { domain = "auth.meet.example.com", username = "jibri", password = "${SECRET}", port = "xmpp" }` },
+      'environments[0].control-login.port: must be a port number',
+    ],
+    [
+      { login: `control-login { domain = "auth.meet.example.com", username = "jibri" }` },
+      'environments[0].control-login.password: is missing',
+    ],
     [{ muc: '' }, 'environments[0].control-muc: is missing'],
-    [{ muc: 'control-muc { domain = "internal.auth.meet.example.com", nickname = "n1" }' }, 'environments[0].control-muc.room-name: is missing'],
+    [
+      { muc: 'control-muc { domain = "internal.auth.meet.example.com", nickname = "n1" }' },
+      'environments[0].control-muc.room-name: is missing',
+    ],
     [{ hosts: 'xmpp-server-hosts = "xmpp.example.com"' }, 'environments[0].xmpp-server-hosts: must be a non-empty list'],
     [{ hosts: 'xmpp-server-hosts = []' }, 'environments[0].xmpp-server-hosts: must be a non-empty list'],
-    [{ hosts: 'xmpp-server-hosts = ["a.example.com:5222", "b.example.com:5223"]' }, 'environments[0].xmpp-server-hosts: hosts name different ports'],
+    [
+      { hosts: 'xmpp-server-hosts = ["a.example.com:5222", "b.example.com:5223"]' },
+      'environments[0].xmpp-server-hosts: hosts name different ports',
+    ],
     [{ name: '' }, 'environments[0].name: is missing'],
-    [{ call: `call-login { domain = "recorder.meet.example.com", username = "recorder", password = ["${SECRET}"] }` }, 'environments[0].call-login.password: must be a string'],
+    [
+      { call: `call-login { domain = "recorder.meet.example.com", username = "recorder", password = ["${SECRET}"] }` },
+      'environments[0].call-login.password: must be a string',
+    ],
   ])('a bad value is named by its key, never quoted (%#)', async (replace, message) => {
     const err = await readJibriConf(confFile(envConf('', replace)), {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(JibriConfError);
@@ -181,8 +216,12 @@ describe('readJibriConf: files that stop the start', () => {
     await expect(readJibriConf(confFile(envConf(extra)), {})).rejects.toThrow(`jibri.api.xmpp.environments[0].${message}`);
   });
   it('environment names must be unique', async () => {
-    const one = envConf().replace('jibri.api.xmpp.environments = [ {', '{').replace(/\} \]\n$/, '}');
-    await expect(readJibriConf(confFile(`jibri.api.xmpp.environments = [ ${one}, ${one} ]`), {})).rejects.toThrow('environments[1].name: environment names must be unique');
+    const one = envConf()
+      .replace('jibri.api.xmpp.environments = [ {', '{')
+      .replace(/\} \]\n$/, '}');
+    await expect(readJibriConf(confFile(`jibri.api.xmpp.environments = [ ${one}, ${one} ]`), {})).rejects.toThrow(
+      'environments[1].name: environment names must be unique',
+    );
   });
   it.each([
     ['jibri.single-use-mode = "perhaps"', 'jibri.single-use-mode: must be true or false'],
@@ -202,25 +241,40 @@ describe('jibriConfFromObject', () => {
     'control-login': { domain: 'auth.meet.example.com', username: 'jibri', password: 'p' },
     'control-muc': { domain: 'internal.auth.meet.example.com', 'room-name': 'JibriBrewery', nickname: 'n' },
   };
-  const one = (env: Record<string, unknown>) => jibriConfFromObject({ jibri: { api: { xmpp: { environments: [{ ...base, ...env }] } } } }, 'jibri.conf');
+  const one = (env: Record<string, unknown>) =>
+    jibriConfFromObject({ jibri: { api: { xmpp: { environments: [{ ...base, ...env }] } } } }, 'jibri.conf');
 
   it('fills what Jibri leaves optional and says when the recorder would be a guest', () => {
     const conf = one({});
-    expect(conf.config.xmpp?.environments?.[0]).toMatchObject({ baseUrl: '', callLogin: null, stripFromRoomDomain: 'conference.', usageTimeoutSec: 0, trustAllXmppCerts: false, controlLogin: { port: 5222 } });
+    expect(conf.config.xmpp?.environments?.[0]).toMatchObject({
+      baseUrl: '',
+      callLogin: null,
+      stripFromRoomDomain: 'conference.',
+      usageTimeoutSec: 0,
+      trustAllXmppCerts: false,
+      controlLogin: { port: 5222 },
+    });
     expect(conf.warnings).toEqual([expect.stringContaining('environments[0]: no call-login')]);
-    expect(one({ 'call-login': { domain: 'recorder.meet.example.com', username: '', password: '' } }).config.xmpp?.environments?.[0]?.callLogin).toBeNull();
+    expect(
+      one({ 'call-login': { domain: 'recorder.meet.example.com', username: '', password: '' } }).config.xmpp?.environments?.[0]?.callLogin,
+    ).toBeNull();
   });
   it('takes host:port entries when they agree (the port moves to control-login)', () => {
     const env = one({ 'xmpp-server-hosts': ['a.example.com:5223', 'b.example.com:5223', '[::1]:5223'] }).config.xmpp?.environments?.[0];
     expect(env?.xmppServerHosts).toEqual(['a.example.com', 'b.example.com', '::1']);
     expect(env?.controlLogin.port).toBe(5223);
-    expect(() => one({ 'xmpp-server-hosts': ['a.example.com:5223'], 'control-login': { ...base['control-login'], port: 5222 } })).toThrow(/different ports/);
+    expect(() => one({ 'xmpp-server-hosts': ['a.example.com:5223'], 'control-login': { ...base['control-login'], port: 5222 } })).toThrow(
+      /different ports/,
+    );
   });
   it('takes unquoted numbers as text (Typesafe config does) and yes/no booleans', () => {
-    const env = one({ 'control-login': { ...base['control-login'], password: 123456 }, 'trust-all-xmpp-certs': 'yes' }).config.xmpp?.environments?.[0];
+    const env = one({ 'control-login': { ...base['control-login'], password: 123456 }, 'trust-all-xmpp-certs': 'yes' }).config.xmpp
+      ?.environments?.[0];
     expect(env?.controlLogin.password).toBe('123456');
     expect(env?.trustAllXmppCerts).toBe(true);
-    expect(() => one({ 'control-login': { ...base['control-login'], password: 1.5e300 } })).toThrow(/password: must be a string \(write it in quotes\)/);
+    expect(() => one({ 'control-login': { ...base['control-login'], password: 1.5e300 } })).toThrow(
+      /password: must be a string \(write it in quotes\)/,
+    );
   });
   it('warns when usage-timeout is a bare non-zero number (minutes here, milliseconds to Typesafe config)', () => {
     const conf = one({ 'usage-timeout': 90 });
@@ -229,7 +283,12 @@ describe('jibriConfFromObject', () => {
     expect(one({ 'usage-timeout': 0 }).warnings.filter((w) => w.includes('usage-timeout'))).toEqual([]);
   });
   it('an empty file or one without environments contributes nothing but a warning', () => {
-    expect(jibriConfFromObject(undefined, 'f')).toEqual({ file: 'f', config: {}, ignoredKeys: [], warnings: [expect.stringContaining('no Jibri brewery')] });
+    expect(jibriConfFromObject(undefined, 'f')).toEqual({
+      file: 'f',
+      config: {},
+      ignoredKeys: [],
+      warnings: [expect.stringContaining('no Jibri brewery')],
+    });
     expect(jibriConfFromObject({ jibri: { 'single-use-mode': true } }, 'f').config).toEqual({ xmpp: { singleUseMode: true } });
   });
 });
@@ -264,7 +323,14 @@ describe('unknownKeyPaths', () => {
       other: { a: 1 },
       jibri: {
         id: 'x',
-        api: { xmpp: { environments: [{ name: 'a', 'sip-control-muc': { domain: 'd' } }, { 'control-login': { 'randomize-username': true }, 'security-mode': 'disabled' }] } },
+        api: {
+          xmpp: {
+            environments: [
+              { name: 'a', 'sip-control-muc': { domain: 'd' } },
+              { 'control-login': { 'randomize-username': true }, 'security-mode': 'disabled' },
+            ],
+          },
+        },
       },
     };
     expect(unknownKeyPaths(parsed)).toEqual([
@@ -281,7 +347,10 @@ describe('reportJibriConf', () => {
   it('logs the environments, the ignored paths and each warning, no secret', async () => {
     const lines: Array<[string, object, string]> = [];
     const log = { info: (o: object, m: string) => lines.push(['info', o, m]), warn: (o: object, m: string) => lines.push(['warn', o, m]) };
-    reportJibriConf(await readJibriConf(confFile(envConf('usage-timeout = 30', { call: '' }) + 'jibri.ffmpeg.resolution = "1280x720"\n'), {}), log);
+    reportJibriConf(
+      await readJibriConf(confFile(envConf('usage-timeout = 30', { call: '' }) + 'jibri.ffmpeg.resolution = "1280x720"\n'), {}),
+      log,
+    );
     expect(lines.map(([level, , msg]) => `${level} ${msg}`)).toEqual([
       'info read Jibri configuration',
       'info jibri.conf keys Scriba does not use are ignored',

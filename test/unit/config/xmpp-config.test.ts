@@ -32,7 +32,9 @@ describe('xmpp config: defaults and the native section', () => {
   });
 
   it('fills an environment the way Jibri would (base URL from the XMPP domain, port 5222, conference. stripped)', () => {
-    const c = loadConfig({ env: { SCRIBA_CONFIG: jsonFile({ xmpp: { environments: [nativeEnv] } }), SCRIBA_XMPP_SINGLE_USE_MODE: 'true' } });
+    const c = loadConfig({
+      env: { SCRIBA_CONFIG: jsonFile({ xmpp: { environments: [nativeEnv] } }), SCRIBA_XMPP_SINGLE_USE_MODE: 'true' },
+    });
     expect(c.xmpp.singleUseMode).toBe(true);
     expect(c.xmpp.environments).toEqual([
       {
@@ -49,7 +51,9 @@ describe('xmpp config: defaults and the native section', () => {
   });
 
   it('keeps a base URL with a path prefix, without the trailing slash', () => {
-    const c = loadConfig({ env: { SCRIBA_CONFIG: jsonFile({ xmpp: { environments: [{ ...nativeEnv, baseUrl: 'http://127.0.0.1:8080/meet/' }] } }) } });
+    const c = loadConfig({
+      env: { SCRIBA_CONFIG: jsonFile({ xmpp: { environments: [{ ...nativeEnv, baseUrl: 'http://127.0.0.1:8080/meet/' }] } }) },
+    });
     expect(c.xmpp.environments[0]?.baseUrl).toBe('http://127.0.0.1:8080/meet');
   });
 
@@ -58,7 +62,10 @@ describe('xmpp config: defaults and the native section', () => {
     [{ baseUrl: 'https://user:pw@meet.example.com' }, 'xmpp.environments.0.baseUrl: must not contain a user name'],
     [{ baseUrl: 'https://meet.example.com/?a=1' }, 'xmpp.environments.0.baseUrl: must not have a query'],
     [{ xmppServerHosts: [] }, 'xmpp.environments.0.xmppServerHosts: name at least one'],
-    [{ xmppServerHosts: ['xmpp.example.com:5222'] }, 'xmpp.environments.0.xmppServerHosts.0: must be a host name or IP address without a port'],
+    [
+      { xmppServerHosts: ['xmpp.example.com:5222'] },
+      'xmpp.environments.0.xmppServerHosts.0: must be a host name or IP address without a port',
+    ],
     [{ xmppDomain: 'meet example' }, 'xmpp.environments.0.xmppDomain: must be a domain name'],
     [{ controlLogin: { ...nativeEnv.controlLogin, port: 70000 } }, 'xmpp.environments.0.controlLogin.port'],
     [{ usageTimeoutSec: -1 }, 'xmpp.environments.0.usageTimeoutSec'],
@@ -120,7 +127,9 @@ describe('loadConfigWithJibri', () => {
   });
 
   it('a broken jibri.conf stops the start with a ConfigError naming the file, not the secret', async () => {
-    const err = await loadConfigWithJibri({ env: { SCRIBA_JIBRI_CONFIG: resolve('test/fixtures/jibri/broken.conf') } }).catch((e: unknown) => e);
+    const err = await loadConfigWithJibri({ env: { SCRIBA_JIBRI_CONFIG: resolve('test/fixtures/jibri/broken.conf') } }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(/broken\.conf: .*line \d+/);
     expect((err as Error).message).not.toContain('hunter2');
@@ -128,7 +137,14 @@ describe('loadConfigWithJibri', () => {
 
   it('a jibri.conf value that Scriba refuses is reported by its Scriba key', async () => {
     const file = join(dir, 'bad-url.conf');
-    writeFileSync(file, (await import('node:fs')).readFileSync(DOCKER, 'utf8').replace('base-url = "https://meet.example.org"', 'base-url = "meet.example.org"'));
-    await expect(loadConfigWithJibri({ env: { SCRIBA_JIBRI_CONFIG: file } })).rejects.toThrow('xmpp.environments.0.baseUrl: must be an absolute');
+    writeFileSync(
+      file,
+      (await import('node:fs'))
+        .readFileSync(DOCKER, 'utf8')
+        .replace('base-url = "https://meet.example.org"', 'base-url = "meet.example.org"'),
+    );
+    await expect(loadConfigWithJibri({ env: { SCRIBA_JIBRI_CONFIG: file } })).rejects.toThrow(
+      'xmpp.environments.0.baseUrl: must be an absolute',
+    );
   });
 });

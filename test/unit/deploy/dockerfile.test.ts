@@ -26,7 +26,10 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^FROM node:24-bookworm-slim$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER 10001$/m);
-    const instructions = dockerfile.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    const instructions = dockerfile
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
     expect(instructions).not.toMatch(/--privileged|cap-add|\/dev\/snd/);
   });
   it('copies every runtime folder the CLI imports', () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { hostAllowed, meetingHostAllowed, jobKinds, parseJobRequest, resolveStreamTarget, type JobPolicy } from '../../../src/domain/job-request.ts';
+import {
+  hostAllowed,
+  meetingHostAllowed,
+  jobKinds,
+  parseJobRequest,
+  resolveStreamTarget,
+  type JobPolicy,
+} from '../../../src/domain/job-request.ts';
 
 const policy: JobPolicy = {
   allowedMeetingHosts: ['meet.example.com', '*.jitsi.example.org'],
@@ -55,7 +62,9 @@ describe('resolveStreamTarget', () => {
     expect(resolveStreamTarget('abcd-1234-efgh', policy.allowedStreamHosts)).toBe('rtmp://a.rtmp.youtube.com/live2/abcd-1234-efgh');
   });
   it('keeps an allowed rtmp(s) URL', () => {
-    expect(resolveStreamTarget('rtmps://live.example.com:443/app/key1', policy.allowedStreamHosts)).toBe('rtmps://live.example.com:443/app/key1');
+    expect(resolveStreamTarget('rtmps://live.example.com:443/app/key1', policy.allowedStreamHosts)).toBe(
+      'rtmps://live.example.com:443/app/key1',
+    );
   });
   it.each([
     ['rtmp://evil.example.net/app/secretkey', /evil\.example\.net is not allowed/],

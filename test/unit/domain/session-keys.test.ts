@@ -15,7 +15,9 @@ describe('session keys normalise as Jitsi compares conferences', () => {
 
   it('keeps tenants, rooms and modes apart', () => {
     expect(key('https://meet.example.com', 'acme', 'standup')).not.toBe(key('https://meet.example.com', null, 'standup'));
-    expect(exclusiveKey({ baseUrl: 'https://meet.example.com', tenant: null, room: 'a' }, 'stream')).not.toBe(key('https://meet.example.com', null, 'a'));
+    expect(exclusiveKey({ baseUrl: 'https://meet.example.com', tenant: null, room: 'a' }, 'stream')).not.toBe(
+      key('https://meet.example.com', null, 'a'),
+    );
   });
 
   it('normalises tags too', () => {

@@ -3,7 +3,7 @@ import { ScribaError } from '../../../src/domain/errors.ts';
 import { toArgv } from '../../../src/ffmpeg/command-spec.ts';
 
 describe('toArgv', () => {
-  it('globals, then each input\'s options before its -i, then each output\'s options before its target', () => {
+  it("globals, then each input's options before its -i, then each output's options before its target", () => {
     expect(
       toArgv({
         globalOptions: ['-hide_banner', '-y'],

@@ -8,7 +8,13 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildCaptureCommand, buildFragmentedMp4Output, buildX11PulseInputs, DEFAULT_AUDIO_PROFILE, DEFAULT_VIDEO_PROFILE_720P } from '../../../src/ffmpeg/capture-args.ts';
+import {
+  buildCaptureCommand,
+  buildFragmentedMp4Output,
+  buildX11PulseInputs,
+  DEFAULT_AUDIO_PROFILE,
+  DEFAULT_VIDEO_PROFILE_720P,
+} from '../../../src/ffmpeg/capture-args.ts';
 import { type FfmpegCommandSpec, toArgv } from '../../../src/ffmpeg/command-spec.ts';
 import { findSetpriv, planFfmpegSpawn, runFfmpeg, startFfmpeg } from '../../../src/ffmpeg/ffmpeg-process.ts';
 import type { FfmpegLine } from '../../../src/ffmpeg/progress-parser.ts';
@@ -82,7 +88,11 @@ const lastCall = (): SpawnCall => {
 
 describe('what fluent-ffmpeg is asked to spawn', () => {
   it('exactly toArgv(spec), with our env, no stdin/stdout, own process group', () => {
-    const handle = startFfmpeg(spec, { killOnParentDeath: false, env: { PULSE_SERVER: 'unix:/run/s1/pulse' }, ffmpegPath: '/usr/bin/ffmpeg' });
+    const handle = startFfmpeg(spec, {
+      killOnParentDeath: false,
+      env: { PULSE_SERVER: 'unix:/run/s1/pulse' },
+      ffmpegPath: '/usr/bin/ffmpeg',
+    });
     const call = lastCall();
     expect(call.program).toBe('/usr/bin/ffmpeg');
     expect(call.args).toEqual(toArgv(spec));
@@ -141,14 +151,20 @@ describe('stderr handling', () => {
       onProgress: (p) => progress.push(p.frame),
     });
     const call = lastCall();
-    call.child.stderr.write('[info] Input #0, x11grab, from \':12+0,0\':\n[warning] Guessed Channel Layout for Input Stream #1.0 : stereo\n[info] fr');
+    call.child.stderr.write(
+      "[info] Input #0, x11grab, from ':12+0,0':\n[warning] Guessed Channel Layout for Input Stream #1.0 : stereo\n[info] fr",
+    );
     call.child.stderr.write('ame=    1 fps=0.0 q=0.0 size=       1kB time=00:00:00.68 bitrate=  14.6kbits/s speed=29.1x    \r');
     await new Promise((r) => setImmediate(r));
     clock = 2_000;
-    call.child.stderr.write('[info] frame=   47 fps=0.0 q=29.0 size=       1kB time=00:00:00.93 bitrate=  10.6kbits/s dup=27 drop=25 speed=1.76x    \r');
+    call.child.stderr.write(
+      '[info] frame=   47 fps=0.0 q=29.0 size=       1kB time=00:00:00.93 bitrate=  10.6kbits/s dup=27 drop=25 speed=1.76x    \r',
+    );
     await new Promise((r) => setImmediate(r));
     clock = 3_000;
-    call.child.stderr.write('[info] frame=   47 fps=0.0 q=29.0 size=       1kB time=00:00:00.96 bitrate=  10.6kbits/s dup=27 drop=25 speed=1.76x    \r[info] Exiting normally');
+    call.child.stderr.write(
+      '[info] frame=   47 fps=0.0 q=29.0 size=       1kB time=00:00:00.96 bitrate=  10.6kbits/s dup=27 drop=25 speed=1.76x    \r[info] Exiting normally',
+    );
     await new Promise((r) => setImmediate(r));
 
     expect(progress).toEqual([1, 47, 47]);

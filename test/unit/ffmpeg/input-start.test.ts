@@ -15,6 +15,8 @@ describe('inputStartEpochMs', () => {
   });
   it('gives null without the lines or for a stream-relative start', () => {
     expect(inputStartEpochMs([])).toBeNull();
-    expect(inputStartEpochMs(["Input #0, matroska,webm, from 'a.webm':", '  Duration: 00:00:18.00, start: 0.000000, bitrate: 1 kb/s'])).toBeNull();
+    expect(
+      inputStartEpochMs(["Input #0, matroska,webm, from 'a.webm':", '  Duration: 00:00:18.00, start: 0.000000, bitrate: 1 kb/s']),
+    ).toBeNull();
   });
 });

@@ -1,12 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  EMPTY_SCAN,
-  lastWholeFragmentEnd,
-  parseBoxHeader,
-  scanFragments,
-  scanFragmentsWith,
-} from '../../../src/ffmpeg/mp4-fragments.ts';
+import { EMPTY_SCAN, lastWholeFragmentEnd, parseBoxHeader, scanFragments, scanFragmentsWith } from '../../../src/ffmpeg/mp4-fragments.ts';
 
 // 3 s of lavfi testsrc2 + sine muxed with the recording leg's options (see test/fixtures/ffmpeg/README.md):
 // ftyp moov (moof mdat)×4 mfra.
@@ -55,12 +49,22 @@ describe('fragmented MP4 cut points (pure)', () => {
     const reads: number[] = [];
     const found: number[] = [];
     for (let available = 0; available <= FILE.length; available += 4096) {
-      scan = await scanFragmentsWith(scan, available, async (offset, length) => {
-        reads.push(length);
-        return FILE.subarray(offset, offset + length);
-      }, (end) => found.push(end));
+      scan = await scanFragmentsWith(
+        scan,
+        available,
+        async (offset, length) => {
+          reads.push(length);
+          return FILE.subarray(offset, offset + length);
+        },
+        (end) => found.push(end),
+      );
     }
-    scan = await scanFragmentsWith(scan, FILE.length, async (o, l) => FILE.subarray(o, o + l), (end) => found.push(end));
+    scan = await scanFragmentsWith(
+      scan,
+      FILE.length,
+      async (o, l) => FILE.subarray(o, o + l),
+      (end) => found.push(end),
+    );
     expect(scan.wholeEnd).toBe(FILE.length);
     expect(found).toEqual([moovEnd, ...mdatEnds, FILE.length]);
     expect(Math.max(...reads)).toBeLessThanOrEqual(16);

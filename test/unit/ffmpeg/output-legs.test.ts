@@ -8,15 +8,51 @@ const streamVideo: VideoProfile = { ...fileVideo, maxrateKbps: 2976, bufsizeKbps
 const audio: AudioProfile = { bitrateKbps: 128, sampleRate: 48_000, channels: 2 };
 
 const STREAM_ENCODE = [
-  '-map', '0:v', '-map', '1:a',
-  '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-crf', '23', '-maxrate', '2976k', '-bufsize', '5952k',
-  '-pix_fmt', 'yuv420p', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-r', '30', '-fps_mode', 'cfr',
-  '-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2', '-af', 'aresample=async=1:first_pts=0',
+  '-map',
+  '0:v',
+  '-map',
+  '1:a',
+  '-c:v',
+  'libx264',
+  '-preset',
+  'veryfast',
+  '-tune',
+  'zerolatency',
+  '-crf',
+  '23',
+  '-maxrate',
+  '2976k',
+  '-bufsize',
+  '5952k',
+  '-pix_fmt',
+  'yuv420p',
+  '-g',
+  '60',
+  '-keyint_min',
+  '60',
+  '-sc_threshold',
+  '0',
+  '-r',
+  '30',
+  '-fps_mode',
+  'cfr',
+  '-c:a',
+  'aac',
+  '-b:a',
+  '128k',
+  '-ar',
+  '48000',
+  '-ac',
+  '2',
+  '-af',
+  'aresample=async=1:first_pts=0',
 ];
 
 describe('mux legs', () => {
   it('one leg is a plain output; the file leg gives exactly buildFragmentedMp4Output', () => {
-    expect(buildEncodedOutput([fragmentedMp4Leg('/rec/a.mp4')], fileVideo, audio)).toEqual(buildFragmentedMp4Output('/rec/a.mp4', fileVideo, audio));
+    expect(buildEncodedOutput([fragmentedMp4Leg('/rec/a.mp4')], fileVideo, audio)).toEqual(
+      buildFragmentedMp4Output('/rec/a.mp4', fileVideo, audio),
+    );
   });
 
   it('the stream leg alone: MPEG-TS on stdout with the stream profile', () => {

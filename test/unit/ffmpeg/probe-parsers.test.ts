@@ -32,16 +32,42 @@ describe('parseVolumeDetect (real volumedetect output)', () => {
 describe('buildVolumeDetectCommand', () => {
   it('whole file', () => {
     expect(toArgv(buildVolumeDetectCommand('/rec/a.mp4'))).toEqual([
-      '-hide_banner', '-nostdin', '-loglevel', 'level+info', '-nostats',
-      '-i', '/rec/a.mp4',
-      '-map', '0:a:0', '-af', 'volumedetect', '-f', 'null', '-',
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'level+info',
+      '-nostats',
+      '-i',
+      '/rec/a.mp4',
+      '-map',
+      '0:a:0',
+      '-af',
+      'volumedetect',
+      '-f',
+      'null',
+      '-',
     ]);
   });
   it('a window', () => {
     expect(toArgv(buildVolumeDetectCommand('/rec/a.mp4', { startSec: 10, durationSec: 5.5 }))).toEqual([
-      '-hide_banner', '-nostdin', '-loglevel', 'level+info', '-nostats',
-      '-ss', '10', '-t', '5.5', '-i', '/rec/a.mp4',
-      '-map', '0:a:0', '-af', 'volumedetect', '-f', 'null', '-',
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'level+info',
+      '-nostats',
+      '-ss',
+      '10',
+      '-t',
+      '5.5',
+      '-i',
+      '/rec/a.mp4',
+      '-map',
+      '0:a:0',
+      '-af',
+      'volumedetect',
+      '-f',
+      'null',
+      '-',
     ]);
   });
 });
@@ -78,7 +104,15 @@ describe('toMediaSummary (real ffprobe output as fluent-ffmpeg parses it)', () =
       toMediaSummary({
         format: { format_name: 'matroska,webm', duration: 'N/A', size: '1234' },
         streams: [
-          { codec_type: 'video', codec_name: 'vp8', width: 640, height: 480, duration: 'N/A', avg_frame_rate: '25/1', nb_read_packets: 'N/A' },
+          {
+            codec_type: 'video',
+            codec_name: 'vp8',
+            width: 640,
+            height: 480,
+            duration: 'N/A',
+            avg_frame_rate: '25/1',
+            nb_read_packets: 'N/A',
+          },
           { codec_type: 'audio', codec_name: 'opus', sample_rate: '48000', channels: 2, duration: '4.5' },
         ],
       }),

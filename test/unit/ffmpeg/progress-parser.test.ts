@@ -24,14 +24,38 @@ describe('parseFfmpegLine on progress lines (real ffmpeg 5.1 output)', () => {
     const progress = parsed('lavfi-fragmented-mp4-sigint.level-info.stderr.txt').filter((l) => l.kind === 'progress');
     expect(progress).toHaveLength(7);
     expect(progress[0]).toEqual({
-      kind: 'progress', frame: 1, fps: 0, sizeKb: 1, timeSec: 0, bitrateKbps: null, dup: 0, drop: 0, speed: 0,
+      kind: 'progress',
+      frame: 1,
+      fps: 0,
+      sizeKb: 1,
+      timeSec: 0,
+      bitrateKbps: null,
+      dup: 0,
+      drop: 0,
+      speed: 0,
     });
     expect(progress[4]).toEqual({
-      kind: 'progress', frame: 61, fps: 30, sizeKb: 356, timeSec: 1.4, bitrateKbps: 2069.9, dup: 0, drop: 0, speed: 0.694,
+      kind: 'progress',
+      frame: 61,
+      fps: 30,
+      sizeKb: 356,
+      timeSec: 1.4,
+      bitrateKbps: 2069.9,
+      dup: 0,
+      drop: 0,
+      speed: 0.694,
     });
     // the final line says Lsize= and q=-1.0
     expect(progress[6]).toEqual({
-      kind: 'progress', frame: 89, fps: 29, sizeKb: 1031, timeSec: 2.86, bitrateKbps: 2945.8, dup: 0, drop: 0, speed: 0.942,
+      kind: 'progress',
+      frame: 89,
+      fps: 29,
+      sizeKb: 1031,
+      timeSec: 2.86,
+      bitrateKbps: 2945.8,
+      dup: 0,
+      drop: 0,
+      speed: 0.942,
     });
   });
 
@@ -39,21 +63,45 @@ describe('parseFfmpegLine on progress lines (real ffmpeg 5.1 output)', () => {
     const progress = parsed('x11grab-pulse-capture.level-info.stderr.txt').filter((l) => l.kind === 'progress');
     expect(progress[0]).toMatchObject({ frame: 1, dup: 0, drop: 0, timeSec: 0.68, bitrateKbps: 14.6, speed: 29.1 });
     expect(progress[4]).toEqual({
-      kind: 'progress', frame: 92, fps: 45, sizeKb: 14, timeSec: 2.45, bitrateKbps: 47.5, dup: 27, drop: 25, speed: 1.2,
+      kind: 'progress',
+      frame: 92,
+      fps: 45,
+      sizeKb: 14,
+      timeSec: 2.45,
+      bitrateKbps: 47.5,
+      dup: 27,
+      drop: 25,
+      speed: 1.2,
     });
   });
 
   it('the same without level tags', () => {
     const progress = parsed('x11grab-pulse-capture.plain.stderr.txt').filter((l) => l.kind === 'progress');
     expect(progress.at(-1)).toEqual({
-      kind: 'progress', frame: 117, fps: 56, sizeKb: 36, timeSec: 3.8, bitrateKbps: 77, dup: 53, drop: 51, speed: 1.82,
+      kind: 'progress',
+      frame: 117,
+      fps: 56,
+      sizeKb: 36,
+      timeSec: 3.8,
+      bitrateKbps: 77,
+      dup: 53,
+      drop: 51,
+      speed: 1.82,
     });
   });
 
   it('audio-only to the null muxer: no frame=, size=N/A, bitrate=N/A, speed in exponent form', () => {
     const [sine] = parsed('volumedetect-sine.level-info.stderr.txt').filter((l) => l.kind === 'progress');
     expect(sine).toEqual({
-      kind: 'progress', frame: 0, fps: 0, sizeKb: 0, timeSec: 2.41, bitrateKbps: null, dup: 0, drop: 0, speed: 880,
+      kind: 'progress',
+      frame: 0,
+      fps: 0,
+      sizeKb: 0,
+      timeSec: 2.41,
+      bitrateKbps: null,
+      dup: 0,
+      drop: 0,
+      speed: 880,
     });
     const [silence] = parsed('volumedetect-silence.level-info.stderr.txt').filter((l) => l.kind === 'progress');
     expect(silence).toMatchObject({ sizeKb: 0, timeSec: 2, bitrateKbps: null, speed: 1010 });
@@ -61,13 +109,23 @@ describe('parseFfmpegLine on progress lines (real ffmpeg 5.1 output)', () => {
 
   it('N/A time, negative time, and a stats-like line that is not one', () => {
     expect(parseFfmpegLine('size=N/A time=N/A bitrate=N/A speed=N/A')).toEqual({
-      kind: 'progress', frame: 0, fps: 0, sizeKb: 0, timeSec: 0, bitrateKbps: null, dup: 0, drop: 0, speed: null,
+      kind: 'progress',
+      frame: 0,
+      fps: 0,
+      sizeKb: 0,
+      timeSec: 0,
+      bitrateKbps: null,
+      dup: 0,
+      drop: 0,
+      speed: null,
     });
     expect(parseFfmpegLine('frame=    0 fps=0.0 q=0.0 size=       0kB time=-00:00:00.02 bitrate=N/A speed=N/A')).toMatchObject({
-      kind: 'progress', timeSec: -0.02,
+      kind: 'progress',
+      timeSec: -0.02,
     });
     expect(parseFfmpegLine('[info] video:5kB audio:32kB subtitle:0kB other streams:0kB global headers:0kB')).toEqual({
-      kind: 'other', message: 'video:5kB audio:32kB subtitle:0kB other streams:0kB global headers:0kB',
+      kind: 'other',
+      message: 'video:5kB audio:32kB subtitle:0kB other streams:0kB global headers:0kB',
     });
   });
 });
@@ -90,7 +148,10 @@ describe('parseFfmpegLine on errors and warnings (real ffmpeg 5.1 output)', () =
   });
 
   it('moov atom not found (a plain MP4 whose writer was killed)', () => {
-    const expected = ['[mov,mp4,m4a,3gp,3g2,mj2] moov atom not found', '/tmp/sff/plain-killed.mp4: Invalid data found when processing input'];
+    const expected = [
+      '[mov,mp4,m4a,3gp,3g2,mj2] moov atom not found',
+      '/tmp/sff/plain-killed.mp4: Invalid data found when processing input',
+    ];
     expect(messagesOf('moov-atom-not-found.level-info.stderr.txt', 'error')).toEqual(expected);
     expect(messagesOf('moov-atom-not-found.plain.stderr.txt', 'error')).toEqual(expected);
   });
@@ -117,24 +178,35 @@ describe('parseFfmpegLine on errors and warnings (real ffmpeg 5.1 output)', () =
   });
 
   it('a clean run has no errors; its informational lines are "other"', () => {
-    for (const name of ['x11grab-pulse-capture.level-info.stderr.txt', 'x11grab-pulse-capture.plain.stderr.txt', 'lavfi-fragmented-mp4-sigint.level-info.stderr.txt']) {
+    for (const name of [
+      'x11grab-pulse-capture.level-info.stderr.txt',
+      'x11grab-pulse-capture.plain.stderr.txt',
+      'lavfi-fragmented-mp4-sigint.level-info.stderr.txt',
+    ]) {
       expect(messagesOf(name, 'error')).toEqual([]);
     }
     expect(parsed('lavfi-fragmented-mp4-sigint.level-info.stderr.txt').at(-1)).toEqual({
-      kind: 'other', message: 'Exiting normally, received signal 2.',
+      kind: 'other',
+      message: 'Exiting normally, received signal 2.',
     });
     expect(parseFfmpegLine('[info] Adjusted ts offset for Input #1 by 680910 us to sync with Input #0.')).toEqual({
-      kind: 'other', message: 'Adjusted ts offset for Input #1 by 680910 us to sync with Input #0.',
+      kind: 'other',
+      message: 'Adjusted ts offset for Input #1 by 680910 us to sync with Input #0.',
     });
   });
 
   it('the level tag wins over the wording', () => {
-    expect(parseFfmpegLine('[info]   Stream #0:0: Video: h264, error-free')).toEqual({ kind: 'other', message: '  Stream #0:0: Video: h264, error-free' });
+    expect(parseFfmpegLine('[info]   Stream #0:0: Video: h264, error-free')).toEqual({
+      kind: 'other',
+      message: '  Stream #0:0: Video: h264, error-free',
+    });
     expect(parseFfmpegLine('[aac @ 0x55] [warning] Queue input is backward in time')).toEqual({
-      kind: 'warning', message: '[aac] Queue input is backward in time',
+      kind: 'warning',
+      message: '[aac] Queue input is backward in time',
     });
     expect(parseFfmpegLine('[error] Error writing trailer of a.mp4: Immediate exit requested')).toEqual({
-      kind: 'error', message: 'Error writing trailer of a.mp4: Immediate exit requested',
+      kind: 'error',
+      message: 'Error writing trailer of a.mp4: Immediate exit requested',
     });
   });
 });

@@ -20,7 +20,10 @@ describe('scrubText', () => {
   it.each([
     [`https://meet.example.com/room?jwt=${JWT}`, `https://meet.example.com/room?jwt=${REDACTED}`],
     [`token ${JWT} here`, `token ${REDACTED} here`],
-    ['https://m.example/r#config.x=1&appData.localStorageContent=%7B%22a%22%7D', `https://m.example/r#config.x=1&appData.localStorageContent=${REDACTED}`],
+    [
+      'https://m.example/r#config.x=1&appData.localStorageContent=%7B%22a%22%7D',
+      `https://m.example/r#config.x=1&appData.localStorageContent=${REDACTED}`,
+    ],
     ['rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl', `rtmp://a.rtmp.youtube.com/live2/${REDACTED}`],
     ['rtmps://live.example.com:443/app/secret-key?x=1', `rtmps://live.example.com:443/app/${REDACTED}`],
     ['rtmp://live.example.com/app/instance/secret-key', `rtmp://live.example.com/app/${REDACTED}`],

@@ -10,10 +10,16 @@ import { jobSecrets } from '../../../src/queue/job-secrets.ts';
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJyb29tIjoic3RhbmR1cCJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
 const XMPP_PASSWORD = 'rec-Pa$$word&=#1';
 const ROOM_PASSWORD = 'hunter2-room';
-const policy = { allowedMeetingHosts: ['*'], allowedStreamHosts: ['*'], allowHttp: false, defaultMaxDurationSec: 60, maxDurationCapSec: 60 };
+const policy = {
+  allowedMeetingHosts: ['*'],
+  allowedStreamHosts: ['*'],
+  allowHttp: false,
+  defaultMaxDurationSec: 60,
+  maxDurationCapSec: 60,
+};
 
 describe('navigation errors', () => {
-  it('keeps Chromium\'s net::ERR code and drops the URL', () => {
+  it("keeps Chromium's net::ERR code and drops the URL", () => {
     const url = buildMeetingUrl(
       { baseUrl: 'https://meet.invalid', tenant: null, room: 'standup', jwt: JWT },
       { domain: 'recorder.meet.invalid', username: 'rec', password: XMPP_PASSWORD, randomSuffix: null },
@@ -29,7 +35,9 @@ describe('navigation errors', () => {
   });
 
   it('cuts URLs out of other messages', () => {
-    expect(navigationErrorDetail('Navigating frame was detached at https://x.example/r?jwt=abc#config=1')).toBe('Navigating frame was detached');
+    expect(navigationErrorDetail('Navigating frame was detached at https://x.example/r?jwt=abc#config=1')).toBe(
+      'Navigating frame was detached',
+    );
     expect(navigationErrorDetail('Protocol error: Cannot navigate to invalid URL')).toBe('Protocol error: Cannot navigate to invalid URL');
   });
 });
@@ -57,7 +65,9 @@ describe('scrubSecrets', () => {
   });
 
   it('leaves ordinary text alone', () => {
-    expect(scrubSecrets('the meeting page failed to load: net::ERR_CONNECTION_REFUSED', secrets)).toBe('the meeting page failed to load: net::ERR_CONNECTION_REFUSED');
+    expect(scrubSecrets('the meeting page failed to load: net::ERR_CONNECTION_REFUSED', secrets)).toBe(
+      'the meeting page failed to load: net::ERR_CONNECTION_REFUSED',
+    );
   });
 
   it('ignores secrets too short to cut without garbling the message', () => {
@@ -68,7 +78,13 @@ describe('scrubSecrets', () => {
 describe('webhook events of a job', () => {
   it('carry no secret in RECORDING_FAILED, LIVE_STREAM_ENDED or RECORDING_ENDED', () => {
     const job = parseJobRequest(
-      { meetingUrl: `https://meet.example.com/standup?jwt=${JWT}`, roomPassword: ROOM_PASSWORD, file: true, stream: { streamId: 'rtmp://live.example.com/app/stream-key-123' }, metadata: { token: 'upload-token-xyz' } },
+      {
+        meetingUrl: `https://meet.example.com/standup?jwt=${JWT}`,
+        roomPassword: ROOM_PASSWORD,
+        file: true,
+        stream: { streamId: 'rtmp://live.example.com/app/stream-key-123' },
+        metadata: { token: 'upload-token-xyz' },
+      },
       policy,
       () => 's1',
     );

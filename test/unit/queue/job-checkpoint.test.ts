@@ -3,7 +3,13 @@ import { FIRST_SEGMENT, nextSegment, parseJobCheckpoint, segmentFacts } from '..
 
 describe('job checkpoints', () => {
   it('reads back what was saved, and nothing unusable', () => {
-    const saved = { version: 1, segment: 2, earlier: [{ segment: 1, status: 'uploaded', key: 's/a.mp4', partial: true, reason: 'worker_lost' }], upload: { any: 1 }, captureStartedAtMs: 5 };
+    const saved = {
+      version: 1,
+      segment: 2,
+      earlier: [{ segment: 1, status: 'uploaded', key: 's/a.mp4', partial: true, reason: 'worker_lost' }],
+      upload: { any: 1 },
+      captureStartedAtMs: 5,
+    };
     expect(parseJobCheckpoint(JSON.parse(JSON.stringify(saved)))).toEqual(saved);
     for (const bad of [null, 'x', {}, { version: 2, segment: 1 }, { version: 1, segment: 0 }, { version: 1, segment: 1.5 }]) {
       expect(parseJobCheckpoint(bad)).toBeNull();

@@ -3,15 +3,32 @@ import { parseJobRequest, type JobRequest } from '../../../src/domain/job-reques
 import { JobEventTracker, conferenceJid } from '../../../src/queue/job-events.ts';
 import type { SessionResult } from '../../../src/session/session-types.ts';
 
-const policy = { allowedMeetingHosts: ['*'], allowedStreamHosts: ['*'], allowHttp: false, defaultMaxDurationSec: 60, maxDurationCapSec: 60 };
+const policy = {
+  allowedMeetingHosts: ['*'],
+  allowedStreamHosts: ['*'],
+  allowHttp: false,
+  defaultMaxDurationSec: 60,
+  maxDurationCapSec: 60,
+};
 const job = (input: Record<string, unknown>): JobRequest => ({
   ...parseJobRequest({ meetingUrl: 'https://meet.example.com/acme/Standup', ...input }, policy, () => 's1'),
   appId: 'app-1',
 });
-const result = (over: Partial<SessionResult> = {}): SessionResult => ({
-  sessionId: 's1', status: 'finished', reason: 'requested', failure: null, file: null, stream: null, metadataFile: null, durationSec: 10,
-  startedAt: null, endedAt: '2026-11-23T00:00:00Z', participants: [], ...over,
-}) as SessionResult;
+const result = (over: Partial<SessionResult> = {}): SessionResult =>
+  ({
+    sessionId: 's1',
+    status: 'finished',
+    reason: 'requested',
+    failure: null,
+    file: null,
+    stream: null,
+    metadataFile: null,
+    durationSec: 10,
+    startedAt: null,
+    endedAt: '2026-11-23T00:00:00Z',
+    participants: [],
+    ...over,
+  }) as SessionResult;
 const types = (events: Array<{ eventType: string }>) => events.map((e) => e.eventType);
 
 describe('JobEventTracker', () => {
@@ -22,7 +39,16 @@ describe('JobEventTracker', () => {
     const t = new JobEventTracker(job({ file: true }), () => 42);
     expect(t.onState({ status: 'starting', step: 'joining' })).toEqual([]);
     const started = t.onState({ status: 'running', captureStartedAtMs: 1 });
-    expect(started).toEqual([{ eventType: 'RECORDING_STARTED', data: { conference: 'standup@conference.acme.meet.example.com' }, sessionId: 's1', room: 'Standup', appId: 'app-1', timestampMs: 42 }]);
+    expect(started).toEqual([
+      {
+        eventType: 'RECORDING_STARTED',
+        data: { conference: 'standup@conference.acme.meet.example.com' },
+        sessionId: 's1',
+        room: 'Standup',
+        appId: 'app-1',
+        timestampMs: 42,
+      },
+    ]);
     expect(t.onState({ status: 'running', captureStartedAtMs: 1 })).toEqual([]);
     const end = t.onEnd(result({ reason: 'empty_call' }), true);
     expect(types(end)).toEqual(['RECORDING_ENDED']);
@@ -55,13 +81,33 @@ describe('JobEventTracker', () => {
   });
   it('turns each final phrase into TRANSCRIPTION_CHUNK_RECEIVED, and the stored transcript into TRANSCRIPTION_UPLOADED', () => {
     const t = new JobEventTracker(job({ transcription: { language: 'en-GB' } }), () => 7);
-    const chunk = t.onPhrase({ id: 'm-1', speaker: { id: 'abcd', name: 'Alice' }, startSec: 1, endSec: 2, text: 'hello', confidence: 0.9, language: 'en-GB' });
-    expect(chunk).toEqual([{
-      eventType: 'TRANSCRIPTION_CHUNK_RECEIVED',
-      data: { final: 'hello', language: 'en-GB', messageID: 'm-1', participant: { id: 'abcd', name: 'Alice', userId: '', email: '', avatarUrl: '' } },
-      sessionId: 's1', room: 'Standup', appId: 'app-1', timestampMs: 7,
-    }]);
-    expect(t.onTranscriptUploaded('https://store/x.json')).toEqual([expect.objectContaining({ eventType: 'TRANSCRIPTION_UPLOADED', data: { preAuthenticatedLink: 'https://store/x.json' } })]);
+    const chunk = t.onPhrase({
+      id: 'm-1',
+      speaker: { id: 'abcd', name: 'Alice' },
+      startSec: 1,
+      endSec: 2,
+      text: 'hello',
+      confidence: 0.9,
+      language: 'en-GB',
+    });
+    expect(chunk).toEqual([
+      {
+        eventType: 'TRANSCRIPTION_CHUNK_RECEIVED',
+        data: {
+          final: 'hello',
+          language: 'en-GB',
+          messageID: 'm-1',
+          participant: { id: 'abcd', name: 'Alice', userId: '', email: '', avatarUrl: '' },
+        },
+        sessionId: 's1',
+        room: 'Standup',
+        appId: 'app-1',
+        timestampMs: 7,
+      },
+    ]);
+    expect(t.onTranscriptUploaded('https://store/x.json')).toEqual([
+      expect.objectContaining({ eventType: 'TRANSCRIPTION_UPLOADED', data: { preAuthenticatedLink: 'https://store/x.json' } }),
+    ]);
     // A transcription-only job reports no recording events, and fails as 'transcription'.
     expect(t.onState({ status: 'running', captureStartedAtMs: 1 })).toEqual([]);
     expect(t.onFailure({ code: 'join_timeout', message: 'x', retryable: false })[0]!.data).toMatchObject({ mode: 'transcription' });

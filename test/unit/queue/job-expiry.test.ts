@@ -7,15 +7,27 @@ import { processJob, type ProcessableSession } from '../../../src/queue/job-proc
 import type { JobQueue } from '../../../src/queue/job-queue.ts';
 import type { WebhookEventInput } from '../../../src/webhooks/webhook-event.ts';
 
-const policy = { allowedMeetingHosts: ['*'], allowedStreamHosts: ['*'], allowHttp: false, defaultMaxDurationSec: 60, maxDurationCapSec: 60 };
+const policy = {
+  allowedMeetingHosts: ['*'],
+  allowedStreamHosts: ['*'],
+  allowHttp: false,
+  defaultMaxDurationSec: 60,
+  maxDurationCapSec: 60,
+};
 
 describe('queued-job expiry', () => {
-  const job: JobRequest = parseJobRequest({ meetingUrl: 'https://meet.example.com/r?jwt=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.sig', file: true }, policy, () => 's1');
+  const job: JobRequest = parseJobRequest(
+    { meetingUrl: 'https://meet.example.com/r?jwt=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.sig', file: true },
+    policy,
+    () => 's1',
+  );
   const config = loadConfig({ env: {}, overrides: { queue: { maxQueuedSec: 90 } } });
 
   const run = async (attempts: number, waitedSec: number) => {
     const failed: Array<{ message: string; retryable: boolean }> = [];
-    const queue = { fail: async (_id: string, _t: string, e: { message: string; retryable: boolean }) => (failed.push(e), true) } as unknown as JobQueue<JobRequest>;
+    const queue = {
+      fail: async (_id: string, _t: string, e: { message: string; retryable: boolean }) => (failed.push(e), true),
+    } as unknown as JobQueue<JobRequest>;
     const published: WebhookEventInput[] = [];
     let created = 0;
     const createSession = (): ProcessableSession => {
@@ -25,7 +37,15 @@ describe('queued-job expiry', () => {
     const now = 1_000_000_000;
     const outcome = await processJob(
       { id: 'j1', data: job, attempts, enqueuedAtMs: now - waitedSec * 1000, token: 't', checkpoint: null },
-      { queue, config, logger: createLogger({ level: 'silent' }), createSession, renewEveryMs: 60_000, publish: async (e) => void published.push(e), now: () => now },
+      {
+        queue,
+        config,
+        logger: createLogger({ level: 'silent' }),
+        createSession,
+        renewEveryMs: 60_000,
+        publish: async (e) => void published.push(e),
+        now: () => now,
+      },
       new AbortController().signal,
     ).catch((err: Error) => ({ kind: 'threw', message: err.message }));
     return { outcome, failed, published, created };

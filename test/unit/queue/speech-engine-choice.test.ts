@@ -18,8 +18,15 @@ describe('choosing a speech engine per request', () => {
     expect(policy.speechEngines).toEqual(['pocketsphinx', 'openai', 'vosk']);
     const job = parseJobRequest(request({ language: 'de-DE', engine: 'openai' }), policy, () => 's1');
     expect(toRecordingRequest(job, config)).toMatchObject({ transcription: { language: 'de-DE', engine: 'openai' } });
-    expect(toRecordingRequest(parseJobRequest(request(true), policy, () => 's2'), config)).toMatchObject({ transcription: { language: 'en-US' } });
-    expect(() => parseJobRequest(request({ engine: 'google' }), policy, () => 's3')).toThrow(/transcription\.engine: "google" is not enabled on this deployment \(enabled: pocketsphinx, openai, vosk\)/);
+    expect(
+      toRecordingRequest(
+        parseJobRequest(request(true), policy, () => 's2'),
+        config,
+      ),
+    ).toMatchObject({ transcription: { language: 'en-US' } });
+    expect(() => parseJobRequest(request({ engine: 'google' }), policy, () => 's3')).toThrow(
+      /transcription\.engine: "google" is not enabled on this deployment \(enabled: pocketsphinx, openai, vosk\)/,
+    );
     expect(() => parseJobRequest(request({ engine: 'Not An Engine' }), policy, () => 's4')).toThrow(/speech engine name/);
     const { speechEngines: _ignored, ...strict } = policy;
     expect(() => parseJobRequest(request({ engine: 'pocketsphinx' }), strict, () => 's5')).toThrow(/none to choose from/);
@@ -31,13 +38,25 @@ describe('choosing a speech engine per request', () => {
     await expect(createSpeechEngine(config, logger, 'vosk')).rejects.toThrow(/transcription\.vosk\.url \(SCRIBA_VOSK_URL\)/);
     const sherpa = loadConfig({ env: { SCRIBA_TRANSCRIPTION_ENGINE: 'sherpa' } });
     await expect(createSpeechEngine(sherpa, logger)).rejects.toThrow(/transcription\.sherpa\.modelDir/);
-    const vosk = await createSpeechEngine(loadConfig({ env: { SCRIBA_TRANSCRIPTION_ENGINE: 'vosk', SCRIBA_VOSK_URL: 'ws://127.0.0.1:9/' } }), logger);
+    const vosk = await createSpeechEngine(
+      loadConfig({ env: { SCRIBA_TRANSCRIPTION_ENGINE: 'vosk', SCRIBA_VOSK_URL: 'ws://127.0.0.1:9/' } }),
+      logger,
+    );
     expect(vosk.name).toBe('vosk');
     await vosk.close();
   });
 
   it('reads the remote engines’ settings from the environment', () => {
-    const c = loadConfig({ env: { SCRIBA_OPENAI_BASE_URL: 'http://whisper:8000/v1', SCRIBA_OPENAI_API_KEY: 'k', SCRIBA_OPENAI_MODEL: 'Systran/faster-whisper-small', SCRIBA_VOSK_URL: 'ws://vosk:2700', SCRIBA_SHERPA_MODEL_DIR: '/models/zipformer', SCRIBA_SHERPA_MODEL_TYPE: 'transducer' } });
+    const c = loadConfig({
+      env: {
+        SCRIBA_OPENAI_BASE_URL: 'http://whisper:8000/v1',
+        SCRIBA_OPENAI_API_KEY: 'k',
+        SCRIBA_OPENAI_MODEL: 'Systran/faster-whisper-small',
+        SCRIBA_VOSK_URL: 'ws://vosk:2700',
+        SCRIBA_SHERPA_MODEL_DIR: '/models/zipformer',
+        SCRIBA_SHERPA_MODEL_TYPE: 'transducer',
+      },
+    });
     expect(c.transcription.openai).toMatchObject({ baseUrl: 'http://whisper:8000/v1', apiKey: 'k', model: 'Systran/faster-whisper-small' });
     expect(c.transcription.vosk.url).toBe('ws://vosk:2700');
     expect(c.transcription.sherpa).toMatchObject({ modelDir: '/models/zipformer', modelType: 'transducer' });

@@ -14,14 +14,24 @@ import type { RecordingRequest, SessionResult } from '../../../src/session/sessi
 import type { ObjectStore } from '../../../src/storage/object-store.ts';
 import type { WebhookEventInput } from '../../../src/webhooks/webhook-event.ts';
 
-const policy = { allowedMeetingHosts: ['*'], allowedStreamHosts: ['*'], allowHttp: false, defaultMaxDurationSec: 60, maxDurationCapSec: 60 };
+const policy = {
+  allowedMeetingHosts: ['*'],
+  allowedStreamHosts: ['*'],
+  allowHttp: false,
+  defaultMaxDurationSec: 60,
+  maxDurationCapSec: 60,
+};
 
 describe('processJob with transcription', () => {
   it('publishes TRANSCRIPTION_CHUNK_RECEIVED per phrase, stores the three files, publishes TRANSCRIPTION_UPLOADED', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'scriba-tx-proc-'));
     const files = { json: join(dir, 'r_1.transcript.json'), txt: join(dir, 'r_1.transcript.txt'), vtt: join(dir, 'r_1.transcript.vtt') };
     for (const f of Object.values(files)) await writeFile(f, 'x');
-    const job: JobRequest = parseJobRequest({ meetingUrl: 'https://meet.example.com/r', transcription: { language: 'en-GB' } }, policy, () => 's1');
+    const job: JobRequest = parseJobRequest(
+      { meetingUrl: 'https://meet.example.com/r', transcription: { language: 'en-GB' } },
+      policy,
+      () => 's1',
+    );
     const put: string[] = [];
     const store = {
       put: async (key: string) => (put.push(key), { key, size: 1, sha256: '' }),
@@ -44,21 +54,52 @@ describe('processJob with transcription', () => {
         on: (e: string, l: (...a: unknown[]) => void) => ev.on(e, l),
         stop: () => undefined,
         run: async () => {
-          ev.emit('phrase', { id: 'p-1', speaker: { id: 'a', name: 'Alice' }, startSec: 1, endSec: 2, text: 'hello', confidence: 0.5, language: 'en-GB' });
+          ev.emit('phrase', {
+            id: 'p-1',
+            speaker: { id: 'a', name: 'Alice' },
+            startSec: 1,
+            endSec: 2,
+            text: 'hello',
+            confidence: 0.5,
+            language: 'en-GB',
+          });
           return {
-            sessionId: 's1', status: 'finished', reason: 'max_duration', failure: null, file: null, metadataFile: null, stream: null, durationSec: 5,
-            startedAt: null, endedAt: new Date().toISOString(), participants: [], transcript: { files, phrases: 1 },
+            sessionId: 's1',
+            status: 'finished',
+            reason: 'max_duration',
+            failure: null,
+            file: null,
+            metadataFile: null,
+            stream: null,
+            durationSec: 5,
+            startedAt: null,
+            endedAt: new Date().toISOString(),
+            participants: [],
+            transcript: { files, phrases: 1 },
           } satisfies SessionResult;
         },
       } as ProcessableSession;
     };
     const outcome = await processJob(
       { id: 'j1', data: job, attempts: 1, enqueuedAtMs: Date.now(), token: 't', checkpoint: null },
-      { queue, config: loadConfig({ env: {} }), logger: createLogger({ level: 'silent' }), createSession, renewEveryMs: 60_000, storage, publish: async (e) => void published.push(e) },
+      {
+        queue,
+        config: loadConfig({ env: {} }),
+        logger: createLogger({ level: 'silent' }),
+        createSession,
+        renewEveryMs: 60_000,
+        storage,
+        publish: async (e) => void published.push(e),
+      },
       new AbortController().signal,
     );
     expect(outcome.kind).toBe('completed');
-    expect(completed).toEqual([expect.objectContaining({ path: null, transcript: { key: 's1/r_1.transcript.json', link: expect.stringContaining('s1/r_1.transcript.json') } })]);
+    expect(completed).toEqual([
+      expect.objectContaining({
+        path: null,
+        transcript: { key: 's1/r_1.transcript.json', link: expect.stringContaining('s1/r_1.transcript.json') },
+      }),
+    ]);
     expect(asked!).toMatchObject({ recordFile: false, stream: null, transcription: { language: 'en-GB' } });
     expect(published.map((e) => e.eventType)).toEqual(['TRANSCRIPTION_CHUNK_RECEIVED', 'TRANSCRIPTION_UPLOADED']);
     expect(published[0]!.data).toMatchObject({ final: 'hello', messageID: 'p-1', participant: { id: 'a', name: 'Alice' } });

@@ -16,7 +16,19 @@ async function sessionDir() {
   await mkdir(dir);
   const file = join(dir, 'room_2026-11-23-10-00-00.mp4');
   await writeFile(file, Buffer.alloc(300_000, 7));
-  await writeFile(join(dir, 'metadata.json'), JSON.stringify({ participants: [{ id: 'p1', name: 'Pat' }], scriba: { status: 'finished', started_at: '2026-11-23T10:00:00Z', ended_at: '2026-11-23T10:01:00Z', duration_sec: 60, file: { name: 'room_2026-11-23-10-00-00.mp4' } } }));
+  await writeFile(
+    join(dir, 'metadata.json'),
+    JSON.stringify({
+      participants: [{ id: 'p1', name: 'Pat' }],
+      scriba: {
+        status: 'finished',
+        started_at: '2026-11-23T10:00:00Z',
+        ended_at: '2026-11-23T10:01:00Z',
+        duration_sec: 60,
+        file: { name: 'room_2026-11-23-10-00-00.mp4' },
+      },
+    }),
+  );
   return { root, dir, file };
 }
 
@@ -34,15 +46,38 @@ describe('upload phase', () => {
   it('finds a finished recording from metadata.json, uploads it, then removes the local directory', async () => {
     const { root, file } = await sessionDir();
     const facts = await finishedRecording(root, 's-1');
-    expect(facts).toMatchObject({ file, durationSec: 60, participants: [{ id: 'p1', name: 'Pat' }], startedAtMs: Date.parse('2026-11-23T10:00:00Z') });
+    expect(facts).toMatchObject({
+      file,
+      durationSec: 60,
+      participants: [{ id: 'p1', name: 'Pat' }],
+      startedAtMs: Date.parse('2026-11-23T10:00:00Z'),
+    });
     const store = new MemoryStore();
     const up = await completeUpload(newRecordingUpload(deps(store), 's-1', logger, facts!.startedAtMs), facts!, AbortSignal.timeout(5_000));
-    expect(up).toMatchObject({ key: 's-1/room_2026-11-23-10-00-00.mp4', size: 300_000, store: 'primary', metadataKey: 's-1/metadata.json' });
+    expect(up).toMatchObject({
+      key: 's-1/room_2026-11-23-10-00-00.mp4',
+      size: 300_000,
+      store: 'primary',
+      metadataKey: 's-1/metadata.json',
+    });
     expect(await readdir(root)).toEqual([]);
-    const job = { ...parseJobRequest({ meetingUrl: 'https://meet.example.com/room', file: true, metadata: { share: true } }, { allowedMeetingHosts: ['*'], allowedStreamHosts: [], allowHttp: false, defaultMaxDurationSec: 60, maxDurationCapSec: 60 }, () => 's-1'), initiator: { id: 'u-9', name: null, email: null } };
+    const job = {
+      ...parseJobRequest(
+        { meetingUrl: 'https://meet.example.com/room', file: true, metadata: { share: true } },
+        { allowedMeetingHosts: ['*'], allowedStreamHosts: [], allowHttp: false, defaultMaxDurationSec: 60, maxDurationCapSec: 60 },
+        () => 's-1',
+      ),
+      initiator: { id: 'u-9', name: null, email: null },
+    };
     expect(uploadedData(job, facts!, up.link)).toEqual({
-      participants: [{ name: 'Pat', avatar: '', id: 'p1' }], preAuthenticatedLink: up.link ?? '', share: true, initiatorId: 'u-9',
-      durationSec: 60, startTimestamp: Date.parse('2026-11-23T10:00:00Z'), endTimestamp: Date.parse('2026-11-23T10:01:00Z'), recordingSessionId: 's-1',
+      participants: [{ name: 'Pat', avatar: '', id: 'p1' }],
+      preAuthenticatedLink: up.link ?? '',
+      share: true,
+      initiatorId: 'u-9',
+      durationSec: 60,
+      startTimestamp: Date.parse('2026-11-23T10:00:00Z'),
+      endTimestamp: Date.parse('2026-11-23T10:01:00Z'),
+      recordingSessionId: 's-1',
     });
   });
 

@@ -19,7 +19,7 @@ describe('worker metrics', () => {
     expect(text).toMatch(/scriba_queue_wait_seconds_count 2/);
   });
 
-  it('reports the shared queue\'s depth at scrape time, and survives an unreachable queue', async () => {
+  it("reports the shared queue's depth at scrape time, and survives an unreachable queue", async () => {
     const m = createWorkerMetrics(() => ({ totalCores: 2, usedCores: 0, freeCores: 2, running: 0 }) as never);
     let fail = false;
     m.watchQueue(async () => {

@@ -23,8 +23,16 @@ describe('metadata.json', () => {
     });
   });
   it('names the live view page of a YouTube broadcast; a request cannot spoof it', () => {
-    const m = buildMetadata({ target, participants: [], fileRecordingMetadata: { live_view_url: 'https://evil.example' }, liveViewUrl: 'https://youtube.com/watch?v=b1', scriba: {} });
+    const m = buildMetadata({
+      target,
+      participants: [],
+      fileRecordingMetadata: { live_view_url: 'https://evil.example' },
+      liveViewUrl: 'https://youtube.com/watch?v=b1',
+      scriba: {},
+    });
     expect(m['live_view_url']).toBe('https://youtube.com/watch?v=b1');
-    expect(buildMetadata({ target, participants: [], fileRecordingMetadata: {}, liveViewUrl: null, scriba: {} })).not.toHaveProperty('live_view_url');
+    expect(buildMetadata({ target, participants: [], fileRecordingMetadata: {}, liveViewUrl: null, scriba: {} })).not.toHaveProperty(
+      'live_view_url',
+    );
   });
 });

@@ -4,13 +4,27 @@ import { transcriptionResultMessage } from '../../../src/session/subtitle-messag
 describe('transcriptionResultMessage', () => {
   it('is Jigasi’s final transcription-result, timed on the wall clock of the phrase', () => {
     const m = transcriptionResultMessage(
-      { id: 'm1', speaker: { id: 'abcd', name: 'Alice' }, startSec: 1.5, endSec: 3, text: 'hello there', confidence: null, language: 'en-US' },
+      {
+        id: 'm1',
+        speaker: { id: 'abcd', name: 'Alice' },
+        startSec: 1.5,
+        endSec: 3,
+        text: 'hello there',
+        confidence: null,
+        language: 'en-US',
+      },
       Date.UTC(2026, 10, 23, 10, 0, 0),
     );
     expect(m).toEqual({
-      type: 'transcription-result', event: 'SPEECH', timestamp: '2026-11-23T10:00:01.500Z',
-      participant: { id: 'abcd', name: 'Alice' }, transcript: [{ text: 'hello there', confidence: 0 }],
-      language: 'en-US', is_interim: false, message_id: 'm1', stability: 1,
+      type: 'transcription-result',
+      event: 'SPEECH',
+      timestamp: '2026-11-23T10:00:01.500Z',
+      participant: { id: 'abcd', name: 'Alice' },
+      transcript: [{ text: 'hello there', confidence: 0 }],
+      language: 'en-US',
+      is_interim: false,
+      message_id: 'm1',
+      stability: 1,
     });
   });
 });

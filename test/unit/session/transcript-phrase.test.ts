@@ -12,7 +12,17 @@ describe('phraseOnRecording', () => {
 
   it('maps a final result’s times (and words) through the stream’s clock, gaps squeezed out', () => {
     const p = phraseOnRecording(
-      { final: true, text: ' hello there ', confidence: 0.8, startSec: 0.5, endSec: 2.5, words: [{ word: 'hello', startSec: 0.5, endSec: 1 }, { word: 'there', startSec: 2.1, endSec: 2.5 }] },
+      {
+        final: true,
+        text: ' hello there ',
+        confidence: 0.8,
+        startSec: 0.5,
+        endSec: 2.5,
+        words: [
+          { word: 'hello', startSec: 0.5, endSec: 1 },
+          { word: 'there', startSec: 2.1, endSec: 2.5 },
+        ],
+      },
       clock,
       speaker,
     );
@@ -20,8 +30,15 @@ describe('phraseOnRecording', () => {
       speaker,
       streamOffsetSec: 0,
       result: {
-        final: true, text: 'hello there', confidence: 0.8, startSec: 1.5, endSec: 8.5,
-        words: [{ word: 'hello', startSec: 1.5, endSec: 2 }, { word: 'there', startSec: 8.1, endSec: 8.5 }],
+        final: true,
+        text: 'hello there',
+        confidence: 0.8,
+        startSec: 1.5,
+        endSec: 8.5,
+        words: [
+          { word: 'hello', startSec: 1.5, endSec: 2 },
+          { word: 'there', startSec: 8.1, endSec: 8.5 },
+        ],
       },
     });
   });
@@ -29,7 +46,9 @@ describe('phraseOnRecording', () => {
   it('ignores interim and empty results, and a stream without audio', () => {
     expect(phraseOnRecording({ final: false, text: 'hel', confidence: null, startSec: 0, endSec: 1 }, clock, speaker)).toBeNull();
     expect(phraseOnRecording({ final: true, text: '  ', confidence: null, startSec: 0, endSec: 1 }, clock, speaker)).toBeNull();
-    expect(phraseOnRecording({ final: true, text: 'x', confidence: null, startSec: 0, endSec: 1 }, new StreamTimeMap(), speaker)).toBeNull();
+    expect(
+      phraseOnRecording({ final: true, text: 'x', confidence: null, startSec: 0, endSec: 1 }, new StreamTimeMap(), speaker),
+    ).toBeNull();
   });
 });
 

@@ -55,7 +55,9 @@ function scriptedPage(ok = true): AudioTapPage & { send(m: unknown): void } {
   return {
     async startAudioTap(cb) {
       onMessage = cb;
-      return ok ? { ok: true, processor: 'audio-worklet', contextSampleRate: 16_000 } : { ok: false, reason: 'no_conference', detail: 'no APP' };
+      return ok
+        ? { ok: true, processor: 'audio-worklet', contextSampleRate: 16_000 }
+        : { ok: false, reason: 'no_conference', detail: 'no APP' };
     },
     async stopAudioTap() {
       return true;
@@ -66,7 +68,12 @@ function scriptedPage(ok = true): AudioTapPage & { send(m: unknown): void } {
 }
 
 const chunk = (id: string, atMs: number, continuous: boolean, ms = 200) => ({
-  type: 'chunk', id, startEpochMs: T0 + atMs, continuous, sampleRate: 16_000, pcm: Buffer.alloc(ms * 32).toString('base64'),
+  type: 'chunk',
+  id,
+  startEpochMs: T0 + atMs,
+  continuous,
+  sampleRate: 16_000,
+  pcm: Buffer.alloc(ms * 32).toString('base64'),
 });
 
 describe('TranscriptionRunner', () => {
@@ -74,7 +81,17 @@ describe('TranscriptionRunner', () => {
     const page = scriptedPage();
     const engine = fakeEngine();
     const live: SpeakerPhrase[] = [];
-    const runner = new TranscriptionRunner({ page, captureStartedAtMs: T0, engine, language: 'en-US', room: 'standup', signal: new AbortController().signal, log, onPhrase: (p) => live.push(p), knownName: (id) => (id === 'b' ? 'Bob' : null) });
+    const runner = new TranscriptionRunner({
+      page,
+      captureStartedAtMs: T0,
+      engine,
+      language: 'en-US',
+      room: 'standup',
+      signal: new AbortController().signal,
+      log,
+      onPhrase: (p) => live.push(p),
+      knownName: (id) => (id === 'b' ? 'Bob' : null),
+    });
     expect(await runner.start()).toBe(true);
     page.send({ type: 'participant', id: 'a', name: 'Alice', state: 'joined' });
     page.send({ type: 'participant', id: 'b', name: null, state: 'joined' });
@@ -85,7 +102,10 @@ describe('TranscriptionRunner', () => {
     for (let ms = 6000; ms < 7000; ms += 200) page.send(chunk('b', ms, ms > 6000));
     page.send({ type: 'participant', id: 'a', name: 'Alice', state: 'left' });
     const t = await runner.stop(T0 + 10_000);
-    expect(engine.starts.map((s) => [s.label, s.language])).toEqual([['a', 'en-US'], ['b', 'en-US']]);
+    expect(engine.starts.map((s) => [s.label, s.language])).toEqual([
+      ['a', 'en-US'],
+      ['b', 'en-US'],
+    ]);
     expect(live).toHaveLength(3);
     expect(t.events.map((e) => e.kind === 'speech' && [e.speaker.name, e.startSec, e.endSec, e.text])).toEqual([
       ['Alice', 0, 1, 'a 1'],
@@ -93,14 +113,25 @@ describe('TranscriptionRunner', () => {
       ['Bob', 6, 7, 'b 2'],
     ]);
     expect(t).toMatchObject({ room: 'standup', startedAtMs: T0, endedAtMs: T0 + 10_000, language: 'en-US', engine: 'fake' });
-    expect(t.participants).toEqual([{ id: 'a', name: 'Alice' }, { id: 'b', name: 'Bob' }]);
+    expect(t.participants).toEqual([
+      { id: 'a', name: 'Alice' },
+      { id: 'b', name: 'Bob' },
+    ]);
     expect(runner.phraseCount).toBe(3);
   });
 
   it('opens a new stream when a participant comes back', async () => {
     const page = scriptedPage();
     const engine = fakeEngine();
-    const runner = new TranscriptionRunner({ page, captureStartedAtMs: T0, engine, language: 'en', room: 'r', signal: new AbortController().signal, log });
+    const runner = new TranscriptionRunner({
+      page,
+      captureStartedAtMs: T0,
+      engine,
+      language: 'en',
+      room: 'r',
+      signal: new AbortController().signal,
+      log,
+    });
     await runner.start();
     page.send({ type: 'participant', id: 'a', name: 'A', state: 'joined' });
     page.send(chunk('a', 0, false, 1000));
@@ -113,7 +144,15 @@ describe('TranscriptionRunner', () => {
   });
 
   it('gives an empty transcript when the tap cannot start', async () => {
-    const runner = new TranscriptionRunner({ page: scriptedPage(false), captureStartedAtMs: T0, engine: fakeEngine(), language: 'en', room: 'r', signal: new AbortController().signal, log });
+    const runner = new TranscriptionRunner({
+      page: scriptedPage(false),
+      captureStartedAtMs: T0,
+      engine: fakeEngine(),
+      language: 'en',
+      room: 'r',
+      signal: new AbortController().signal,
+      log,
+    });
     expect(await runner.start()).toBe(false);
     const t = await runner.stop(T0 + 1000);
     expect(t.events).toEqual([]);
@@ -132,12 +171,30 @@ describe('TranscriptionRunner', () => {
         stdout.end(Buffer.alloc(16_000)); // its last 0.5 s, written at SIGINT
         return exit;
       };
-      return { pid: 1, exited: new Promise(() => {}), stop, argv: toArgv(spec), startedAtMs: T0, lastProgress: null, livenessMark: null, stderrTail: () => [], stdin: null, stdout };
+      return {
+        pid: 1,
+        exited: new Promise(() => {}),
+        stop,
+        argv: toArgv(spec),
+        startedAtMs: T0,
+        lastProgress: null,
+        livenessMark: null,
+        stderrTail: () => [],
+        stdin: null,
+        stdout,
+      };
     };
     let clock = T0 + 2500;
     const runner = new TranscriptionRunner({
-      page: scriptedPage(false), captureStartedAtMs: T0, engine, language: 'en', room: 'r', signal: new AbortController().signal, log,
-      mixedAudio: { pulseSource: 'scriba.monitor', env: { PULSE_SERVER: 'unix:/x' }, start }, now: () => clock,
+      page: scriptedPage(false),
+      captureStartedAtMs: T0,
+      engine,
+      language: 'en',
+      room: 'r',
+      signal: new AbortController().signal,
+      log,
+      mixedAudio: { pulseSource: 'scriba.monitor', env: { PULSE_SERVER: 'unix:/x' }, start },
+      now: () => clock,
     });
     expect(await runner.start()).toBe(true);
     expect(spawned).toHaveLength(1);

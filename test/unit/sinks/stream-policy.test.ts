@@ -55,7 +55,7 @@ describe('classifyRelayEnd on real relay output', () => {
     expect(classifyRelayEnd(o)).toEqual({ kind: 'refused', detail: 'connection refused' });
   });
 
-  it('the server restarting mid-stream → dropped, with ffmpeg\'s words and no key', () => {
+  it("the server restarting mid-stream → dropped, with ffmpeg's words and no key", () => {
     const f = classifyRelayEnd(observe('rtmp-relay-server-restart', 'rtmp://127.0.0.1:45323/live/fixturekey'));
     expect(f.kind).toBe('dropped');
     expect(f.detail).toMatch(/Broken pipe/);
@@ -70,11 +70,18 @@ describe('classifyRelayEnd on real relay output', () => {
   it('our own stops, a server status error and an unreachable host', () => {
     expect(classifyRelayEnd({ ...EMPTY_OBSERVATION, stoppedFor: 'timeout' }).kind).toBe('timeout');
     expect(classifyRelayEnd({ ...EMPTY_OBSERVATION, published: true, stoppedFor: 'stalled' }).kind).toBe('stalled');
-    expect(classifyRelayEnd({ ...EMPTY_OBSERVATION, tcpConnected: true, published: true, errors: ['[rtmp] Server error: Already publishing'] })).toEqual({
+    expect(
+      classifyRelayEnd({ ...EMPTY_OBSERVATION, tcpConnected: true, published: true, errors: ['[rtmp] Server error: Already publishing'] }),
+    ).toEqual({
       kind: 'rejected',
       detail: 'the server answered: Already publishing',
     });
-    expect(classifyRelayEnd({ ...EMPTY_OBSERVATION, errors: ['[tcp] Failed to resolve hostname live.example.invalid: Name or service not known'] }).kind).toBe('unreachable');
+    expect(
+      classifyRelayEnd({
+        ...EMPTY_OBSERVATION,
+        errors: ['[tcp] Failed to resolve hostname live.example.invalid: Name or service not known'],
+      }).kind,
+    ).toBe('unreachable');
     expect(classifyRelayEnd({ ...EMPTY_OBSERVATION, errors: ['pipe:0: Invalid data found when processing input'] })).toEqual({
       kind: 'failed',
       detail: 'pipe:0: Invalid data found when processing input',
@@ -95,7 +102,10 @@ describe('reconnect back-off', () => {
 
 describe('decideAfterFailure', () => {
   const at = (over: Partial<Parameters<typeof decideAfterFailure>[0]>) =>
-    decideAfterFailure({ failure: fail('dropped'), established: true, outageStartedAtMs: 0, nowMs: 0, attempt: 1, random: 1, ...over }, policy);
+    decideAfterFailure(
+      { failure: fail('dropped'), established: true, outageStartedAtMs: 0, nowMs: 0, attempt: 1, random: 1, ...over },
+      policy,
+    );
 
   it.each([
     ['rejected', false, 'give_up'],
@@ -128,10 +138,18 @@ describe('decideAfterFailure', () => {
       retryable: true,
       reason: 'the live stream was lost and did not come back within 60 s (last: dropped)',
     });
-    expect(at({ failure: fail('refused'), established: false, nowMs: 60_000 })).toMatchObject({ code: 'stream_lost', reason: expect.stringMatching(/^could not connect/) });
+    expect(at({ failure: fail('refused'), established: false, nowMs: 60_000 })).toMatchObject({
+      code: 'stream_lost',
+      reason: expect.stringMatching(/^could not connect/),
+    });
   });
 
   it('a window of 0 means no reconnect at all', () => {
-    expect(decideAfterFailure({ failure: fail('dropped'), established: true, outageStartedAtMs: 0, nowMs: 0, attempt: 1, random: 0 }, { ...policy, windowMs: 0 }).action).toBe('give_up');
+    expect(
+      decideAfterFailure(
+        { failure: fail('dropped'), established: true, outageStartedAtMs: 0, nowMs: 0, attempt: 1, random: 0 },
+        { ...policy, windowMs: 0 },
+      ).action,
+    ).toBe('give_up');
   });
 });

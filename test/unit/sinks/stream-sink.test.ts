@@ -154,7 +154,13 @@ describe('stream sink', () => {
     await tick(60_000);
     expect(relays).toHaveLength(1);
     expect(statuses).toEqual([
-      { status: 'ended', code: 'stream_rejected', reason: 'the RTMP server rejected the stream: the server closed the connection before publishing started', error: true, retryable: false },
+      {
+        status: 'ended',
+        code: 'stream_rejected',
+        reason: 'the RTMP server rejected the stream: the server closed the connection before publishing started',
+        error: true,
+        retryable: false,
+      },
     ]);
     expect(source.readableFlowing).toBe(true);
     source.write(ts);
@@ -185,9 +191,19 @@ describe('stream sink', () => {
   it('no capture output: the stream fails at once', async () => {
     const s = createStreamSink(
       { kind: 'stream', url: 'rtmp://h/app/k', youtubeBroadcastId: null },
-      { ffmpegPath: 'ffmpeg', stream: { policy: { initialDelayMs: 1, maxDelayMs: 1, windowMs: 1 }, connectTimeoutMs: 1, onStatus: (x) => statuses.push(x), log: createLogger({ level: 'silent' }) } },
+      {
+        ffmpegPath: 'ffmpeg',
+        stream: {
+          policy: { initialDelayMs: 1, maxDelayMs: 1, windowMs: 1 },
+          connectTimeoutMs: 1,
+          onStatus: (x) => statuses.push(x),
+          log: createLogger({ level: 'silent' }),
+        },
+      },
     );
     s.start({ stdout: null });
-    expect(statuses).toEqual([{ status: 'ended', code: 'stream_failed', reason: 'the capture has no stream output', error: true, retryable: true }]);
+    expect(statuses).toEqual([
+      { status: 'ended', code: 'stream_failed', reason: 'the capture has no stream output', error: true, retryable: true },
+    ]);
   });
 });

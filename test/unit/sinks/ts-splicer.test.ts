@@ -9,7 +9,8 @@ import { TS_PACKET_SIZE, TsSplicer } from '../../../src/sinks/ts-splicer.ts';
 
 const ts = readFileSync(new URL('../../fixtures/ffmpeg/stream-leg-gop1s.mpegts', import.meta.url));
 const pid = (p: Buffer) => ((p[1]! & 0x1f) << 8) | p[2]!;
-const packets = (b: Buffer) => Array.from({ length: b.length / TS_PACKET_SIZE }, (_, i) => b.subarray(i * TS_PACKET_SIZE, (i + 1) * TS_PACKET_SIZE));
+const packets = (b: Buffer) =>
+  Array.from({ length: b.length / TS_PACKET_SIZE }, (_, i) => b.subarray(i * TS_PACKET_SIZE, (i + 1) * TS_PACKET_SIZE));
 
 /** Deterministic odd chunk sizes, as a pipe delivers them. */
 function feed(splicer: TsSplicer, data: Buffer, onChunk: (out: Buffer) => void = () => undefined): Buffer {

@@ -137,7 +137,10 @@ describe('growing-file upload checkpoints', () => {
     await until(() => saved.at(-1)?.bytes === 18);
     const cp = await upload.detach();
     await expect(upload.finish()).rejects.toMatchObject({ reason: 'aborted' });
-    expect(cp?.tail.map((c) => [c.start, c.size])).toEqual([[10, 5], [15, 3]]);
+    expect(cp?.tail.map((c) => [c.start, c.size])).toEqual([
+      [10, 5],
+      [15, 3],
+    ]);
     expect(store.aborted).toEqual([]);
 
     const good = await salvageUpload({ store, checkpoint: parseUploadCheckpoint(json(cp)) });
@@ -156,7 +159,10 @@ describe('growing-file upload checkpoints', () => {
     appendFileSync(path, Buffer.alloc(3, 2));
     await until(() => saved.at(-1)?.bytes === 15);
     const cp = parseUploadCheckpoint(json(await upload.detach()));
-    expect(cp.tail.map((c) => [c.start, c.size])).toEqual([[10, 2], [12, 3]]);
+    expect(cp.tail.map((c) => [c.start, c.size])).toEqual([
+      [10, 2],
+      [12, 3],
+    ]);
     store.objects.set('s/rec.mp4.tail-000002', { bytes: Buffer.from('xyz'), lastModifiedMs: Date.now() }); // damaged
 
     store.down = true;
@@ -199,7 +205,13 @@ describe('growing-file upload checkpoints', () => {
 
   it('fails salvage on errors retrying cannot fix', async () => {
     const store = new MemoryStore({ minPartSize: 4 });
-    const cp = parseUploadCheckpoint({ version: 1, key: 's/x.mp4', uploadId: null, parts: [], tail: [{ key: 's/x.mp4.tail-000001', start: 0, size: 3, sha256: sha256(Buffer.from('abc')) }] });
+    const cp = parseUploadCheckpoint({
+      version: 1,
+      key: 's/x.mp4',
+      uploadId: null,
+      parts: [],
+      tail: [{ key: 's/x.mp4.tail-000001', start: 0, size: 3, sha256: sha256(Buffer.from('abc')) }],
+    });
     await store.put('s/x.mp4.tail-000001', { bytes: Buffer.from('abc') });
     store.failNext.push(new StorageError('rejected', 'AccessDenied'));
     await expect(salvageUpload({ store, checkpoint: cp })).rejects.toMatchObject({ reason: 'rejected' });

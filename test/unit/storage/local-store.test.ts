@@ -56,7 +56,12 @@ describeObjectStoreConformance('local filesystem', async (now) => {
 });
 
 /** GET with the path sent exactly as given (fetch would normalize `..` and `%2e%2e` away). */
-function rawGet(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: Buffer; headers: Record<string, unknown> }> {
+function rawGet(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; body: Buffer; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -96,7 +101,14 @@ describe('local store specifics', () => {
     const flipped = sig.slice(0, -1) + (sig.endsWith('A') ? 'B' : 'A');
     expect((await rawGet(port, path.replace(sig, flipped))).status).toBe(403);
     expect((await rawGet(port, path.replace('/s/a.mp4', '/s/b.mp4'))).status).toBe(403);
-    expect((await rawGet(port, path.replace(/exp=\d+/, (m) => `exp=${Number(m.slice(4)) + 1}`))).status).toBe(403);
+    expect(
+      (
+        await rawGet(
+          port,
+          path.replace(/exp=\d+/, (m) => `exp=${Number(m.slice(4)) + 1}`),
+        )
+      ).status,
+    ).toBe(403);
     expect((await rawGet(port, link.pathname)).status).toBe(403);
 
     clock += 61_000;
@@ -168,7 +180,9 @@ describe('local store specifics', () => {
     expect(full.headers['content-type']).toBe('video/mp4');
     expect(full.headers['content-length']).toBe('10000');
     expect(full.headers['cache-control']).toBe('private, no-store');
-    expect(full.headers['content-disposition']).toBe(`attachment; filename="_n_code room.mp4"; filename*=UTF-8''%C3%BCn%C3%AFcode%20room.mp4`);
+    expect(full.headers['content-disposition']).toBe(
+      `attachment; filename="_n_code room.mp4"; filename*=UTF-8''%C3%BCn%C3%AFcode%20room.mp4`,
+    );
 
     const part = await rawGet(port, path, { range: 'bytes=100-199' });
     expect(part.status).toBe(206);
@@ -222,7 +236,11 @@ describe('local store specifics', () => {
     mkdirSync(join(base, 'store'));
     let store: LocalStore | null = null;
     await app.register(async (scope) => {
-      await localLinksPlugin(scope, { get store() { return store as LocalStore; } });
+      await localLinksPlugin(scope, {
+        get store() {
+          return store as LocalStore;
+        },
+      });
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const port = (app.server.address() as AddressInfo).port;
@@ -280,10 +298,14 @@ describe('local store: resuming uploads across processes', () => {
     const other = open(r);
     await expect(other.resumeMultipart('a/other.mp4', upload.uploadId, parts)).rejects.toMatchObject({ reason: 'upload_lost' });
     await expect(other.resumeMultipart('a/rec.mp4', '../../etc/passwd', parts)).rejects.toMatchObject({ reason: 'upload_lost' });
-    await expect(other.resumeMultipart('a/rec.mp4', upload.uploadId, [{ ...parts[0]!, size: 99 }])).rejects.toMatchObject({ reason: 'verify_failed' });
+    await expect(other.resumeMultipart('a/rec.mp4', upload.uploadId, [{ ...parts[0]!, size: 99 }])).rejects.toMatchObject({
+      reason: 'verify_failed',
+    });
     const changed = { ...parts[0]!, sha256: sha(Buffer.from('other bytes')), etag: sha(Buffer.from('other bytes')) };
     await expect(other.resumeMultipart('a/rec.mp4', upload.uploadId, [changed])).rejects.toMatchObject({ reason: 'verify_failed' });
-    await expect(other.resumeMultipart('a/rec.mp4', upload.uploadId, [{ ...parts[0]!, partNumber: 2 }])).rejects.toMatchObject({ reason: 'rejected' });
+    await expect(other.resumeMultipart('a/rec.mp4', upload.uploadId, [{ ...parts[0]!, partNumber: 2 }])).rejects.toMatchObject({
+      reason: 'rejected',
+    });
 
     const resumed = await other.resumeMultipart('a/rec.mp4', upload.uploadId, parts);
     await resumed.uploadPart(2, Buffer.from(' and more'));

@@ -114,7 +114,8 @@ export class MemoryStore implements ObjectStore {
   async read(key: string, options: ReadOptions = {}): Promise<Uint8Array | null> {
     this.#enter(`read ${key}`);
     const o = this.objects.get(key);
-    if (o !== undefined && options.maxBytes !== undefined && o.bytes.length > options.maxBytes) throw new StorageError('rejected', 'too big');
+    if (o !== undefined && options.maxBytes !== undefined && o.bytes.length > options.maxBytes)
+      throw new StorageError('rejected', 'too big');
     return o === undefined ? null : Buffer.from(o.bytes);
   }
 

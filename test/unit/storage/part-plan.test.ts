@@ -29,7 +29,10 @@ describe('part planning (pure)', () => {
   it('never plans past the bytes the file has, nor backwards', () => {
     for (let available = 0; available < 60; available += 1) {
       for (const final of [false, true]) {
-        for (const plan of [planParts({ ...base, available, final }), planParts({ ...base, uploadedEnd: 20, nextPartNumber: 3, available, final })]) {
+        for (const plan of [
+          planParts({ ...base, available, final }),
+          planParts({ ...base, uploadedEnd: 20, nextPartNumber: 3, available, final }),
+        ]) {
           let prev = -1;
           for (const p of plan) {
             expect(p.end).toBeLessThanOrEqual(available);
@@ -77,7 +80,13 @@ describe('retry back-off (pure) and loop', () => {
 
   it('retries only retryable StorageErrors', async () => {
     const slept: number[] = [];
-    const ctx = { policy, signal: new AbortController().signal, sleep: async (ms: number) => void slept.push(ms), now: () => 0, random: () => 1 };
+    const ctx = {
+      policy,
+      signal: new AbortController().signal,
+      sleep: async (ms: number) => void slept.push(ms),
+      now: () => 0,
+      random: () => 1,
+    };
     let calls = 0;
     const ok = await retrying(async () => {
       calls += 1;
@@ -86,7 +95,9 @@ describe('retry back-off (pure) and loop', () => {
     }, ctx);
     expect(ok).toEqual({ value: 'done', failures: 2 });
     expect(slept).toEqual([500, 1000]);
-    await expect(retrying(async () => Promise.reject(new StorageError('rejected', 'no')), ctx)).rejects.toMatchObject({ reason: 'rejected' });
+    await expect(retrying(async () => Promise.reject(new StorageError('rejected', 'no')), ctx)).rejects.toMatchObject({
+      reason: 'rejected',
+    });
     await expect(retrying(async () => Promise.reject(new TypeError('bug')), ctx)).rejects.toThrow(TypeError);
   });
 
@@ -98,7 +109,9 @@ describe('retry back-off (pure) and loop', () => {
       sleep: async () => controller.abort(),
       now: () => 0,
     };
-    await expect(retrying(async () => Promise.reject(new StorageError('unavailable', 'down')), ctx)).rejects.toMatchObject({ reason: 'aborted' });
+    await expect(retrying(async () => Promise.reject(new StorageError('unavailable', 'down')), ctx)).rejects.toMatchObject({
+      reason: 'aborted',
+    });
   });
 });
 

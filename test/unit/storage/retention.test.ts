@@ -15,7 +15,10 @@ const DAY_SEC = 86_400;
 
 function capturingLogger() {
   const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger({ level: 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) } });
+  const logger = createLogger({
+    level: 'info',
+    destination: { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
+  });
   return { logger, lines };
 }
 
@@ -187,6 +190,8 @@ describe('scheduleRetention', () => {
   });
 
   it('refuses an invalid expression', () => {
-    expect(() => scheduleRetention({ cron: 'every ten minutes', sweep: async () => undefined, signal: new AbortController().signal })).toThrow(RangeError);
+    expect(() =>
+      scheduleRetention({ cron: 'every ten minutes', sweep: async () => undefined, signal: new AbortController().signal }),
+    ).toThrow(RangeError);
   });
 });

@@ -9,7 +9,12 @@ function sdk(name: string, status?: number, extra: Record<string, unknown> = {})
 
 describe('S3 error classification (pure)', () => {
   it.each([
-    ['connection refused', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9000'), { code: 'ECONNREFUSED', $metadata: {} }), 'unavailable', true],
+    [
+      'connection refused',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9000'), { code: 'ECONNREFUSED', $metadata: {} }),
+      'unavailable',
+      true,
+    ],
     ['socket hang up', Object.assign(sdk('TimeoutError'), { code: 'ECONNRESET' }), 'unavailable', true],
     ['DNS failure', Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' }), 'unavailable', true],
     ['500 InternalError', sdk('InternalError', 500), 'unavailable', true],

@@ -35,8 +35,13 @@ function load(rate: number, chunkSamples: number): { proc: Processor; posted: Po
     sampleRate: rate,
   };
   // `currentTime` is a live worklet global: a getter over the test's clock.
-  const fn = new Function('registerProcessor', 'AudioWorkletProcessor', 'sampleRate', 'clock',
-    `const scope = { get currentTime() { return clock.time; } }; with (scope) { ${AUDIO_TAP_WORKLET_SOURCE} }`);
+  const fn = new Function(
+    'registerProcessor',
+    'AudioWorkletProcessor',
+    'sampleRate',
+    'clock',
+    `const scope = { get currentTime() { return clock.time; } }; with (scope) { ${AUDIO_TAP_WORKLET_SOURCE} }`,
+  );
   fn(scope.registerProcessor, scope.AudioWorkletProcessor, scope.sampleRate, clock);
   if (!Ctor) throw new Error('no processor registered');
   const proc = new (Ctor as new (o: unknown) => Processor)({ processorOptions: { outRate: 16000, chunkSamples } });
@@ -92,7 +97,7 @@ describe('audio tap worklet', () => {
     expect(rms).toBeGreaterThan(0.34);
     expect(rms).toBeLessThan(0.36);
     let crossings = 0;
-    for (let i = 1; i < all.length; i++) if ((all[i - 1]! < 0) !== (all[i]! < 0)) crossings++;
+    for (let i = 1; i < all.length; i++) if (all[i - 1]! < 0 !== all[i]! < 0) crossings++;
     expect(crossings).toBeGreaterThan(1990);
     expect(crossings).toBeLessThan(2010);
   });
@@ -114,7 +119,11 @@ describe('audio tap worklet', () => {
     const unmutedAt = p.clock.time;
     feed(p, 16000, 0.1, () => [0.1]);
     const cs = chunks(p.posted);
-    expect(cs.map((c) => [c.samples, c.continuous])).toEqual([[1600, false], [832, true], [1600, false]]);
+    expect(cs.map((c) => [c.samples, c.continuous])).toEqual([
+      [1600, false],
+      [832, true],
+      [1600, false],
+    ]);
     expect(cs[2]!.startTime).toBeCloseTo(unmutedAt, 9);
   });
 
@@ -130,7 +139,10 @@ describe('audio tap worklet', () => {
     const p = load(16000, 1600);
     feed(p, 16000, 0.04, () => [0.1]);
     p.proc.port.onmessage!({ data: { type: 'stop' } });
-    expect(p.posted.map((m) => [m.type, m.samples])).toEqual([['chunk', 640], ['stopped', undefined]]);
+    expect(p.posted.map((m) => [m.type, m.samples])).toEqual([
+      ['chunk', 640],
+      ['stopped', undefined],
+    ]);
     expect(p.proc.process([[new Float32Array(128)]])).toBe(false);
   });
 });

@@ -32,7 +32,12 @@ class FakePage implements AudioTapPage {
 
 const pcm = (samples: number): string => Buffer.alloc(samples * 2, 1).toString('base64');
 const chunkMsg = (id: string, startMs: number, continuous: boolean, samples = 3200) => ({
-  type: 'chunk', id, startEpochMs: T0 + startMs, continuous, sampleRate: 16000, pcm: pcm(samples),
+  type: 'chunk',
+  id,
+  startEpochMs: T0 + startMs,
+  continuous,
+  sampleRate: 16000,
+  pcm: pcm(samples),
 });
 
 function collect(tap: AudioTap) {
@@ -55,7 +60,10 @@ describe('AudioTap', () => {
     page.send(chunkMsg('a', 1207, true)); // jitter: follows on by samples
     page.send({ type: 'participant', id: 'a', name: 'Ann B.', state: 'renamed' });
     page.send(chunkMsg('a', 3000, false, 1600)); // after a mute
-    expect(out.participants).toEqual([{ id: 'a', name: 'Ann', state: 'joined' }, { id: 'a', name: 'Ann B.', state: 'renamed' }]);
+    expect(out.participants).toEqual([
+      { id: 'a', name: 'Ann', state: 'joined' },
+      { id: 'a', name: 'Ann B.', state: 'renamed' },
+    ]);
     expect(out.chunks.map((c) => [c.participantId, c.name, c.startMs, c.endMs, c.discontinuity, c.pcm.length])).toEqual([
       ['a', 'Ann', 500, 700, true, 6400],
       ['a', 'Ann', 700, 900, false, 6400],

@@ -46,7 +46,12 @@ describe('EndlessStreamBook', () => {
     book.open(0, true);
     drain(book);
     expect(book.accept(final(3, 'one', [{ word: 'one', startSec: 1, endSec: 3 }]))).toEqual({
-      final: true, text: 'one', confidence: 0.9, startSec: 1, endSec: 3, words: [{ word: 'one', startSec: 1, endSec: 3 }],
+      final: true,
+      text: 'one',
+      confidence: 0.9,
+      startSec: 1,
+      endSec: 3,
+      words: [{ word: 'one', startSec: 1, endSec: 3 }],
     });
     expect(book.confirmedByte).toBe(3 * BPS);
     expect(book.unconfirmedBytes).toBe(5 * BPS);
@@ -69,7 +74,11 @@ describe('EndlessStreamBook', () => {
     expect(book.accept(final(4))).toBeNull(); // the same end again
     expect(book.accept(final(3.5))).toBeNull(); // inside what is confirmed
     // Words that reach back before the previous final are clamped to its end.
-    expect(book.accept(final(6, 'y', [{ word: 'y', startSec: 3, endSec: 6 }]))).toMatchObject({ startSec: 4, endSec: 6, words: [{ startSec: 4, endSec: 6 }] });
+    expect(book.accept(final(6, 'y', [{ word: 'y', startSec: 3, endSec: 6 }]))).toMatchObject({
+      startSec: 4,
+      endSec: 6,
+      words: [{ startSec: 4, endSec: 6 }],
+    });
   });
 
   it('starts a phrase without word times at the previous final’s end; interims do not confirm', () => {
@@ -78,7 +87,12 @@ describe('EndlessStreamBook', () => {
     book.open(0, true);
     drain(book);
     expect(book.accept({ final: false, text: 'partial', confidence: null, resultEndSec: 2, words: [] })).toEqual({
-      final: false, text: 'partial', confidence: null, startSec: 0, endSec: 2, words: [],
+      final: false,
+      text: 'partial',
+      confidence: null,
+      startSec: 0,
+      endSec: 2,
+      words: [],
     });
     expect(book.confirmedByte).toBe(0);
     book.accept(final(2.5));

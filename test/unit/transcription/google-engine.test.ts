@@ -5,7 +5,12 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { createGoogleSpeechEngine, type SpeechCallClient, type StreamingCall, type StreamingRequest } from '../../../src/transcription/google-engine.ts';
+import {
+  createGoogleSpeechEngine,
+  type SpeechCallClient,
+  type StreamingCall,
+  type StreamingRequest,
+} from '../../../src/transcription/google-engine.ts';
 import type { SpeechResult, SpeechStream } from '../../../src/transcription/speech-engine.ts';
 
 class ScriptedCall extends EventEmitter implements StreamingCall {
@@ -94,11 +99,15 @@ describe('Google speech stream timing', () => {
 
   it('abandons a half-closed call that never ends and resends its tail', async () => {
     const { client, calls } = scriptedClient(() => {}); // never answers a half-close
-    const { stream, done } = startStream(await open(client, { streamLimitSec: 1, maxResendSec: 0.5, handoverTimeoutMs: 30, endTimeoutMs: 200 }));
+    const { stream, done } = startStream(
+      await open(client, { streamLimitSec: 1, maxResendSec: 0.5, handoverTimeoutMs: 30, endTimeoutMs: 200 }),
+    );
     stream.write(ramp(1.5));
     expect(calls).toHaveLength(1);
     expect(calls[0]!.halfClosed).toBe(true); // at the 1 s limit
-    calls[0]!.emit('data', { results: [{ isFinal: true, resultEndTime: { seconds: '0', nanos: 250_000_000 }, alternatives: [{ transcript: 'hi' }] }] });
+    calls[0]!.emit('data', {
+      results: [{ isFinal: true, resultEndTime: { seconds: '0', nanos: 250_000_000 }, alternatives: [{ transcript: 'hi' }] }],
+    });
     // The 30 ms handover timeout fires on a busy machine too, just later: wait for it rather than a fixed time.
     for (let waited = 0; !(calls[0]!.cancelled && calls.length === 2) && waited < 2_000; waited += 10) await sleep(10);
     expect(calls[0]!.cancelled).toBe(true);

@@ -56,7 +56,9 @@ describe('parseStreamingResponse', () => {
   });
 
   it('reports a status carried in the response', () => {
-    expect(parseStreamingResponse({ error: { code: 11, message: 'Exceeded maximum allowed stream duration of 305 seconds.' } }).error).toEqual({
+    expect(
+      parseStreamingResponse({ error: { code: 11, message: 'Exceeded maximum allowed stream duration of 305 seconds.' } }).error,
+    ).toEqual({
       code: 11,
       message: 'Exceeded maximum allowed stream duration of 305 seconds.',
     });
@@ -80,17 +82,39 @@ describe('classifyGoogleFailure', () => {
       message: 'Exceeded maximum allowed stream duration of 305 seconds.',
     });
     for (const code of [1, 2, 4, 10, 13, 14]) expect(classifyGoogleFailure(grpcError(code, 'x'), 'p1').kind).toBe('retry');
-    expect(classifyGoogleFailure(new Error('socket hang up'), 'p1')).toMatchObject({ kind: 'retry', status: 'UNKNOWN', message: 'socket hang up' });
+    expect(classifyGoogleFailure(new Error('socket hang up'), 'p1')).toMatchObject({
+      kind: 'retry',
+      status: 'UNKNOWN',
+      message: 'socket hang up',
+    });
   });
 
   it('fails on credentials and quota with clear, typed errors', () => {
     const auth = classifyGoogleFailure(grpcError(16, 'Request had invalid authentication credentials.'), 'Alice');
-    expect(auth).toMatchObject({ kind: 'fatal', error: { name: 'SpeechEngineError', code: 'internal', reason: 'auth', scope: 'system', retryable: false, engineCode: 'UNAUTHENTICATED' } });
-    if (auth.kind === 'fatal') expect(auth.error.message).toMatch(/refused the credentials for Alice \(UNAUTHENTICATED: Request had invalid/);
-    expect(classifyGoogleFailure(grpcError(7, 'denied'), 'a')).toMatchObject({ error: { reason: 'auth', engineCode: 'PERMISSION_DENIED' } });
+    expect(auth).toMatchObject({
+      kind: 'fatal',
+      error: {
+        name: 'SpeechEngineError',
+        code: 'internal',
+        reason: 'auth',
+        scope: 'system',
+        retryable: false,
+        engineCode: 'UNAUTHENTICATED',
+      },
+    });
+    if (auth.kind === 'fatal')
+      expect(auth.error.message).toMatch(/refused the credentials for Alice \(UNAUTHENTICATED: Request had invalid/);
+    expect(classifyGoogleFailure(grpcError(7, 'denied'), 'a')).toMatchObject({
+      error: { reason: 'auth', engineCode: 'PERMISSION_DENIED' },
+    });
     const quota = classifyGoogleFailure(grpcError(8, 'Quota exceeded'), 'a');
-    expect(quota).toMatchObject({ kind: 'fatal', error: { reason: 'quota', retryable: true, scope: 'system', engineCode: 'RESOURCE_EXHAUSTED' } });
-    expect(classifyGoogleFailure(grpcError(3, 'Invalid recognition config'), 'a')).toMatchObject({ error: { reason: 'invalid_request', retryable: false, scope: 'session' } });
+    expect(quota).toMatchObject({
+      kind: 'fatal',
+      error: { reason: 'quota', retryable: true, scope: 'system', engineCode: 'RESOURCE_EXHAUSTED' },
+    });
+    expect(classifyGoogleFailure(grpcError(3, 'Invalid recognition config'), 'a')).toMatchObject({
+      error: { reason: 'invalid_request', retryable: false, scope: 'session' },
+    });
   });
 
   it('finds the gRPC code on anything thrown', () => {
@@ -103,11 +127,26 @@ describe('classifyGoogleFailure', () => {
 describe('googleStreamingConfig', () => {
   it('is LINEAR16 at 16 kHz with word times; punctuation on and interims off unless asked', () => {
     expect(googleStreamingConfig({}, 'en-US')).toEqual({
-      config: { encoding: 'LINEAR16', sampleRateHertz: 16_000, languageCode: 'en-US', enableAutomaticPunctuation: true, enableWordTimeOffsets: true, maxAlternatives: 1 },
+      config: {
+        encoding: 'LINEAR16',
+        sampleRateHertz: 16_000,
+        languageCode: 'en-US',
+        enableAutomaticPunctuation: true,
+        enableWordTimeOffsets: true,
+        maxAlternatives: 1,
+      },
       interimResults: false,
     });
     expect(googleStreamingConfig({ model: 'latest_long', enableAutomaticPunctuation: false, interimResults: true }, 'fr-FR')).toEqual({
-      config: { encoding: 'LINEAR16', sampleRateHertz: 16_000, languageCode: 'fr-FR', model: 'latest_long', enableAutomaticPunctuation: false, enableWordTimeOffsets: true, maxAlternatives: 1 },
+      config: {
+        encoding: 'LINEAR16',
+        sampleRateHertz: 16_000,
+        languageCode: 'fr-FR',
+        model: 'latest_long',
+        enableAutomaticPunctuation: false,
+        enableWordTimeOffsets: true,
+        maxAlternatives: 1,
+      },
       interimResults: true,
     });
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { classifyOpenAiStatus, openAiLanguage, parseTranscription, retryAfterMs, serverErrorText } from '../../../src/transcription/openai-response.ts';
+import {
+  classifyOpenAiStatus,
+  openAiLanguage,
+  parseTranscription,
+  retryAfterMs,
+  serverErrorText,
+} from '../../../src/transcription/openai-response.ts';
 import { placeUtteranceResults } from '../../../src/transcription/utterance-stream.ts';
 
 describe('openai response', () => {
@@ -19,7 +25,13 @@ describe('openai response', () => {
     };
     const r = parseTranscription(body, 2.8)!;
     expect(r).toHaveLength(2);
-    expect(r[0]).toMatchObject({ final: true, text: 'Hello there.', startSec: 0.2, endSec: 1.1, words: [{ word: 'Hello' }, { word: 'there' }] });
+    expect(r[0]).toMatchObject({
+      final: true,
+      text: 'Hello there.',
+      startSec: 0.2,
+      endSec: 1.1,
+      words: [{ word: 'Hello' }, { word: 'there' }],
+    });
     expect(r[0]!.confidence).toBeCloseTo(Math.exp(-0.1), 6);
     // Times never pass the audio's end; words stay inside their segment.
     expect(r[1]).toMatchObject({ text: 'General Kenobi.', startSec: 1.3, endSec: 2.6 });
@@ -27,13 +39,30 @@ describe('openai response', () => {
   });
 
   it('drops segments Whisper itself marks as no speech, and empty ones', () => {
-    const body = { text: 'Thanks for watching!', segments: [{ start: 0, end: 2, text: ' Thanks for watching!', avg_logprob: -1.5, no_speech_prob: 0.9 }, { start: 2, end: 3, text: ' ' }] };
+    const body = {
+      text: 'Thanks for watching!',
+      segments: [
+        { start: 0, end: 2, text: ' Thanks for watching!', avg_logprob: -1.5, no_speech_prob: 0.9 },
+        { start: 2, end: 3, text: ' ' },
+      ],
+    };
     expect(parseTranscription(body, 3)).toEqual([]);
   });
 
   it('reads text-only answers as one phrase over the words or the whole utterance', () => {
     expect(parseTranscription({ text: ' hi ' }, 1.5)).toEqual([{ final: true, text: 'hi', confidence: null, startSec: 0, endSec: 1.5 }]);
-    expect(parseTranscription({ text: 'a b', words: [{ word: 'a', start: 0.3, end: 0.4 }, { word: 'b', start: 0.5, end: 0.9 }] }, 2)).toMatchObject([{ startSec: 0.3, endSec: 0.9 }]);
+    expect(
+      parseTranscription(
+        {
+          text: 'a b',
+          words: [
+            { word: 'a', start: 0.3, end: 0.4 },
+            { word: 'b', start: 0.5, end: 0.9 },
+          ],
+        },
+        2,
+      ),
+    ).toMatchObject([{ startSec: 0.3, endSec: 0.9 }]);
     expect(parseTranscription({ text: '' }, 1)).toEqual([]);
     expect(parseTranscription({ error: 'x' }, 1)).toBeNull();
     expect(parseTranscription('text', 1)).toBeNull();

@@ -83,7 +83,14 @@ describe('LINEAR16 helpers', () => {
     expect(h.toString('ascii', 0, 4)).toBe('RIFF');
     expect(h.readUInt32LE(4)).toBe(36 + 32000);
     expect(h.toString('ascii', 8, 16)).toBe('WAVEfmt ');
-    expect([h.readUInt16LE(20), h.readUInt16LE(22), h.readUInt32LE(24), h.readUInt32LE(28), h.readUInt16LE(32), h.readUInt16LE(34)]).toEqual([1, 1, 16000, 32000, 2, 16]);
+    expect([
+      h.readUInt16LE(20),
+      h.readUInt16LE(22),
+      h.readUInt32LE(24),
+      h.readUInt32LE(28),
+      h.readUInt16LE(32),
+      h.readUInt16LE(34),
+    ]).toEqual([1, 1, 16000, 32000, 2, 16]);
     expect(h.toString('ascii', 36, 40)).toBe('data');
     expect(h.readUInt32LE(40)).toBe(32000);
   });

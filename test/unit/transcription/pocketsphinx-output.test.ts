@@ -27,7 +27,13 @@ function assemble(text: string, size = 1 << 20): PocketsphinxUtterance[] {
 describe('classifyPocketsphinxLine (real pocketsphinx 5prealpha output)', () => {
   it('tells hypothesis lines from segment lines', () => {
     expect(classifyPocketsphinxLine('greece and we all are')).toEqual({ kind: 'hypothesis', text: 'greece and we all are' });
-    expect(classifyPocketsphinxLine('and(2) 2.730 2.980 0.917769')).toEqual({ kind: 'segment', word: 'and(2)', startSec: 2.73, endSec: 2.98, posterior: 0.917769 });
+    expect(classifyPocketsphinxLine('and(2) 2.730 2.980 0.917769')).toEqual({
+      kind: 'segment',
+      word: 'and(2)',
+      startSec: 2.73,
+      endSec: 2.98,
+      posterior: 0.917769,
+    });
     expect(classifyPocketsphinxLine('</s> 1.680 1.870 1.000000')).toMatchObject({ kind: 'segment', word: '</s>' });
     expect(classifyPocketsphinxLine('<s> 1.180 1.310 1.000100')).toMatchObject({ kind: 'segment', posterior: 1.0001 });
     expect(classifyPocketsphinxLine('')).toEqual({ kind: 'hypothesis', text: '' });
@@ -95,7 +101,9 @@ describe('PocketsphinxUtteranceAssembler', () => {
     // No </s>: the next hypothesis completes it.
     expect(a.push('again').map((u) => u.text)).toEqual(['hello world']);
     expect(a.push('again 1.000 1.400 0.5')).toEqual([]);
-    expect(a.flush()).toEqual([{ text: 'again', startSec: 1, endSec: 1.41, confidence: 0.5, words: [{ word: 'again', startSec: 1, endSec: 1.41 }] }]);
+    expect(a.flush()).toEqual([
+      { text: 'again', startSec: 1, endSec: 1.41, confidence: 0.5, words: [{ word: 'again', startSec: 1, endSec: 1.41 }] },
+    ]);
     expect(a.flush()).toEqual([]);
     expect(a.hasPending).toBe(false);
   });
@@ -122,7 +130,16 @@ describe('pocketsphinx spawn plan', () => {
   it('reads raw PCM from stdin with word times, model paths only when given', () => {
     expect(pocketsphinxArgs({})).toEqual(['-infile', '/dev/stdin', '-time', 'yes']);
     expect(pocketsphinxArgs({ hmmPath: '/m/en-us', lmPath: '/m/en-us.lm.bin', dictPath: '/m/cmudict-en-us.dict' })).toEqual([
-      '-infile', '/dev/stdin', '-time', 'yes', '-hmm', '/m/en-us', '-lm', '/m/en-us.lm.bin', '-dict', '/m/cmudict-en-us.dict',
+      '-infile',
+      '/dev/stdin',
+      '-time',
+      'yes',
+      '-hmm',
+      '/m/en-us',
+      '-lm',
+      '/m/en-us.lm.bin',
+      '-dict',
+      '/m/cmudict-en-us.dict',
     ]);
   });
 
@@ -130,9 +147,16 @@ describe('pocketsphinx spawn plan', () => {
     expect(pocketsphinxSpawnPlan('pocketsphinx_continuous', ['-time', 'yes'], '/usr/bin/setpriv')).toEqual({
       program: '/usr/bin/setpriv',
       args: [
-        '--pdeathsig', 'SIGKILL', '--',
-        'bash', '-c', 'exec "$@" < <(exec /usr/bin/setpriv --pdeathsig SIGKILL -- cat)', 'pocketsphinx',
-        'pocketsphinx_continuous', '-time', 'yes',
+        '--pdeathsig',
+        'SIGKILL',
+        '--',
+        'bash',
+        '-c',
+        'exec "$@" < <(exec /usr/bin/setpriv --pdeathsig SIGKILL -- cat)',
+        'pocketsphinx',
+        'pocketsphinx_continuous',
+        '-time',
+        'yes',
       ],
     });
     expect(pocketsphinxSpawnPlan('ps', ['-x'], null)).toEqual({

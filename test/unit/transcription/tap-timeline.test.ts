@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ParticipantTimeline, StreamTimeMap } from '../../../src/transcription/tap-timeline.ts';
 
 const T0 = 1_700_000_000_000;
-const chunk = (startMs: number, continuous: boolean, samples = 3200) => ({ startEpochMs: T0 + startMs, continuous, samples, sampleRate: 16000 });
+const chunk = (startMs: number, continuous: boolean, samples = 3200) => ({
+  startEpochMs: T0 + startMs,
+  continuous,
+  samples,
+  sampleRate: 16000,
+});
 
 describe('ParticipantTimeline', () => {
   it('anchors a run on its stamp, then advances by samples despite jitter', () => {
@@ -36,7 +41,12 @@ describe('StreamTimeMap', () => {
     const tl = new ParticipantTimeline(T0);
     const map = new StreamTimeMap();
     expect(map.toRecordingMs(0)).toBeNull();
-    for (const [start, cont] of [[1000, false], [1200, true], [5000, false], [5200, true]] as const) {
+    for (const [start, cont] of [
+      [1000, false],
+      [1200, true],
+      [5000, false],
+      [5200, true],
+    ] as const) {
       map.add(tl.place(chunk(start, cont)), 3200, 16000);
     }
     expect(map.writtenSec).toBeCloseTo(0.8, 9);

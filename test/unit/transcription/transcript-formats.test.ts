@@ -70,17 +70,32 @@ describe('transcript formats', () => {
       ],
       events: [
         {
-          event: 'SPEECH', participant: { id: 'a1b2', name: 'Alice Archer' }, start_sec: 0.3, end_sec: 2.077,
-          timestamp: '2025-01-31T09:00:00.300Z', text: 'The weather is nice today.', confidence: 0.9,
+          event: 'SPEECH',
+          participant: { id: 'a1b2', name: 'Alice Archer' },
+          start_sec: 0.3,
+          end_sec: 2.077,
+          timestamp: '2025-01-31T09:00:00.300Z',
+          text: 'The weather is nice today.',
+          confidence: 0.9,
         },
         { event: 'JOIN', participant: { id: 'c3d4', name: 'Bruno <B> & Co' }, start_sec: 5.5, timestamp: '2025-01-31T09:00:05.500Z' },
         {
-          event: 'SPEECH', participant: { id: 'c3d4', name: 'Bruno <B> & Co' }, start_sec: 6.3, end_sec: 8.31,
-          timestamp: '2025-01-31T09:00:06.300Z', text: 'We should meet again next week.', confidence: 0.87,
+          event: 'SPEECH',
+          participant: { id: 'c3d4', name: 'Bruno <B> & Co' },
+          start_sec: 6.3,
+          end_sec: 8.31,
+          timestamp: '2025-01-31T09:00:06.300Z',
+          text: 'We should meet again next week.',
+          confidence: 0.87,
         },
         {
-          event: 'SPEECH', participant: { id: 'a1b2', name: 'Alice Archer' }, start_sec: 3601.25, end_sec: 3603.5,
-          timestamp: '2025-01-31T10:00:01.250Z', text: 'Please send me the report.', confidence: null,
+          event: 'SPEECH',
+          participant: { id: 'a1b2', name: 'Alice Archer' },
+          start_sec: 3601.25,
+          end_sec: 3603.5,
+          timestamp: '2025-01-31T10:00:01.250Z',
+          text: 'Please send me the report.',
+          confidence: null,
         },
       ],
     });
@@ -134,7 +149,11 @@ describe('transcript formats', () => {
         {
           speaker: alice,
           streamOffsetSec: 10,
-          result: final(0, 9, 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty'),
+          result: final(
+            0,
+            9,
+            'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty',
+          ),
         },
       ],
     });
@@ -172,7 +191,15 @@ describe('transcript formats', () => {
   });
 
   it('an empty transcript is a valid file in each format', () => {
-    const empty = assembleTranscript({ room: 'r', startedAtMs: 0, endedAtMs: 0, language: 'en-US', engine: 'x', participants: [], phrases: [] });
+    const empty = assembleTranscript({
+      room: 'r',
+      startedAtMs: 0,
+      endedAtMs: 0,
+      language: 'en-US',
+      engine: 'x',
+      participants: [],
+      phrases: [],
+    });
     expect(transcriptToVtt(empty)).toBe('WEBVTT\n');
     expect(transcriptToTxt(empty)).toBe('Transcript of r, 1970-01-01T00:00:00.000Z to 1970-01-01T00:00:00.000Z\n\n');
     expect(JSON.parse(transcriptToJson(empty)).events).toEqual([]);

@@ -42,7 +42,12 @@ describe('wordErrorRate', () => {
 
   it('counts substitutions, deletions and insertions', () => {
     expect(wordErrorRate('the weather is nice today', 'the whether is nice')).toEqual({
-      wer: 0.4, errors: 2, referenceWords: 5, substitutions: 1, deletions: 1, insertions: 0,
+      wer: 0.4,
+      errors: 2,
+      referenceWords: 5,
+      substitutions: 1,
+      deletions: 1,
+      insertions: 0,
     });
     expect(wordErrorRate('thank you', 'oh thank you very much')).toMatchObject({ wer: 1.5, insertions: 3, substitutions: 0, deletions: 0 });
     expect(alignWords(['a', 'b', 'c'], ['c', 'b', 'a'])).toMatchObject({ errors: 2, substitutions: 2 });

@@ -29,12 +29,28 @@ describe('backoffDelayMs (full jitter)', () => {
 describe('retryDecision', () => {
   const small: RetryPolicy = { initialBackoffMs: 100, maxBackoffMs: 1_000, giveUpAfterMs: 10_000 };
   it.each([
-    ['retryable, early → retry after the jittered delay', { attempts: 1, firstQueuedMs: 0, nowMs: 500, retryable: true }, { kind: 'retry', nextAttemptMs: 550 }],
-    ['later attempts wait longer', { attempts: 4, firstQueuedMs: 0, nowMs: 2_000, retryable: true }, { kind: 'retry', nextAttemptMs: 2_400 }],
-    ['the last retry lands on the horizon', { attempts: 9, firstQueuedMs: 0, nowMs: 9_800, retryable: true }, { kind: 'retry', nextAttemptMs: 10_000 }],
+    [
+      'retryable, early → retry after the jittered delay',
+      { attempts: 1, firstQueuedMs: 0, nowMs: 500, retryable: true },
+      { kind: 'retry', nextAttemptMs: 550 },
+    ],
+    [
+      'later attempts wait longer',
+      { attempts: 4, firstQueuedMs: 0, nowMs: 2_000, retryable: true },
+      { kind: 'retry', nextAttemptMs: 2_400 },
+    ],
+    [
+      'the last retry lands on the horizon',
+      { attempts: 9, firstQueuedMs: 0, nowMs: 9_800, retryable: true },
+      { kind: 'retry', nextAttemptMs: 10_000 },
+    ],
     ['at the horizon → abandon', { attempts: 10, firstQueuedMs: 0, nowMs: 10_000, retryable: true }, { kind: 'abandon', why: 'gave_up' }],
     ['past the horizon → abandon', { attempts: 2, firstQueuedMs: 0, nowMs: 50_000, retryable: true }, { kind: 'abandon', why: 'gave_up' }],
-    ['not retryable → abandon at once', { attempts: 1, firstQueuedMs: 0, nowMs: 1, retryable: false }, { kind: 'abandon', why: 'permanent' }],
+    [
+      'not retryable → abandon at once',
+      { attempts: 1, firstQueuedMs: 0, nowMs: 1, retryable: false },
+      { kind: 'abandon', why: 'permanent' },
+    ],
   ] as const)('%s', (_name, failed, expected) => {
     expect(retryDecision(failed, small, () => 0.5)).toEqual(expected);
   });

@@ -2,12 +2,14 @@ import type { LookupAddress, LookupOptions } from 'node:dns';
 import { describe, expect, it } from 'vitest';
 import { BlockedAddressError, blockedLiteralHost, guardedLookup, type ResolveAll } from '../../../src/webhooks/ssrf-guard.ts';
 
-const resolver = (answers: Record<string, LookupAddress[] | NodeJS.ErrnoException>): ResolveAll => (hostname, _options, callback) => {
-  const a = answers[hostname];
-  if (a === undefined) callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), []);
-  else if (a instanceof Error) callback(a, []);
-  else callback(null, a);
-};
+const resolver =
+  (answers: Record<string, LookupAddress[] | NodeJS.ErrnoException>): ResolveAll =>
+  (hostname, _options, callback) => {
+    const a = answers[hostname];
+    if (a === undefined) callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), []);
+    else if (a instanceof Error) callback(a, []);
+    else callback(null, a);
+  };
 
 function run(lookup: ReturnType<typeof guardedLookup>, host: string, options: LookupOptions) {
   return new Promise<{ err: NodeJS.ErrnoException | null; address: string | LookupAddress[]; family: number | undefined }>((resolve) =>
@@ -16,9 +18,18 @@ function run(lookup: ReturnType<typeof guardedLookup>, host: string, options: Lo
 }
 
 const answers = {
-  'hooks.example.com': [{ address: '93.184.215.14', family: 4 }, { address: '2606:2800:21f:cb07:6820:80da:af6b:8b2c', family: 6 }],
-  localhost: [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }],
-  'rebind.example.com': [{ address: '93.184.215.14', family: 4 }, { address: '10.0.0.5', family: 4 }],
+  'hooks.example.com': [
+    { address: '93.184.215.14', family: 4 },
+    { address: '2606:2800:21f:cb07:6820:80da:af6b:8b2c', family: 6 },
+  ],
+  localhost: [
+    { address: '127.0.0.1', family: 4 },
+    { address: '::1', family: 6 },
+  ],
+  'rebind.example.com': [
+    { address: '93.184.215.14', family: 4 },
+    { address: '10.0.0.5', family: 4 },
+  ],
   'metadata.example.com': [{ address: '169.254.169.254', family: 4 }],
   'mapped.example.com': [{ address: '::ffff:192.168.0.1', family: 6 }],
   'empty.example.com': [],

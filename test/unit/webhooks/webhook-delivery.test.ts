@@ -7,7 +7,11 @@ describe('webhookHeaders', () => {
 
   it('signs the exact body with the attempt time', () => {
     const headers = webhookHeaders(body, 'whsec_test', 1_700_000_000);
-    expect(headers).toMatchObject({ 'Content-Type': 'application/json', 'User-Agent': 'scriba', 'Content-Length': Buffer.byteLength(body) });
+    expect(headers).toMatchObject({
+      'Content-Type': 'application/json',
+      'User-Agent': 'scriba',
+      'Content-Length': Buffer.byteLength(body),
+    });
     const header = headers['X-Jaas-Signature'];
     expect(typeof header).toBe('string');
     expect(String(header).startsWith('t=1700000000,v1=')).toBe(true);

@@ -10,7 +10,10 @@ const ctx: EnvelopeContext = {
 
 describe('buildEnvelope', () => {
   it('fills the JaaS envelope in the documented order', () => {
-    const env = buildEnvelope({ eventType: 'RECORDING_STARTED', data: { conference: 'room@conference.meet.example' }, sessionId: 's-1', room: 'MyRoom' }, ctx);
+    const env = buildEnvelope(
+      { eventType: 'RECORDING_STARTED', data: { conference: 'room@conference.meet.example' }, sessionId: 's-1', room: 'MyRoom' },
+      ctx,
+    );
     expect(env).toEqual({
       idempotencyKey: '9e9e7420-562d-4659-8e22-44b9b22aaa49',
       customerId: 'cust-1',
@@ -26,7 +29,14 @@ describe('buildEnvelope', () => {
 
   it('uses the input appId (tenant) and timestamp when given', () => {
     const env = buildEnvelope(
-      { eventType: 'LIVE_STREAM_ENDED', data: { conference: 'r', reason: 'error', error: { code: 'rtmp_failed', message: 'refused' } }, sessionId: 's', room: 'r', appId: 'vpaas-magic-cookie-1', timestampMs: 42 },
+      {
+        eventType: 'LIVE_STREAM_ENDED',
+        data: { conference: 'r', reason: 'error', error: { code: 'rtmp_failed', message: 'refused' } },
+        sessionId: 's',
+        room: 'r',
+        appId: 'vpaas-magic-cookie-1',
+        timestampMs: 42,
+      },
       ctx,
     );
     expect(env.appId).toBe('vpaas-magic-cookie-1');
@@ -43,7 +53,12 @@ describe('buildEnvelope', () => {
   it('a fresh idempotency key per event', () => {
     let n = 0;
     const counting = { ...ctx, newId: () => `id-${++n}` };
-    const input: WebhookEventInput = { eventType: 'TRANSCRIPTION_UPLOADED', data: { preAuthenticatedLink: 'https://x/t' }, sessionId: 's', room: 'r' };
+    const input: WebhookEventInput = {
+      eventType: 'TRANSCRIPTION_UPLOADED',
+      data: { preAuthenticatedLink: 'https://x/t' },
+      sessionId: 's',
+      room: 'r',
+    };
     expect([buildEnvelope(input, counting).idempotencyKey, buildEnvelope(input, counting).idempotencyKey]).toEqual(['id-1', 'id-2']);
   });
 
@@ -71,7 +86,12 @@ describe('buildEnvelope', () => {
       { eventType: 'TRANSCRIPTION_UPLOADED', data: { preAuthenticatedLink: 'https://x/t' }, sessionId: 's', room: 'r' },
       {
         eventType: 'TRANSCRIPTION_CHUNK_RECEIVED',
-        data: { final: 'Hello.', language: 'en-US', messageID: 'm1', participant: { id: 'p', name: 'Ada', userId: 'u1', email: '', avatarUrl: '' } },
+        data: {
+          final: 'Hello.',
+          language: 'en-US',
+          messageID: 'm1',
+          participant: { id: 'p', name: 'Ada', userId: 'u1', email: '', avatarUrl: '' },
+        },
         sessionId: 's',
         room: 'r',
       },

@@ -41,7 +41,9 @@ describe('webhook outbox', () => {
   });
 
   it('stores one row per (event, URL), once, with the exact body', () => {
-    const { outboxes: [o] } = setup();
+    const {
+      outboxes: [o],
+    } = setup();
     expect(o!.add([row('k1'), row('k1', 'https://b.example/hook')])).toBe(2);
     expect(o!.add([row('k1')])).toBe(0);
     const rows = o!.list();
@@ -55,21 +57,30 @@ describe('webhook outbox', () => {
   });
 
   it('claims due rows oldest first, counting an attempt, up to the limit', () => {
-    const { outboxes: [o], clock } = setup();
+    const {
+      outboxes: [o],
+      clock,
+    } = setup();
     o!.add([row('k1')]);
     clock.now += 1;
     o!.add([row('k2')]);
     clock.now += 1;
     o!.add([row('k3')]);
     const claimed = o!.claimDue(2);
-    expect(claimed.map((c) => [c.idempotencyKey, c.attempts])).toEqual([['k1', 1], ['k2', 1]]);
+    expect(claimed.map((c) => [c.idempotencyKey, c.attempts])).toEqual([
+      ['k1', 1],
+      ['k2', 1],
+    ]);
     expect(new Set(claimed.map((c) => c.token)).size).toBe(2);
     expect(o!.claimDue(5).map((c) => c.idempotencyKey)).toEqual(['k3']);
     expect(o!.claimDue(5)).toEqual([]);
   });
 
   it('two handles (processes) never hold the same row; a lapsed lease is taken over', () => {
-    const { outboxes: [a, b], clock } = setup(2);
+    const {
+      outboxes: [a, b],
+      clock,
+    } = setup(2);
     a!.add([row('k1')]);
     const [mine] = a!.claimDue(10);
     expect(mine).toBeDefined();
@@ -87,7 +98,9 @@ describe('webhook outbox', () => {
   });
 
   it('two handles claiming in turn split a batch without overlap', () => {
-    const { outboxes: [a, b] } = setup(2);
+    const {
+      outboxes: [a, b],
+    } = setup(2);
     a!.add(Array.from({ length: 50 }, (_, i) => row(`k${i}`)));
     const seen: string[] = [];
     for (;;) {
@@ -100,7 +113,10 @@ describe('webhook outbox', () => {
   });
 
   it('a retry is due at its time, keeps its body and key, and counts attempts', () => {
-    const { outboxes: [o], clock } = setup();
+    const {
+      outboxes: [o],
+      clock,
+    } = setup();
     o!.add([row('k1')]);
     const [first] = o!.claimDue(1);
     expect(o!.markRetry(first!.id, first!.token, clock.now + 500, 'HTTP 503')).toBe(true);
@@ -116,7 +132,9 @@ describe('webhook outbox', () => {
   });
 
   it('a settled row cannot be settled again', () => {
-    const { outboxes: [o] } = setup();
+    const {
+      outboxes: [o],
+    } = setup();
     o!.add([row('k1')]);
     const [c] = o!.claimDue(1);
     expect(o!.markDelivered(c!.id, c!.token)).toBe(true);
@@ -124,8 +142,11 @@ describe('webhook outbox', () => {
     expect(o!.markAbandoned(c!.id, c!.token, 'x')).toBe(false);
   });
 
-  it('nextDueMs waits for another handle\'s lease; release makes a row due again at once', () => {
-    const { outboxes: [a, b], clock } = setup(2);
+  it("nextDueMs waits for another handle's lease; release makes a row due again at once", () => {
+    const {
+      outboxes: [a, b],
+      clock,
+    } = setup(2);
     a!.add([row('k1')]);
     const [c] = a!.claimDue(1);
     expect(b!.nextDueMs()).toBe(clock.now + LEASE);
@@ -135,14 +156,24 @@ describe('webhook outbox', () => {
   });
 
   it('survives reopening: pending rows are still there', () => {
-    const { outboxes: [a], open } = setup();
+    const {
+      outboxes: [a],
+      open,
+    } = setup();
     a!.add([row('k1'), row('k2')]);
     a!.close();
-    expect(open().list().map((r) => r.idempotencyKey)).toEqual(['k1', 'k2']);
+    expect(
+      open()
+        .list()
+        .map((r) => r.idempotencyKey),
+    ).toEqual(['k1', 'k2']);
   });
 
   it('purges settled rows older than the cut-off only', () => {
-    const { outboxes: [o], clock } = setup();
+    const {
+      outboxes: [o],
+      clock,
+    } = setup();
     o!.add([row('k1'), row('k2'), row('k3')]);
     const [c1, c2] = o!.claimDue(2);
     o!.markDelivered(c1!.id, c1!.token);
@@ -154,7 +185,9 @@ describe('webhook outbox', () => {
   });
 
   it('close is idempotent and later reads are empty', () => {
-    const { outboxes: [o] } = setup();
+    const {
+      outboxes: [o],
+    } = setup();
     o!.close();
     o!.close();
     expect(o!.counts()).toEqual({ pending: 0, delivered: 0, abandoned: 0 });

@@ -8,7 +8,8 @@ import { parseSignatureHeader, signWebhook, verifyWebhookSignature } from '../..
 const vector = {
   secret: 'whsec_9635df66714a4cf088ee9d0979dd3bf6',
   timestamp: '1632490060',
-  rawBody: '{"eventType":"PARTICIPANT_JOINED","sessionId":"9a441d60-ceaf-4eba-b0a8-a7d940a76e1b","timestamp":1632490058278,"fqn":"vpaas-magic-cookie-96f0941768964ab380ed0fbada7a502f/sampleappromanticshiftsstripas","idempotencyKey":"9e9e7420-562d-4659-8e22-44b9b22aaa49","customerId":"96f0941768964ab380ed0fbada7a502f","appId":"vpaas-magic-cookie-96f0941768964ab380ed0fbada7a502f","data":{"avatar":"","name":"Test User","id":"auth0|5f903d7a77f3b4006eb8e67d","participantJid":"fc1ea14a-9bca-4218-a563-8c627e803d56@8x8.vc","moderator":true,"email":"test.user@company.com"}}',
+  rawBody:
+    '{"eventType":"PARTICIPANT_JOINED","sessionId":"9a441d60-ceaf-4eba-b0a8-a7d940a76e1b","timestamp":1632490058278,"fqn":"vpaas-magic-cookie-96f0941768964ab380ed0fbada7a502f/sampleappromanticshiftsstripas","idempotencyKey":"9e9e7420-562d-4659-8e22-44b9b22aaa49","customerId":"96f0941768964ab380ed0fbada7a502f","appId":"vpaas-magic-cookie-96f0941768964ab380ed0fbada7a502f","data":{"avatar":"","name":"Test User","id":"auth0|5f903d7a77f3b4006eb8e67d","participantJid":"fc1ea14a-9bca-4218-a563-8c627e803d56@8x8.vc","moderator":true,"email":"test.user@company.com"}}',
   header: 't=1632490060,v1=xlzqEojlh4qb21sQpXYsWgyK8x9HVpz+RQldsv18rV0=',
   expectedSignature: 'xlzqEojlh4qb21sQpXYsWgyK8x9HVpz+RQldsv18rV0=',
 } as const;
@@ -31,9 +32,7 @@ describe('signWebhook', () => {
   });
 
   it('keys the HMAC with the whole secret, whsec_ prefix included', () => {
-    const withoutPrefix = createHmac('sha256', vector.secret.slice('whsec_'.length))
-      .update(`${t}.${vector.rawBody}`)
-      .digest('base64');
+    const withoutPrefix = createHmac('sha256', vector.secret.slice('whsec_'.length)).update(`${t}.${vector.rawBody}`).digest('base64');
     expect(withoutPrefix).not.toBe(vector.expectedSignature);
   });
 });

@@ -38,7 +38,9 @@ function setup(opts: { canFund?: boolean; refuse?: boolean } = {}) {
     canFund: () => opts.canFund ?? true,
     occupant: {
       setStatus: async (s: OccupantStatus) => void log.push(`presence ${s.busy ? 'busy' : 'idle'}`),
-      sendStatus: async (_to: string, status: string, failure?: JibriFailure | null) => (log.push(`iq ${status}${failure ? ` ${failure.failureReason} ${failure.shouldRetry}` : ''}`), true),
+      sendStatus: async (_to: string, status: string, failure?: JibriFailure | null) => (
+        log.push(`iq ${status}${failure ? ` ${failure.failureReason} ${failure.shouldRetry}` : ''}`), true
+      ),
     },
     start: async () => (opts.refuse ? { failureReason: 'error', shouldRetry: false, message: 'taken' } : session),
     onFree: () => log.push('free'),

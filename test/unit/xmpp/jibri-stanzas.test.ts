@@ -56,7 +56,11 @@ describe('jibri stanzas', () => {
   });
 
   it('reads the jibri element and its attributes, without the namespace', () => {
-    const iq = xml('iq', { type: 'set' }, xml('jibri', { xmlns: 'http://jitsi.org/protocol/jibri', action: 'start', room: 'r@conference.x' }));
+    const iq = xml(
+      'iq',
+      { type: 'set' },
+      xml('jibri', { xmlns: 'http://jitsi.org/protocol/jibri', action: 'start', room: 'r@conference.x' }),
+    );
     const el = jibriElement(iq);
     expect(el).not.toBeNull();
     expect(jibriAttrs(el!)).toEqual({ action: 'start', room: 'r@conference.x' });
@@ -65,7 +69,11 @@ describe('jibri stanzas', () => {
 
   it('classifies the room presences addressed to our occupant', () => {
     const self = (codes: string[], attrs: Record<string, string> = {}) =>
-      xml('presence', { from: ME.toUpperCase(), ...attrs }, xml('x', { xmlns: 'http://jabber.org/protocol/muc#user' }, ...codes.map((code) => xml('status', { code }))));
+      xml(
+        'presence',
+        { from: ME.toUpperCase(), ...attrs },
+        xml('x', { xmlns: 'http://jabber.org/protocol/muc#user' }, ...codes.map((code) => xml('status', { code }))),
+      );
     expect(joinOutcome(self(['110']), ME)).toEqual({ kind: 'joined', created: false });
     expect(joinOutcome(self(['110', '201']), ME)).toEqual({ kind: 'joined', created: true });
     expect(joinOutcome(self(['110'], { type: 'unavailable' }), ME)).toEqual({ kind: 'left' });
@@ -74,7 +82,12 @@ describe('jibri stanzas', () => {
     const error = xml(
       'presence',
       { from: ME, type: 'error' },
-      xml('error', { type: 'cancel' }, xml('not-allowed', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }), xml('text', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }, 'Room creation is restricted')),
+      xml(
+        'error',
+        { type: 'cancel' },
+        xml('not-allowed', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }),
+        xml('text', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }, 'Room creation is restricted'),
+      ),
     );
     expect(joinOutcome(error, ME)).toEqual({ kind: 'refused', condition: 'not-allowed', text: 'Room creation is restricted' });
   });

@@ -15,7 +15,13 @@ const debian: XmppEnvironment = {
   usageTimeoutSec: 0,
   trustAllXmppCerts: false,
 };
-const docker: XmppEnvironment = { ...debian, name: 'docker', xmppDomain: 'meet.jitsi', baseUrl: 'https://meet.example.org', stripFromRoomDomain: 'muc.' };
+const docker: XmppEnvironment = {
+  ...debian,
+  name: 'docker',
+  xmppDomain: 'meet.jitsi',
+  baseUrl: 'https://meet.example.org',
+  stripFromRoomDomain: 'muc.',
+};
 
 const url = (t: { baseUrl: string; tenant: string | null; room: string }) => `${t.baseUrl}${t.tenant ? `/${t.tenant}` : ''}/${t.room}`;
 
@@ -30,10 +36,30 @@ describe('meetingTargetFromRoomJid', () => {
     ['a trailing dot on the domain', 'myroom@conference.meet.example.com.', debian, 'https://meet.example.com/myroom'],
     ['spaces around', '  myroom@conference.meet.example.com ', debian, 'https://meet.example.com/myroom'],
     ['nothing to strip', 'myroom@meet.example.com', debian, 'https://meet.example.com/myroom'],
-    ['strip without its dot', 'myroom@conference.meet.example.com', { ...debian, stripFromRoomDomain: 'conference' }, 'https://meet.example.com/myroom'],
-    ['an empty strip keeps the MUC label as a tenant (Jibri does the same)', 'myroom@conference.meet.example.com', { ...debian, stripFromRoomDomain: '' }, 'https://meet.example.com/conference/myroom'],
-    ['a base URL with a path prefix', 'myroom@conference.acme.meet.example.com', { ...debian, baseUrl: 'https://example.com/meet' }, 'https://example.com/meet/acme/myroom'],
-    ['an http base URL from the operator', 'myroom@conference.meet.example.com', { ...debian, baseUrl: 'http://127.0.0.1:8080' }, 'http://127.0.0.1:8080/myroom'],
+    [
+      'strip without its dot',
+      'myroom@conference.meet.example.com',
+      { ...debian, stripFromRoomDomain: 'conference' },
+      'https://meet.example.com/myroom',
+    ],
+    [
+      'an empty strip keeps the MUC label as a tenant (Jibri does the same)',
+      'myroom@conference.meet.example.com',
+      { ...debian, stripFromRoomDomain: '' },
+      'https://meet.example.com/conference/myroom',
+    ],
+    [
+      'a base URL with a path prefix',
+      'myroom@conference.acme.meet.example.com',
+      { ...debian, baseUrl: 'https://example.com/meet' },
+      'https://example.com/meet/acme/myroom',
+    ],
+    [
+      'an http base URL from the operator',
+      'myroom@conference.meet.example.com',
+      { ...debian, baseUrl: 'http://127.0.0.1:8080' },
+      'http://127.0.0.1:8080/myroom',
+    ],
   ])('%s', (_what, jid, env, expected) => {
     const target = meetingTargetFromRoomJid(jid, env);
     expect(target.jwt).toBeNull();
@@ -41,7 +67,12 @@ describe('meetingTargetFromRoomJid', () => {
   });
 
   it('decodes the percent-encoded room name Meet puts into the local part', () => {
-    expect(meetingTargetFromRoomJid('caf%c3%a9%20time@conference.meet.example.com', debian)).toEqual({ baseUrl: 'https://meet.example.com', tenant: null, room: 'café time', jwt: null });
+    expect(meetingTargetFromRoomJid('caf%c3%a9%20time@conference.meet.example.com', debian)).toEqual({
+      baseUrl: 'https://meet.example.com',
+      tenant: null,
+      room: 'café time',
+      jwt: null,
+    });
     expect(meetingTargetFromRoomJid('100%@conference.meet.example.com', debian).room).toBe('100%');
   });
 

@@ -25,11 +25,15 @@ const policy: JobPolicy = {
 };
 const newId = () => 'generated-id';
 const ROOM = 'myroom@conference.meet.example.com';
-const start = (attrs: JibriIqAttrs, e: XmppEnvironment = env) => jobFromStartIq({ action: 'start', room: ROOM, session_id: 'abcdefghij', ...attrs }, e, policy, newId);
+const start = (attrs: JibriIqAttrs, e: XmppEnvironment = env) =>
+  jobFromStartIq({ action: 'start', room: ROOM, session_id: 'abcdefghij', ...attrs }, e, policy, newId);
 
 describe('jobFromStartIq: requests Scriba serves', () => {
   it('a file recording, as Jicofo sends it', () => {
-    const r = start({ recording_mode: 'file', app_data: '{"file_recording_metadata":{"share":true,"upload_credentials":{"service_name":"dropbox","token":"t"}}}' });
+    const r = start({
+      recording_mode: 'file',
+      app_data: '{"file_recording_metadata":{"share":true,"upload_credentials":{"service_name":"dropbox","token":"t"}}}',
+    });
     expect(r).toEqual({
       ok: true,
       request: {
@@ -50,10 +54,30 @@ describe('jobFromStartIq: requests Scriba serves', () => {
   it.each([
     ['a YouTube key', { streamid: 'abcd-efgh-ijkl-mnop' }, 'rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl-mnop', null],
     ['a full rtmps URL', { streamid: 'rtmps://live.example.com/app/key123' }, 'rtmps://live.example.com/app/key123', null],
-    ['a broadcast id', { streamid: 'abcd-efgh', you_tube_broadcast_id: 'Br0adcast_1' }, 'rtmp://a.rtmp.youtube.com/live2/abcd-efgh', 'Br0adcast_1'],
-    ['a broadcast viewing URL', { streamid: 'abcd-efgh', you_tube_broadcast_id: 'https://www.youtube.com/watch?v=Br0adcast_1' }, 'rtmp://a.rtmp.youtube.com/live2/abcd-efgh', 'Br0adcast_1'],
-    ['a youtu.be URL', { streamid: 'abcd-efgh', you_tube_broadcast_id: 'http://youtu.be/Br0adcast_1' }, 'rtmp://a.rtmp.youtube.com/live2/abcd-efgh', 'Br0adcast_1'],
-    ['an unusable broadcast id (dropped, the stream still runs)', { streamid: 'abcd-efgh', you_tube_broadcast_id: 'not an id!' }, 'rtmp://a.rtmp.youtube.com/live2/abcd-efgh', null],
+    [
+      'a broadcast id',
+      { streamid: 'abcd-efgh', you_tube_broadcast_id: 'Br0adcast_1' },
+      'rtmp://a.rtmp.youtube.com/live2/abcd-efgh',
+      'Br0adcast_1',
+    ],
+    [
+      'a broadcast viewing URL',
+      { streamid: 'abcd-efgh', you_tube_broadcast_id: 'https://www.youtube.com/watch?v=Br0adcast_1' },
+      'rtmp://a.rtmp.youtube.com/live2/abcd-efgh',
+      'Br0adcast_1',
+    ],
+    [
+      'a youtu.be URL',
+      { streamid: 'abcd-efgh', you_tube_broadcast_id: 'http://youtu.be/Br0adcast_1' },
+      'rtmp://a.rtmp.youtube.com/live2/abcd-efgh',
+      'Br0adcast_1',
+    ],
+    [
+      'an unusable broadcast id (dropped, the stream still runs)',
+      { streamid: 'abcd-efgh', you_tube_broadcast_id: 'not an id!' },
+      'rtmp://a.rtmp.youtube.com/live2/abcd-efgh',
+      null,
+    ],
   ])('a stream with %s', (_what, attrs, url, broadcast) => {
     const r = start({ recording_mode: 'stream', ...attrs });
     expect(r.ok && r.request.outputs).toEqual([{ kind: 'stream', url, youtubeBroadcastId: broadcast }]);
@@ -101,7 +125,11 @@ describe('jobFromStartIq: refusals (status off, failure_reason error, should_ret
   it.each([
     ['not a start', { action: 'stop', recording_mode: 'file' }, /not a start request/],
     ['SIP mode', { recording_mode: 'sip' }, /recording_mode "sip" is not supported/],
-    ['a SIP address, whatever the mode', { recording_mode: 'file', sipaddress: 'sip:alice@example.com' }, /SIP gateway sessions are not supported/],
+    [
+      'a SIP address, whatever the mode',
+      { recording_mode: 'file', sipaddress: 'sip:alice@example.com' },
+      /SIP gateway sessions are not supported/,
+    ],
     ['an unknown mode', { recording_mode: 'hologram' }, /recording_mode "hologram" is not supported/],
     ['no mode', { recording_mode: undefined }, /no recording_mode/],
     ['a missing room', { recording_mode: 'file', room: undefined }, /names no room/],
@@ -110,13 +138,33 @@ describe('jobFromStartIq: refusals (status off, failure_reason error, should_ret
     ['a room JID without room', { recording_mode: 'file', room: '@conference.meet.example.com' }, /not a room JID/],
     ['garbage app_data', { recording_mode: 'file', app_data: '{not json' }, /app_data is not valid JSON/],
     ['app_data not an object', { recording_mode: 'file', app_data: '[1,2]' }, /app_data must be a JSON object/],
-    ['file_recording_metadata not an object', { recording_mode: 'file', app_data: '{"file_recording_metadata":"x"}' }, /file_recording_metadata must be a JSON object/],
-    ['a huge app_data', { recording_mode: 'file', app_data: `{"file_recording_metadata":{"a":"${'x'.repeat(70000)}"}}` }, /app_data is too large/],
+    [
+      'file_recording_metadata not an object',
+      { recording_mode: 'file', app_data: '{"file_recording_metadata":"x"}' },
+      /file_recording_metadata must be a JSON object/,
+    ],
+    [
+      'a huge app_data',
+      { recording_mode: 'file', app_data: `{"file_recording_metadata":{"a":"${'x'.repeat(70000)}"}}` },
+      /app_data is too large/,
+    ],
     ['stream mode without streamid', { recording_mode: 'stream' }, /stream mode without a streamid/],
     ['stream mode with an empty streamid', { recording_mode: 'stream', streamid: ' ' }, /stream mode without a streamid/],
-    ['a stream host not allowed', { recording_mode: 'stream', streamid: `rtmp://evil.example.net/app/${SECRET_KEY}` }, /streaming to evil\.example\.net is not allowed/],
-    ['a stream URL without key', { recording_mode: 'stream', streamid: 'rtmp://live.example.com/app' }, /must include an application and a stream key/],
-    ['a stream to another scheme', { recording_mode: 'stream', streamid: `https://live.example.com/app/${SECRET_KEY}` }, /must be an rtmp:\/\/ or rtmps:\/\/ URL or a YouTube stream key/],
+    [
+      'a stream host not allowed',
+      { recording_mode: 'stream', streamid: `rtmp://evil.example.net/app/${SECRET_KEY}` },
+      /streaming to evil\.example\.net is not allowed/,
+    ],
+    [
+      'a stream URL without key',
+      { recording_mode: 'stream', streamid: 'rtmp://live.example.com/app' },
+      /must include an application and a stream key/,
+    ],
+    [
+      'a stream to another scheme',
+      { recording_mode: 'stream', streamid: `https://live.example.com/app/${SECRET_KEY}` },
+      /must be an rtmp:\/\/ or rtmps:\/\/ URL or a YouTube stream key/,
+    ],
     ['a key with impossible characters', { recording_mode: 'stream', streamid: `${SECRET_KEY} x` }, /characters a key cannot have/],
   ])('%s', (_what, attrs, message) => {
     const r = start(attrs as JibriIqAttrs);

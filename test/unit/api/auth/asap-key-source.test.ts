@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { asapKeyUrl, checkAsapServer, createAsapKeySource, FAILURE_CACHE_MS, type FetchKey } from '../../../../src/api/auth/asap-key-source.ts';
+import {
+  asapKeyUrl,
+  checkAsapServer,
+  createAsapKeySource,
+  FAILURE_CACHE_MS,
+  type FetchKey,
+} from '../../../../src/api/auth/asap-key-source.ts';
 import { AuthConfigError, AuthError } from '../../../../src/api/auth/auth-error.ts';
 import { HttpStatusError } from '../../../../src/api/auth/fetch-pem.ts';
 import { rsaTestKey } from '../../../helpers/jwt.ts';
@@ -52,7 +58,9 @@ async function code(p: Promise<unknown>): Promise<string> {
 
 describe('asapKeyUrl', () => {
   it('appends hex(sha256(kid)).pem to the server, so a kid cannot steer the path', () => {
-    expect(asapKeyUrl(SERVER, 'vpaas-magic-cookie-abc/key1')).toBe(`https://keys.example.com/asap/${sha('vpaas-magic-cookie-abc/key1')}.pem`);
+    expect(asapKeyUrl(SERVER, 'vpaas-magic-cookie-abc/key1')).toBe(
+      `https://keys.example.com/asap/${sha('vpaas-magic-cookie-abc/key1')}.pem`,
+    );
     expect(asapKeyUrl('http://127.0.0.1:8080', '../../etc/passwd')).toMatch(/^http:\/\/127\.0\.0\.1:8080\/[0-9a-f]{64}\.pem$/);
   });
 
@@ -109,7 +117,11 @@ describe('createAsapKeySource', () => {
   it.each([
     ['no key published', () => Promise.reject(new HttpStatusError(404)), /has no key for this kid/],
     ['a server error', () => Promise.reject(new HttpStatusError(503)), /answered HTTP 503/],
-    ['a connection error (details kept out of the message)', () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.7:443')), /could not be reached$/],
+    [
+      'a connection error (details kept out of the message)',
+      () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.7:443')),
+      /could not be reached$/,
+    ],
     ['an HTML page', () => Promise.resolve('<html>hello</html>'), /unusable: it is not a PEM public key/],
     ['a private key', () => Promise.resolve('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'), /not a PEM public key/],
   ] as const)('refuses %s with key_unavailable', async (_name, answer, message) => {
@@ -121,7 +133,8 @@ describe('createAsapKeySource', () => {
   });
 
   it('gives up on a key server that does not answer in time', async () => {
-    const hang: FetchKey = (_url, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    const hang: FetchKey = (_url, signal) =>
+      new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
     const source = createAsapKeySource({ server: SERVER, cacheSec: 60, fetchKey: hang, now: () => 0, timeoutMs: 30 });
     await expect(source.get(kid)).rejects.toThrow(/did not answer within 30 ms/);
   });

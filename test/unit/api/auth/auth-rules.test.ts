@@ -81,7 +81,12 @@ describe('authorizeStart: modes and features', () => {
     ['recording does not grant stream', user({}, { recording: 'true' }), ['stream'], 'missing_feature'],
     ['transcription for transcription', user({}, { transcription: 'true' }), ['transcription'], 'ok'],
     ['file + transcription, both granted', user({}, { recording: 'true', transcription: true }), ['file', 'transcription'], 'ok'],
-    ['file + transcription, only recording', user({}, { recording: 'true', transcription: 'false' }), ['file', 'transcription'], 'missing_feature'],
+    [
+      'file + transcription, only recording',
+      user({}, { recording: 'true', transcription: 'false' }),
+      ['file', 'transcription'],
+      'missing_feature',
+    ],
   ];
 
   it.each(cases)('%s → %s', (_name, overrides, kinds, expected) => {
@@ -121,15 +126,18 @@ describe('bearerToken', () => {
     expect(bearerToken(header)).toBe(expected);
   });
 
-  it.each([undefined, '', '   ', 'Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', 'abc.def.ghi', 'Bearer a b'])('%j → 401 missing_token', (header) => {
-    try {
-      bearerToken(header);
-      expect.unreachable();
-    } catch (err) {
-      expect(err).toMatchObject({ code: 'missing_token', status: 401 });
-      if (header && header.length > 8) expect((err as Error).message).not.toContain(header.slice(7));
-    }
-  });
+  it.each([undefined, '', '   ', 'Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', 'abc.def.ghi', 'Bearer a b'])(
+    '%j → 401 missing_token',
+    (header) => {
+      try {
+        bearerToken(header);
+        expect.unreachable();
+      } catch (err) {
+        expect(err).toMatchObject({ code: 'missing_token', status: 401 });
+        if (header && header.length > 8) expect((err as Error).message).not.toContain(header.slice(7));
+      }
+    },
+  );
 });
 
 describe('helpers', () => {

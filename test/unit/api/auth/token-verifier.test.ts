@@ -88,10 +88,15 @@ describe('refusals (401)', () => {
     ['expiring this very second (no leeway)', () => mintHs(claims({ exp: NOW_SEC })), {}, 'token_expired'],
     ['not yet valid', () => mintHs(claims({ nbf: NOW_SEC + 1 })), {}, 'token_not_yet_valid'],
     ['wrong secret', () => mintHs(claims(), 'another-secret-0123456789abcdef0123'), {}, 'bad_signature'],
-    ['tampered payload', async () => {
-      const [h, , s] = (await mintHs(claims())).split('.');
-      return `${h}.${Buffer.from(JSON.stringify(claims({ room: '*' }))).toString('base64url')}.${s}`;
-    }, {}, 'bad_signature'],
+    [
+      'tampered payload',
+      async () => {
+        const [h, , s] = (await mintHs(claims())).split('.');
+        return `${h}.${Buffer.from(JSON.stringify(claims({ room: '*' }))).toString('base64url')}.${s}`;
+      },
+      {},
+      'bad_signature',
+    ],
     ['wrong issuer', () => mintHs(claims({ iss: 'someone-else' })), { issuers: ['scriba-tests-2'] }, 'wrong_issuer'],
     ['wrong audience', () => mintHs(claims({ aud: 'other' })), { audiences: ['jitsi'] }, 'wrong_audience'],
     ['no audience when audiences are configured', () => mintHs(claims({ aud: undefined })), { audiences: ['jitsi'] }, 'wrong_audience'],
@@ -112,14 +117,17 @@ describe('refusals (401)', () => {
     ['empty token', () => '', {}, 'missing_token'],
   ];
 
-  it.each(cases.map(([name, mint, options, code]) => [`${name} → ${code}`, mint, options, code] as const))('%s', async (_name, mint, options, code) => {
-    const token = await mint(rsa);
-    const err = await refusal(verifier(options).verify(token));
-    expect(err.code).toBe(code);
-    expect(err.status).toBe(401);
-    if (token.length > 10) expect(err.message).not.toContain(token);
-    expect(err.message).not.toContain(TEST_SECRET);
-  });
+  it.each(cases.map(([name, mint, options, code]) => [`${name} → ${code}`, mint, options, code] as const))(
+    '%s',
+    async (_name, mint, options, code) => {
+      const token = await mint(rsa);
+      const err = await refusal(verifier(options).verify(token));
+      expect(err.code).toBe(code);
+      expect(err.status).toBe(401);
+      if (token.length > 10) expect(err.message).not.toContain(token);
+      expect(err.message).not.toContain(TEST_SECRET);
+    },
+  );
 });
 
 describe('algorithm confusion', () => {
@@ -176,14 +184,12 @@ describe('times, issuers and audiences', () => {
     expect((await refusal(verifier({}, (NOW_SEC + 200) * 1000).verify(token))).code).toBe('token_expired');
   });
 
-  it.each([
-    [{ issuers: ['scriba-tests'] }],
-    [{ issuers: ['*'] }],
-    [{ audiences: ['other', 'jitsi'] }],
-    [{ audiences: ['*'] }],
-  ] as const)('accepts with %o', async (options) => {
-    await expect(verifier(options).verify(await mintHs(claims()))).resolves.toBeDefined();
-  });
+  it.each([[{ issuers: ['scriba-tests'] }], [{ issuers: ['*'] }], [{ audiences: ['other', 'jitsi'] }], [{ audiences: ['*'] }]] as const)(
+    'accepts with %o',
+    async (options) => {
+      await expect(verifier(options).verify(await mintHs(claims()))).resolves.toBeDefined();
+    },
+  );
 
   it('matches any of several audiences in the token', async () => {
     const token = await mintHs(claims({ aud: ['other', 'jitsi'] }));
@@ -210,13 +216,20 @@ describe('configuration', () => {
 
   it('refuses a private key, an EC key and a short RSA key as auth.publicKey', () => {
     const pem = (type: 'rsa' | 'ec', bits?: number) => {
-      const pair = type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: bits ?? 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const pair =
+        type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: bits ?? 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
       return pair;
     };
     const rsaPair = pem('rsa');
-    expect(() => verifier({ publicKey: rsaPair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string })).toThrow(/not a PEM public key/);
-    expect(() => verifier({ publicKey: pem('ec').publicKey.export({ type: 'spki', format: 'pem' }) as string })).toThrow(/RS256 needs an RSA key/);
-    expect(() => verifier({ publicKey: pem('rsa', 1024).publicKey.export({ type: 'spki', format: 'pem' }) as string })).toThrow(/at least 2048/);
+    expect(() => verifier({ publicKey: rsaPair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string })).toThrow(
+      /not a PEM public key/,
+    );
+    expect(() => verifier({ publicKey: pem('ec').publicKey.export({ type: 'spki', format: 'pem' }) as string })).toThrow(
+      /RS256 needs an RSA key/,
+    );
+    expect(() => verifier({ publicKey: pem('rsa', 1024).publicKey.export({ type: 'spki', format: 'pem' }) as string })).toThrow(
+      /at least 2048/,
+    );
   });
 });
 

@@ -16,7 +16,9 @@ function refusal(payload: unknown): AuthError {
 describe('toVerifiedToken', () => {
   it('normalizes features written as strings or booleans', () => {
     const t = toVerifiedToken(
-      claims({ context: { features: { recording: 'true', livestreaming: 'false', transcription: true, 'outbound-call': false, flip: 'TRUE' } } }),
+      claims({
+        context: { features: { recording: 'true', livestreaming: 'false', transcription: true, 'outbound-call': false, flip: 'TRUE' } },
+      }),
     );
     expect(t.features).toEqual({ recording: true, livestreaming: false, transcription: true, 'outbound-call': false, flip: true });
     expect(Object.isFrozen(t.features)).toBe(true);
