@@ -1,30 +1,33 @@
 /**
- * npm run bench:capture — 60 s of the 3-participant synthetic meeting at 720p30, recorded by Scriba's
- * pipeline and by a Jibri-style pipeline on the same page, one after the other on this machine. Writes
+ * npm run bench:capture — 60 s of the 3-participant synthetic meeting at 720p30, with camera-like tiles and
+ * with flat ones, recorded by Scriba's pipeline and by a Jibri-style pipeline on the same page, one after the
+ * other on this machine; then five consecutive short recordings for the A/V offset. Writes
  * bench/results/capture.json. CPU and memory cover every process the recording starts (Chromium and its
  * children, ffmpeg, Xvfb, PulseAudio), read from /proc; the synthetic meeting's HTTP server (in this process)
  * is not counted.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { launchBrowser } from '../src/browser/launch.ts';
-import { buildMeetingUrl, parseMeetingUrl } from '../src/browser/meeting-url.ts';
+import { buildMeetingUrl } from '../src/browser/meeting-url.ts';
+import { parseMeetingUrl } from '../src/domain/meeting-target.ts';
 import { MeetingPage } from '../src/browser/meeting-page.ts';
 import { createX11PulseBackend } from '../src/capture/x11-pulse-backend.ts';
 import { sessionDirs } from '../src/capture/session-env.ts';
 import { loadConfig } from '../src/config/config.ts';
-import { startDemoMeeting, syncTileRect } from '../src/demo-meeting/demo-meeting-server.ts';
+import { startDemoMeeting, type DemoContent } from '../src/demo-meeting/demo-meeting-server.ts';
 import { probeMedia, startFfmpeg } from '../src/ffmpeg/index.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { createRecorder } from '../workers/recorder.ts';
-import { beepPulses, flashPulses, measureOffset, type AvOffset } from './lib/av-sync.ts';
-import { monoPcm, regionLuma, streamStarts } from './lib/extract.ts';
+import type { AvOffset } from './lib/av-sync.ts';
+import { streamEnds, syncTileOffset } from './lib/sync-tile.ts';
 import { BASELINE_SIZE, jibriFileCommand } from './lib/jibri-baseline.ts';
 import { ProcSampler, type TreeUsage } from './lib/proc-sampler.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
 const root = mkdtempSync(`${tmpdir()}/scriba-bench-`);
+let sessionCount = 0;
 
 interface PipelineResult {
   readonly description: string;
@@ -35,6 +38,7 @@ interface PipelineResult {
   readonly duplicatedFrames: number;
   readonly avOffsetMs: number | null;
   readonly avSync: AvOffset;
+  readonly avEndGapMs: number;
   readonly peakPssMb: number;
   readonly durationSec: number;
   readonly width: number;
@@ -56,12 +60,8 @@ async function analyse(
 ): Promise<PipelineResult> {
   const media = await probeMedia(path);
   const fps = media.video?.avgFps ?? 0;
-  const rect = syncTileRect(viewport);
-  const starts = await streamStarts(path);
-  const luma = await regionLuma(path, { x: rect.x, y: rect.y, w: rect.width, h: rect.height });
-  const flashes = flashPulses(luma, fps || 30).map((p) => ({ ...p, t: p.t + starts.video }));
-  const beeps = beepPulses(await monoPcm(path), 48_000).map((p) => ({ ...p, t: p.t + starts.audio }));
-  const avSync = measureOffset(flashes, beeps);
+  const avSync = await syncTileOffset(path, viewport, fps || 30, 0.5); // markerOffsetMs null: no marker, nearest pairs within ±0.5 s
+  const ends = await streamEnds(path);
   return {
     description,
     cpuCores: usage.cpuCores,
@@ -71,6 +71,7 @@ async function analyse(
     duplicatedFrames: progress?.dup ?? 0,
     avOffsetMs: avSync.offsetMs,
     avSync,
+    avEndGapMs: Math.round((ends.audio - ends.video) * 1000),
     peakPssMb: usage.peakPssMb,
     durationSec: media.durationSec,
     width: media.video?.width ?? 0,
@@ -79,22 +80,20 @@ async function analyse(
   };
 }
 
-async function runScriba(meetingUrl: string): Promise<PipelineResult> {
+async function runScriba(meetingUrl: string, seconds = SECONDS): Promise<PipelineResult> {
   const config = loadConfig({
-    overrides: { recordingsDir: `${root}/scriba`, workDir: `${root}/work`, logLevel: 'warn', checks: { maxDurationSec: SECONDS } },
+    overrides: { recordingsDir: `${root}/scriba`, workDir: `${root}/work`, logLevel: 'warn', checks: { maxDurationSec: seconds } },
   });
   const logger = createLogger({ level: 'warn' });
   const session = createRecorder(config, logger).createSession({
-    sessionId: 'bench-scriba',
+    sessionId: `bench-scriba-${++sessionCount}`,
     target: parseMeetingUrl(meetingUrl, true),
     login: null,
     roomPassword: null,
     resolution: '720p',
-    maxDurationSec: SECONDS,
-    recordFile: true,
-    stream: null,
+    maxDurationSec: seconds,
+    outputs: [{ kind: 'file', resolution: '720p' }],
     fileRecordingMetadata: {},
-    transcription: null,
   });
   let last: FrameCounters | null = null;
   const sampler = new ProcSampler();
@@ -112,7 +111,7 @@ async function runScriba(meetingUrl: string): Promise<PipelineResult> {
     { width: 1280, height: 720 },
     usage,
     last,
-    `Scriba: Chromium on a private Xvfb 1280x720, PulseAudio null sink, ffmpeg x11grab+pulse, libx264 ${config.capture.videoPreset} crf ${config.capture.videoCrf}, fragmented MP4 then remux`,
+    `Scriba: Chromium on a private Xvfb 1280x720, PulseAudio null sink, ffmpeg x11grab+pulse, libx264 ${config.capture.videoPreset} zerolatency crf ${config.capture.videoCrf}, A/V trim ${config.capture.audioOffsetMs} ms, fragmented MP4 then remux`,
   );
 }
 
@@ -159,24 +158,55 @@ async function runBaseline(meetingUrl: string): Promise<PipelineResult> {
 
 const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : Math.round((a / b) * 1000) / 1000);
 
+/** Consecutive short recordings of the same meeting: the A/V offset of each (positive = audio late). */
+const SYNC_RUNS = Number(process.env['BENCH_SYNC_RUNS'] ?? 5);
+const SYNC_SECONDS = 40; // two of the 18 s cycle's 300 ms markers anchor each measurement
+
+async function compare(meetingUrl: string, content: DemoContent) {
+  const url = `${meetingUrl}&content=${content}`;
+  process.stderr.write(`bench: ${content} tiles, Scriba pipeline, ${SECONDS} s…\n`);
+  const ours = await runScriba(url);
+  if (process.env['BENCH_SKIP_BASELINE'] === '1') return { ours, baseline: null, ratio: null };
+  process.stderr.write(`bench: ${content} tiles, Jibri-style baseline, ${SECONDS} s…\n`);
+  const baseline = await runBaseline(url);
+  return {
+    ours,
+    baseline,
+    ratio: {
+      cpuCores: ratio(ours.cpuCores, baseline.cpuCores),
+      peakPssMb: ratio(ours.peakPssMb, baseline.peakPssMb),
+      fps: ratio(ours.fps, baseline.fps),
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const meeting = await startDemoMeeting({ port: 0 });
   try {
     const url = `${meeting.url}/bench?participants=3`;
-    process.stderr.write(`bench: Scriba pipeline, ${SECONDS} s…\n`);
-    const ours = await runScriba(url);
-    if (process.env['BENCH_SKIP_BASELINE'] === '1') {
-      process.stdout.write(
-        `${JSON.stringify({ cpuCores: ours.cpuCores, byProcess: ours.cpuCoresByProcess, peakPssMb: ours.peakPssMb, fps: ours.fps, avSync: ours.avSync, dup: ours.duplicatedFrames, drop: ours.droppedFrames })}\n`,
-      );
-      return;
+    // Camera-like tiles first: they are what a real meeting looks like; the flat ones flatter any encoder.
+    // BENCH_SYNC_ONLY=1 keeps the comparisons of the last written report and only redoes the offset runs.
+    const previous =
+      process.env['BENCH_SYNC_ONLY'] === '1'
+        ? (JSON.parse(readFileSync('bench/results/capture.json', 'utf8')) as Record<string, Awaited<ReturnType<typeof compare>>>)
+        : null;
+    const camera = previous?.['camera'] ?? (await compare(url, 'camera'));
+    const flat = previous?.['flat'] ?? (await compare(url, 'flat'));
+    const syncRuns: (AvOffset & { endGapMs: number })[] = [];
+    for (let i = 0; i < SYNC_RUNS; i++) {
+      process.stderr.write(`bench: A/V offset run ${i + 1}/${SYNC_RUNS}, ${SYNC_SECONDS} s…\n`);
+      const run = await runScriba(`${url}&content=${process.env['BENCH_SYNC_CONTENT'] ?? 'camera'}`, SYNC_SECONDS);
+      syncRuns.push({ ...run.avSync, endGapMs: run.avEndGapMs });
     }
-    process.stderr.write(`bench: Jibri-style baseline, ${SECONDS} s…\n`);
-    const baseline = await runBaseline(url);
     const report = {
       benchmark: 'capture',
-      measured: `${SECONDS} s recording of the 3-participant synthetic meeting (VP8 tiles + sync tile), 720p30 ours vs Jibri-style 1080p30 baseline, sequentially on the same machine`,
-      machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+      measured: `${SECONDS} s recordings of the 3-participant synthetic meeting (three tiles + the sync tile), camera-like and flat tiles, 720p30 ours vs Jibri-style 1080p30 baseline, one after the other on the same machine; then ${SYNC_RUNS} consecutive ${SYNC_SECONDS} s recordings for the A/V offset`,
+      machine: {
+        cores: cpus().length,
+        cpu: cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+      },
       date: new Date().toISOString(),
       definitions: {
         cpuCores:
@@ -186,20 +216,29 @@ async function main(): Promise<void> {
           "ffmpeg's drop= counter at the end (frames discarded to keep constant frame rate, includes x11grab's start-up catch-up)",
         duplicatedFrames: "ffmpeg's dup= counter at the end (frames repeated because capture fell behind)",
         avOffsetMs: 'median of (beep onset − flash onset) over the sync tile in the output file; positive = audio late',
+        avEndGapMs: 'where the audio track ends minus where the video track ends (ffprobe start_time + duration)',
         peakPssMb: 'peak of the summed PSS of those processes (smaps_rollup), sampled every second',
       },
-      ...ours,
-      baseline,
-      ratio: {
-        cpuCores: ratio(ours.cpuCores, baseline.cpuCores),
-        peakPssMb: ratio(ours.peakPssMb, baseline.peakPssMb),
-        fps: ratio(ours.fps, baseline.fps),
-      },
+      camera,
+      flat,
+      avOffsetRunsMs: syncRuns.map((r) => r.offsetMs),
+      avOffsetRuns: syncRuns,
     };
     mkdirSync('bench/results', { recursive: true });
     writeFileSync('bench/results/capture.json', `${JSON.stringify(report, null, 2)}\n`);
+    const brief = (r: PipelineResult | null) =>
+      r === null
+        ? null
+        : {
+            cpuCores: r.cpuCores,
+            fps: r.fps,
+            avOffsetMs: r.avOffsetMs,
+            peakPssMb: r.peakPssMb,
+            dup: r.duplicatedFrames,
+            drop: r.droppedFrames,
+          };
     process.stdout.write(
-      `${JSON.stringify({ cpuCores: ours.cpuCores, fps: ours.fps, avOffsetMs: ours.avOffsetMs, peakPssMb: ours.peakPssMb, baseline: { cpuCores: baseline.cpuCores, fps: baseline.fps, avOffsetMs: baseline.avOffsetMs, peakPssMb: baseline.peakPssMb }, ratio: report.ratio })}\n`,
+      `${JSON.stringify({ camera: { ours: brief(camera.ours), baseline: brief(camera.baseline), ratio: camera.ratio }, flat: { ours: brief(flat.ours), baseline: brief(flat.baseline), ratio: flat.ratio }, avOffsetRunsMs: report.avOffsetRunsMs })}\n`,
     );
   } finally {
     await meeting.close();

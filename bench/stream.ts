@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../src/config/config.ts';
-import { parseMeetingUrl } from '../src/browser/meeting-url.ts';
+import { parseMeetingUrl } from '../src/domain/meeting-target.ts';
 import { startDemoMeeting, syncTileRect } from '../src/demo-meeting/demo-meeting-server.ts';
 import { createLogger } from '../src/log/logger.ts';
 import type { SessionResult, StreamStatus } from '../src/session/session-types.ts';
@@ -88,10 +88,11 @@ async function runOnce(meetingUrl: string, nginx: NginxRtmp, mode: 'file' | 'sha
     roomPassword: null,
     resolution: '720p',
     maxDurationSec: SECONDS + 60, // stopped by us below, after SECONDS of sampling
-    recordFile: true,
-    stream: mode === 'file' ? null : { url: nginx.url(KEY), youtubeBroadcastId: null },
+    outputs: [
+      { kind: 'file', resolution: '720p' },
+      ...(mode === 'file' ? [] : [{ kind: 'stream' as const, url: nginx.url(KEY), youtubeBroadcastId: null }]),
+    ],
     fileRecordingMetadata: {},
-    transcription: null,
   });
   let reader: StreamReader | null = null;
   const sampler = new ProcSampler(process.pid, { exclude: () => [nginx.pid, reader?.pid], label: ffmpegRole });

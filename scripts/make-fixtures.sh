@@ -11,6 +11,12 @@
 #                        otherwise; Opus 48 kHz: 1 kHz sine during exactly 0-100 ms of every second. The first
 #                        pulse of each cycle lasts 300 ms in picture and sound: a marker that makes an A/V
 #                        offset of more than half a second measurable (a 1 s period alone is ambiguous)
+#   camera-N.webm        camera-like variant of participant-N.webm (same audio, same CYCLE): a head-and-shoulders
+#                        subject swaying and bobbing in front of a textured background that pans slowly (camera
+#                        shake), with per-frame sensor noise; VP8 at the rates Jitsi sends, 1280x720 at 1.5 Mbit/s
+#                        for participant 1 (the on-stage camera) and 640x360 at 600 kbit/s for the others, CBR
+#                        realtime as a browser encodes. Its own stamp (.stamp-camera): changing it does not
+#                        regenerate the rest.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${SCRIBA_FIXTURES_DIR:-$root/.cache/fixtures}"
@@ -37,6 +43,10 @@ sentences=(
 )
 files=(sentences.json sync.webm)
 for n in 1 2 3 4 5 6; do files+=("voice-$n.wav" "participant-$n.webm"); done
+# Bump when the camera-like clips' recipe changes.
+CAMERA_RECIPE="scriba-camera-v2"
+camera_files=()
+for n in 1 2 3 4 5 6; do camera_files+=("camera-$n.webm"); done
 
 log() { printf '[fixtures] %s\n' "$*" >&2; }
 is_current() {
@@ -44,8 +54,13 @@ is_current() {
   local f
   for f in "${files[@]}"; do [ -s "$out/$f" ] || return 1; done
 }
+camera_current() {
+  [ -f "$out/.stamp-camera" ] && [ "$(cat "$out/.stamp-camera")" = "$CAMERA_RECIPE" ] || return 1
+  local f
+  for f in "${camera_files[@]}"; do [ -s "$out/$f" ] || return 1; done
+}
 
-is_current && exit 0
+is_current && camera_current && exit 0
 for tool in ffmpeg ffprobe espeak-ng; do
   command -v "$tool" >/dev/null || { log "missing $tool (scripts/setup.sh installs it)"; exit 1; }
 done
@@ -55,7 +70,7 @@ mkdir -p "$out"
 # One generator at a time (setup.sh and a test may both call us); re-check once we hold the lock.
 exec 9>"$out/.lock"
 if command -v flock >/dev/null; then flock 9; fi
-is_current && exit 0
+is_current && camera_current && exit 0
 
 start=$SECONDS
 work="$(mktemp -d "$out/.build.XXXXXX")"
@@ -64,6 +79,16 @@ trap 'jobs -p | xargs -r kill 2>/dev/null; rm -rf "$work"' EXIT
 log "generating into $out"
 
 ff() { ffmpeg -hide_banner -nostdin -loglevel error -y "$@"; }
+# Two encoders at a time (2 cores).
+pids=()
+run_bg() {
+  "$@" &
+  pids+=("$!")
+  if [ "${#pids[@]}" -ge 2 ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
+}
+
+if ! is_current; then
+
 dur() { ffprobe -v error -show_entries format=duration -of csv=p=0 "$1"; }
 calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
 
@@ -127,13 +152,6 @@ encode_sync() {
      "$work/sync.webm"
 }
 
-# Two encoders at a time (2 cores).
-pids=()
-run_bg() {
-  "$@" &
-  pids+=("$!")
-  if [ "${#pids[@]}" -ge 2 ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
-}
 for n in 1 2 3 4 5 6; do run_bg encode_participant "$n"; done
 run_bg encode_sync
 for p in "${pids[@]}"; do wait "$p"; done
@@ -158,4 +176,44 @@ for p in "${pids[@]}"; do wait "$p"; done
 
 for f in "${files[@]}"; do mv -f "$work/$f" "$out/$f"; done
 printf '%s' "$RECIPE" > "$out/.stamp"
+fi
+
+# 5. Camera-like clips, from the finished participant clips' audio. The subject (a head and shoulders, drawn
+#    once as a sprite) and the background (blurred noise, drawn once) move on CYCLE-periodic paths; the
+#    temporal noise is new in every frame, as a sensor's is, so no two frames are alike. No text: the page labels
+#    the tile. format=yuv420p: the overlay's output keeps the sprite's alpha, which libvpx would encode as a
+#    second (alpha) stream the browser decodes too.
+encode_camera() {
+  local n=$1 i=$(( $1 - 1 )) w=640 h=360 rate=600k
+  if [ "$n" -eq 1 ]; then w=1280; h=720; rate=1500k; fi
+  local s=$(( h / 360 )) # 1 or 2: the scale of the sprite, the background and the motion
+  local shirt=${colors[$i]}
+  ff -f lavfi -i "color=c=0x7a7068:s=$(( w + 80 * s ))x$(( h + 60 * s )):d=1,noise=alls=90:allf=u,gblur=sigma=$(( 7 * s )),eq=contrast=1.6:saturation=1.4" \
+     -frames:v 1 "$work/bg-$n.png"
+  # Sprite: a shaded oval head over rounded shoulders in the participant's colour, transparent elsewhere.
+  local head="pow((X-W/2)/(0.22*W),2)+pow((Y-0.36*H)/(0.22*H),2)"
+  local body="pow((X-W/2)/(0.49*W),2)+pow((Y-H)/(0.4*H),2)"
+  ff -f lavfi -i "color=c=$shirt:s=$(( 240 * s ))x$(( 300 * s )):d=1,format=rgba,geq=\
+r='if(lte($head,1),225-60*($head),if(lte($body,1),r(X,Y)*(0.6+0.4*(1-$body)),0))':\
+g='if(lte($head,1),175-50*($head),if(lte($body,1),g(X,Y)*(0.6+0.4*(1-$body)),0))':\
+b='if(lte($head,1),140-40*($head),if(lte($body,1),b(X,Y)*(0.6+0.4*(1-$body)),0))':\
+a='if(lte($head,1)+lte($body,1),255,0)'" -frames:v 1 "$work/subject-$n.png"
+  ff -loop 1 -framerate 30 -i "$work/bg-$n.png" -loop 1 -framerate 30 -i "$work/subject-$n.png" -i "$out/participant-$n.webm" \
+     -filter_complex "\
+[0:v]crop=$w:$h:x='$(( 40 * s ))+$(( 30 * s ))*sin(2*PI*t/$CYCLE)':y='$(( 30 * s ))+$(( 20 * s ))*sin(2*PI*t/($CYCLE/2))'[bg];\
+[1:v]rotate=a='0.05*sin(2*PI*t/($CYCLE/3)+$i)':c=none:ow=rotw(0.06):oh=roth(0.06)[fg];\
+[bg][fg]overlay=x='(W-w)/2+$(( 70 * s ))*sin(2*PI*t/($CYCLE/3)+$i)':y='H-h+$(( 12 * s ))+$(( 8 * s ))*sin(2*PI*t/($CYCLE/6))':eval=frame:shortest=1,\
+noise=alls=12:allf=t,format=yuv420p[v]" \
+     -map '[v]' -map 2:a -t "$CYCLE" \
+     -c:v libvpx -deadline realtime -cpu-used 8 -b:v "$rate" -minrate "$rate" -maxrate "$rate" -bufsize "$rate" \
+     -qmin 4 -qmax 63 -g 60 -auto-alt-ref 0 -c:a copy \
+     "$work/camera-$n.webm"
+}
+if ! camera_current; then
+  pids=()
+  for n in 1 2 3 4 5 6; do run_bg encode_camera "$n"; done
+  for p in "${pids[@]}"; do wait "$p"; done
+  for f in "${camera_files[@]}"; do mv -f "$work/$f" "$out/$f"; done
+  printf '%s' "$CAMERA_RECIPE" > "$out/.stamp-camera"
+fi
 log "done in $(( SECONDS - start )) s"

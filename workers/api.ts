@@ -8,11 +8,11 @@ import { OPEN_AUTH, type ApiAuth } from '../src/api/api-auth.ts';
 import { buildApiServer, closeWithin } from '../src/api/api-server.ts';
 import { jwtAuth } from '../src/api/jwt-auth.ts';
 import type { ScribaConfig } from '../src/config/config.ts';
+import { jobPolicy } from '../src/config/job-policy.ts';
 import type { JobRequest } from '../src/domain/job-request.ts';
 import type { Logger } from '../src/log/logger.ts';
 import type { JobQueue } from '../src/queue/job-queue.ts';
 import { callbackUrlAllowed } from '../src/webhooks/index.ts';
-import { jobPolicy } from './worker.ts';
 
 export function createApiAuth(config: ScribaConfig, logger: Logger): ApiAuth<unknown> {
   if (!config.auth.enabled) {

@@ -1,12 +1,14 @@
 /**
  * Composition root for recording sessions: the only place that picks real implementations (the capture
- * backend today; storage, queue and webhooks as they arrive) and wires them into a session.
+ * backend, the speech engines) and wires them into a session's runtime (src/session/real-runtime.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { createX11PulseBackend } from '../src/capture/x11-pulse-backend.ts';
 import type { CaptureBackend } from '../src/capture/capture-backend.ts';
 import type { ScribaConfig, SpeechEngineName } from '../src/config/config.ts';
+import { enabledSpeechEngines } from '../src/config/job-policy.ts';
 import type { Logger } from '../src/log/logger.ts';
+import { createRealRuntime } from '../src/session/real-runtime.ts';
 import { RecordingSession } from '../src/session/recording-session.ts';
 import type { RecordingRequest } from '../src/session/session-types.ts';
 import { createGoogleSpeechEngine, createPocketsphinxEngine, SpeechEngineError, type SpeechEngine } from '../src/transcription/index.ts';
@@ -20,11 +22,6 @@ export function createBackend(config: ScribaConfig): CaptureBackend {
       throw new Error(`unknown capture backend ${String(unreachable)}`);
     }
   }
-}
-
-/** The engines a request may choose: the deployment's own and those it enabled. */
-export function enabledSpeechEngines(config: ScribaConfig): SpeechEngineName[] {
-  return [...new Set([config.transcription.engine, ...config.transcription.enabledEngines])];
 }
 
 /**
@@ -103,10 +100,10 @@ export interface Recorder {
 }
 
 export function createRecorder(config: ScribaConfig, logger: Logger): Recorder {
-  const backend = createBackend(config);
+  const speechEngine = (engine?: string) => createSpeechEngine(config, logger, engine);
+  const runtime = createRealRuntime({ config, backend: createBackend(config), speechEngine });
   return {
-    createSession: (request) =>
-      new RecordingSession(request, { config, backend, logger, speechEngine: (engine) => createSpeechEngine(config, logger, engine) }),
+    createSession: (request) => new RecordingSession(request, { config, runtime, logger }),
   };
 }
 

@@ -4,9 +4,11 @@
  */
 import type { ScribaConfig } from '../src/config/config.ts';
 import type { Logger } from '../src/log/logger.ts';
+import { createQueue } from '../src/queue/create-queue.ts';
+import { createConfiguredStore, localLinkRoutes, withLinkSecret } from '../src/storage/configured-store.ts';
+// Built from the two roots it runs side by side: their start functions are its parts.
 import { startApi, type RunningApi } from './api.ts';
-import { createConfiguredStore, localLinkRoutes, withLinkSecret } from './storage.ts';
-import { createQueue, startWorker, type RunningWorker } from './worker.ts';
+import { startWorker, type RunningWorker } from './worker.ts';
 
 export interface ServeStack {
   readonly api: RunningApi;

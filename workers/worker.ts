@@ -3,60 +3,27 @@
  * HTTP endpoints and metrics. `scriba worker` runs this; SIGTERM drains it.
  */
 import { mkdirSync } from 'node:fs';
-import { cpus, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { buildWorkerHttp } from '../src/api/worker-http.ts';
-import type { ScribaConfig } from '../src/config/config.ts';
-import { DEFAULT_ADMISSION_COSTS, type AdmissionBudget } from '../src/domain/admission.ts';
-import type { JobPolicy, JobRequest } from '../src/domain/job-request.ts';
-import type { Logger } from '../src/log/logger.ts';
-import { processJob } from '../src/queue/job-processor.ts';
-import type { StorageDeps } from '../src/queue/upload-phase.ts';
-import { createBullmqQueue } from '../src/queue/bullmq-queue.ts';
-import type { JobQueue } from '../src/queue/job-queue.ts';
-import { createSqliteQueue } from '../src/queue/sqlite-queue.ts';
-import { WorkerLoop } from '../src/queue/worker-loop.ts';
-import { createWorkerMetrics } from '../src/queue/worker-metrics.ts';
-import { createWebhookService, type WebhookService } from '../src/webhooks/index.ts';
 import { sweepStaleScratch } from '../src/capture/scratch-sweep.ts';
-import { startBrewery, type Brewery } from './brewery.ts';
-import { createRecorder, enabledSpeechEngines } from './recorder.ts';
-import { createConfiguredStore, startRetention, storageDeps, type ConfiguredStore } from './storage.ts';
-
-export function createQueue(config: ScribaConfig): JobQueue<JobRequest> {
-  // Waiting workers look for new jobs every 200 ms: bench/results/queue.json measures enqueue → claim at
-  // p50 ≈ 100 ms, p99 ≈ 200 ms for both queues; the cost is one cheap query per worker per poll.
-  const timing = { leaseMs: config.queue.leaseSec * 1000, maxAttempts: config.queue.maxAttempts, pollMs: 200 };
-  switch (config.queue.backend) {
-    case 'sqlite':
-      if (config.queue.sqlitePath !== ':memory:') mkdirSync(dirname(config.queue.sqlitePath), { recursive: true });
-      return createSqliteQueue<JobRequest>({ path: config.queue.sqlitePath, timing });
-    case 'bullmq':
-      if (!config.queue.redisUrl) throw new Error('queue.backend is bullmq but queue.redisUrl (SCRIBA_REDIS_URL) is empty');
-      return createBullmqQueue<JobRequest>({ connection: { url: config.queue.redisUrl }, queueName: config.queue.name, timing });
-    default: {
-      const unreachable: never = config.queue.backend;
-      throw new Error(`unknown queue backend ${String(unreachable)}`);
-    }
-  }
-}
-
-export function jobPolicy(config: ScribaConfig): JobPolicy {
-  return {
-    allowedMeetingHosts: config.worker.allowedMeetingHosts,
-    allowedStreamHosts: config.worker.allowedStreamHosts,
-    allowHttp: config.meeting.allowHttp,
-    defaultMaxDurationSec: config.checks.maxDurationSec,
-    maxDurationCapSec: config.checks.maxDurationSec,
-    speechEngines: enabledSpeechEngines(config),
-  };
-}
-
-export function admissionBudget(config: ScribaConfig): AdmissionBudget {
-  // 90 % of the machine by default: leave room for the worker itself and the kernel.
-  const cores = config.worker.cores > 0 ? config.worker.cores : Math.round(cpus().length * 0.9 * 100) / 100;
-  return { cores, ...DEFAULT_ADMISSION_COSTS };
-}
+import { admissionBudget } from '../src/config/admission-budget.ts';
+import type { ScribaConfig } from '../src/config/config.ts';
+import { jobPolicy } from '../src/config/job-policy.ts';
+import type { JobRequest } from '../src/domain/job-request.ts';
+import { startBrewery, type Brewery } from '../src/jobs/brewery.ts';
+import { processJob } from '../src/jobs/job-processor.ts';
+import { storageDeps } from '../src/jobs/storage-deps.ts';
+import type { StorageDeps } from '../src/jobs/upload-phase.ts';
+import { WorkerLoop } from '../src/jobs/worker-loop.ts';
+import { createWorkerMetrics } from '../src/jobs/worker-metrics.ts';
+import type { Logger } from '../src/log/logger.ts';
+import { createQueue } from '../src/queue/create-queue.ts';
+import type { JobQueue } from '../src/queue/job-queue.ts';
+import { createConfiguredStore, startRetention, type ConfiguredStore } from '../src/storage/configured-store.ts';
+import { createWebhookService, type WebhookService } from '../src/webhooks/index.ts';
+// The session factory: its own root (workers/recorder.ts), which the worker wires in.
+import { createRecorder } from './recorder.ts';
 
 export interface RunningWorker {
   readonly url: string;
@@ -108,7 +75,10 @@ export async function startWorker(
           createSession: (r) => recorder.createSession(r),
           renewEveryMs: (config.queue.leaseSec * 1000) / 3,
           publish,
-          onState: (id, s) => (states.set(id, s.status), metrics.sessionState(id, s.status)),
+          onState: (id, s) => {
+            states.set(id, s.status);
+            metrics.sessionState(id, s.status);
+          },
           ...(storage ? { storage } : {}),
         },
         signal,

@@ -7,7 +7,8 @@ import { SignJWT } from 'jose';
 import { startDemoMeeting } from '../../src/demo-meeting/demo-meeting-server.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { startApi } from '../../workers/api.ts';
-import { createQueue, startWorker } from '../../workers/worker.ts';
+import { createQueue } from '../../src/queue/create-queue.ts';
+import { startWorker } from '../../workers/worker.ts';
 import { benchConfig } from './bench-config.ts';
 
 const SECRET = 'bench-secret-0123456789abcdef0123456789';

@@ -1,6 +1,6 @@
 /**
  * The body of `POST /v1/sessions`: the job model (src/domain/job-request.ts) plus the option names of Jitsi
- * Meet's `startRecording` (contracts.md §3), so a front end can forward what it already has. Pure: translates
+ * Meet's `startRecording` (docs/jitsi-recorder.md, "How Meet asks for a recording"), so a front end can forward what it already has. Pure: translates
  * the aliases, then validates once with parseJobRequest. Who is asking comes from the token, never the body.
  */
 import { ScribaError } from '../domain/errors.ts';

@@ -28,6 +28,10 @@ export const DISABLED_FEATURES: readonly string[] = [
   'OptimizationHints', // no background fetches of Google optimization data
   'GlobalMediaControls', // no media-controls popup when the meeting plays audio
   'HttpsUpgrades', // an explicitly allowed http:// deployment is loaded as asked, not tried over https first
+  // A recorder opens one page and never navigates back: no spare renderer kept ready for the next site, no
+  // previous page kept alive for the back button (each a renderer process, ~20 MB measured).
+  'SpareRendererForSitePerProcess',
+  'BackForwardCache',
 ];
 
 export function buildChromiumArgs(opts: ChromiumArgsOptions): string[] {

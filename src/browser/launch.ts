@@ -11,7 +11,7 @@
  * - The launch `signal` only aborts the launch; aborting it later does not touch the browser (a session's stop
  *   signal must let the page leave the meeting first). Call close() for that.
  */
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import type { ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { ScribaError } from '../domain/errors.ts';
@@ -94,6 +94,9 @@ export async function launchBrowser(opts: LaunchBrowserOptions): Promise<Launche
   signal?.addEventListener('abort', forwardAbort, { once: true });
   let browser: Browser;
   try {
+    // Loaded on first use: puppeteer-core is the largest module a session needs (~0.2 s to import), and a
+    // command reaches this point only once it is really launching a browser.
+    const { default: puppeteer } = await import('puppeteer-core');
     browser = await puppeteer.launch({
       executablePath: opts.executablePath ?? DEFAULT_CHROMIUM_PATH,
       headless: false,

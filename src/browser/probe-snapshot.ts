@@ -1,5 +1,5 @@
 /**
- * Typed results of the in-page probes (jitsi-interop.md §1). A probe that threw in the page is `null`
+ * Typed results of the in-page probes (docs/jitsi-recorder.md, "Probes"). A probe that threw in the page is `null`
  * ("unknown"), never a crash; the parsers here turn whatever came back from the page into these shapes.
  */
 

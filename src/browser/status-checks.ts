@@ -1,5 +1,5 @@
 /**
- * Jibri's call status checks (jitsi-interop.md §2) as a pure reducer: (state, snapshot, now, config) →
+ * Jibri's call status checks (docs/jitsi-recorder.md, "Call status checks") as a pure reducer: (state, snapshot, now, config) →
  * (state, verdict). No I/O, no clock: the caller passes `nowMs` (monotonic or wall, as long as it is the same
  * clock as `initialCheckState`).
  *

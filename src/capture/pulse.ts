@@ -2,7 +2,7 @@
  * A private PulseAudio server per session with one null sink: Chromium plays into it, ffmpeg records its
  * monitor. No sound card, no ALSA loopback kernel module, no privileges; each session hears only itself.
  */
-import { access } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ScribaError } from '../domain/errors.ts';
@@ -33,6 +33,16 @@ export function buildPulseArgs(socketPath: string, sampleRate: number): string[]
   ];
 }
 
+/**
+ * Pure: the server's daemon.conf. Clients such as Chromium open their streams at the server's default
+ * sample rate, which is 44.1 kHz unless set: every stream would then be resampled to the 48 kHz null sink
+ * (CPU in PulseAudio, and one more clock conversion between the page's audio and the recording). The same
+ * rate everywhere leaves nothing to convert.
+ */
+export function buildPulseDaemonConf(sampleRate: number): string {
+  return `default-sample-rate = ${sampleRate}\nalternate-sample-rate = ${sampleRate}\n`;
+}
+
 function canConnect(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = createConnection(path);
@@ -52,7 +62,14 @@ export async function startPulse(opts: {
   timeoutMs?: number;
 }): Promise<PulseServer> {
   const socketPath = `${opts.runtimeDir}/pulse.sock`;
-  const proc = spawnHelper('pulseaudio', 'pulseaudio', buildPulseArgs(socketPath, opts.sampleRate ?? 48_000), { env: opts.env });
+  const sampleRate = opts.sampleRate ?? 48_000;
+  // PulseAudio reads $XDG_CONFIG_HOME/pulse/daemon.conf; the session's XDG_CONFIG_HOME is private to it.
+  const configHome = opts.env['XDG_CONFIG_HOME'];
+  if (configHome) {
+    await mkdir(`${configHome}/pulse`, { recursive: true, mode: 0o700 });
+    await writeFile(`${configHome}/pulse/daemon.conf`, buildPulseDaemonConf(sampleRate), { mode: 0o600 });
+  }
+  const proc = spawnHelper('pulseaudio', 'pulseaudio', buildPulseArgs(socketPath, sampleRate), { env: opts.env });
   let exitedEarly = false;
   void proc.exited.then(() => {
     exitedEarly = true;

@@ -4,12 +4,9 @@ import { parseArgs } from 'node:util';
 import { ScribaError } from '../domain/errors.ts';
 import { scrubText } from '../log/redact.ts';
 import { asksForHelp, commandUsage } from './command-usage.ts';
-import { runDemo } from './demo-command.ts';
-import { runDemoMeeting } from './demo-meeting-command.ts';
-import { runRecord } from './record-command.ts';
-import { RECORD_ARG_OPTIONS } from './record-options.ts';
-import { runApi, runServe } from './serve-command.ts';
-import { runEnqueue, runWorker } from './worker-command.ts';
+
+// Each command's modules are imported when that command runs: `record` does not load the API server, the
+// queue, the storage SDKs or the speech engines a worker needs, and starts its session that much sooner.
 
 const USAGE = `Usage:
   scriba record --url <meeting URL> [--out DIR] [--max-duration S] [--resolution 720p|1080p]
@@ -20,7 +17,8 @@ const USAGE = `Usage:
   scriba api                           control API only (in front of a shared Redis queue)
   scriba worker                        run recording jobs from the queue (SIGTERM drains)
   scriba enqueue --url <meeting URL> [--max-duration S] [--resolution 720p|1080p] [--session-id ID]
-  scriba demo-meeting [--port P]       serve the synthetic meeting on 127.0.0.1
+  scriba demo-meeting [--port P] [--content flat|camera]
+                                       serve the synthetic meeting on 127.0.0.1 (camera: camera-like tiles)
   scriba demo [--seconds S]            record the synthetic meeting and print the file's summary
 
 Configuration: config/default.json, SCRIBA_CONFIG (a JSON file) and SCRIBA_* variables (docs/configuration.md).`;
@@ -34,20 +32,22 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'record': {
+      const { RECORD_ARG_OPTIONS } = await import('./record-options.ts');
       const { values } = parseArgs({ args: rest, options: RECORD_ARG_OPTIONS, strict: true, allowNegative: true });
+      const { runRecord } = await import('./record-command.ts');
       const { summary, result } = await runRecord(values);
       process.stdout.write(`${JSON.stringify(summary)}\n`);
       return result.status === 'finished' ? 0 : 1;
     }
     case 'worker':
       parseArgs({ args: rest, options: {}, strict: true });
-      return runWorker();
+      return (await import('./worker-command.ts')).runWorker();
     case 'serve':
       parseArgs({ args: rest, options: {}, strict: true });
-      return runServe();
+      return (await import('./serve-command.ts')).runServe();
     case 'api':
       parseArgs({ args: rest, options: {}, strict: true });
-      return runApi();
+      return (await import('./serve-command.ts')).runApi();
     case 'enqueue': {
       const { values } = parseArgs({
         args: rest,
@@ -59,15 +59,16 @@ async function main(argv: string[]): Promise<number> {
         },
         strict: true,
       });
-      return runEnqueue(values);
+      return (await import('./worker-command.ts')).runEnqueue(values);
     }
     case 'demo-meeting': {
-      const { values } = parseArgs({ args: rest, options: { port: { type: 'string' } }, strict: true });
-      return runDemoMeeting({ port: values.port === undefined ? 0 : Number(values.port) });
+      const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, content: { type: 'string' } }, strict: true });
+      const { runDemoMeeting } = await import('./demo-meeting-command.ts');
+      return runDemoMeeting({ port: values.port === undefined ? 0 : Number(values.port), content: values.content ?? 'flat' });
     }
     case 'demo': {
       const { values } = parseArgs({ args: rest, options: { seconds: { type: 'string' } }, strict: true });
-      return runDemo({ seconds: values.seconds === undefined ? 20 : Number(values.seconds) });
+      return (await import('./demo-command.ts')).runDemo({ seconds: values.seconds === undefined ? 20 : Number(values.seconds) });
     }
     case undefined:
     case 'help':

@@ -60,7 +60,9 @@ export async function runRecord(
   const onSignal = (sig: NodeJS.Signals) => {
     signals += 1;
     if (signals === 1) {
-      process.stderr.write(`\n${sig}: stopping, ${request.recordFile ? 'finishing the file' : 'ending the stream'}…\n`);
+      process.stderr.write(
+        `\n${sig}: stopping, ${request.outputs.some((o) => o.kind === 'file') ? 'finishing the file' : 'ending the stream'}…\n`,
+      );
       session.stop('signal');
     } else if (signals === 2) {
       process.stderr.write(`${sig} again: still finishing the file; once more to abandon it\n`);

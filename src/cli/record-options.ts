@@ -1,9 +1,10 @@
 /** `scriba record` flags → a validated RecordingRequest and config overrides (pure). */
-import { parseMeetingUrl } from '../browser/meeting-url.ts';
+import { parseMeetingUrl } from '../domain/meeting-target.ts';
 import type { ScribaConfig } from '../config/config.ts';
 import { ScribaError } from '../domain/errors.ts';
 import { resolveStreamTarget } from '../domain/job-request.ts';
 import { recorderLogin } from '../session/recorder-login.ts';
+import { sessionOutputs } from '../session/session-outputs.ts';
 import type { RecordingRequest, StreamTarget } from '../session/session-types.ts';
 
 export interface RecordFlags {
@@ -108,9 +109,10 @@ export function buildRecordingRequest(flags: RecordFlags, config: ScribaConfig, 
     roomPassword: flags['room-password'] ?? null,
     resolution,
     maxDurationSec: config.checks.maxDurationSec,
-    recordFile,
-    stream,
+    outputs: sessionOutputs([
+      ...(recordFile ? [{ kind: 'file', resolution } as const] : []),
+      ...(stream === null ? [] : [{ kind: 'stream', ...stream } as const]),
+    ]),
     fileRecordingMetadata: {},
-    transcription: null,
   };
 }

@@ -7,8 +7,8 @@ import { reportJibriConf } from '../config/jibri-conf.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { startApi } from '../../workers/api.ts';
 import { startServe } from '../../workers/serve.ts';
-import { localLinkRoutes } from '../../workers/storage.ts';
-import { createQueue } from '../../workers/worker.ts';
+import { createQueue } from '../queue/create-queue.ts';
+import { localLinkRoutes } from '../storage/configured-store.ts';
 
 function untilSignal(logger: Logger): Promise<void> {
   return new Promise<void>((resolve) => {

@@ -4,7 +4,9 @@ import { loadConfig, loadConfigWithJibri } from '../config/config.ts';
 import { reportJibriConf } from '../config/jibri-conf.ts';
 import { parseJobRequest } from '../domain/job-request.ts';
 import { createLogger } from '../log/logger.ts';
-import { createQueue, jobPolicy, startWorker } from '../../workers/worker.ts';
+import { jobPolicy } from '../config/job-policy.ts';
+import { createQueue } from '../queue/create-queue.ts';
+import { startWorker } from '../../workers/worker.ts';
 import { isLoopbackUrl } from './record-options.ts';
 
 export async function runWorker(): Promise<number> {

@@ -294,7 +294,8 @@ function setPath(target: Json, path: readonly string[], value: unknown): void {
   let node = target;
   for (const key of path.slice(0, -1)) {
     const next = node[key];
-    node = (typeof next === 'object' && next !== null ? next : (node[key] = {})) as Json;
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Json;
   }
   node[path[path.length - 1]!] = value;
 }

@@ -28,7 +28,12 @@ export interface DemoMeetingOptions {
   fixturesDir?: string | undefined;
   /** Aborting closes the server. */
   signal?: AbortSignal | undefined;
+  /** The tiles' content when a URL does not say (`content=`): 'flat' (default) or 'camera'. */
+  defaultContent?: DemoContent | undefined;
 }
+
+/** 'flat': flat-colour tiles (participant-N.webm); 'camera': camera-like ones (camera-N.webm). */
+export type DemoContent = 'flat' | 'camera';
 
 export interface DemoMeeting {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:PORT; append /room or /tenant/room. */
@@ -85,6 +90,8 @@ export interface DemoMeetingScript {
   muted?: readonly number[];
   /** Show the sync tile (default true). */
   sync?: boolean;
+  /** The tiles' content (default: the server's defaultContent, normally 'flat'). */
+  content?: DemoContent;
   /** Tracks hand out no MediaStream(Track) (no getTrack/getOriginalStream): the audio tap cannot start. */
   noTrackStreams?: boolean;
   /** The recorder is kicked (xmpp.kicked, conference.kicked) at this time. */
@@ -169,7 +176,7 @@ function scriptJson(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
-async function renderPage(template: PageTemplate, fixturesDir: string): Promise<string> {
+async function renderPage(template: PageTemplate, fixturesDir: string, defaultContent: DemoContent): Promise<string> {
   let fixtures: unknown = null;
   try {
     // Read per request (a few KB) so regenerated fixtures show up without a restart.
@@ -177,7 +184,7 @@ async function renderPage(template: PageTemplate, fixturesDir: string): Promise<
   } catch {
     // Missing fixtures: the page falls back to built-in names and reports media errors in __scribaDemo.
   }
-  const boot = `window.__SCRIBA_DEMO_BOOT__ = ${scriptJson({ fixtures, mediaBase: '/media/' })};`;
+  const boot = `window.__SCRIBA_DEMO_BOOT__ = ${scriptJson({ fixtures, mediaBase: '/media/', defaultContent })};`;
   const page = template.script.replace(/<\/script/gi, '<\\/script');
   return template.html.replace('/*__SCRIBA_DEMO_BOOT__*/', () => boot).replace('/*__SCRIBA_DEMO_PAGE__*/', () => page);
 }
@@ -275,7 +282,7 @@ export async function startDemoMeeting(opts: DemoMeetingOptions = {}): Promise<D
       sendText(res, 404, 'not found\n');
       return;
     }
-    const html = await renderPage(template, fixturesDir);
+    const html = await renderPage(template, fixturesDir, opts.defaultContent ?? 'flat');
     res.writeHead(200, {
       'Content-Type': 'text/html; charset=utf-8',
       'Content-Length': String(Buffer.byteLength(html)),

@@ -17,11 +17,11 @@ export const FIXTURE_CYCLE_SECONDS = 18;
 export const FIXTURE_SLOT_SECONDS = 6;
 export const FIXTURE_PARTICIPANT_COUNT = 6;
 
-/** Files make-fixtures.sh produces (besides its stamp). */
+/** Files make-fixtures.sh produces (besides its stamps). camera-N.webm: participant N's camera-like clip. */
 export const FIXTURE_FILES: readonly string[] = [
   'sentences.json',
   'sync.webm',
-  ...[1, 2, 3, 4, 5, 6].flatMap((n) => [`voice-${n}.wav`, `participant-${n}.webm`]),
+  ...[1, 2, 3, 4, 5, 6].flatMap((n) => [`voice-${n}.wav`, `participant-${n}.webm`, `camera-${n}.webm`]),
 ];
 
 /** The fixtures directory: `SCRIBA_FIXTURES_DIR` when set (the same variable the script reads), else the default. */

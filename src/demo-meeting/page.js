@@ -4,8 +4,6 @@
 // lib-jitsi-meet's method and event names. Participants are <video> elements looping participant-N.webm.
 // Everything received and done is recorded in window.__scribaDemo for tests.
 (() => {
-  'use strict';
-
   const boot = window.__SCRIBA_DEMO_BOOT__ || { fixtures: null, mediaBase: '/media/' };
   const pageStart = performance.now();
   const since = () => Math.round(performance.now() - pageStart);
@@ -95,6 +93,9 @@
     hiddenFromRecorder: list('hiddenFromRecorder'),
     muted: list('muted'),
     sync: flag('sync', true),
+    // 'camera': camera-like tiles (a moving subject, a panning background, sensor noise, Jitsi's bitrates)
+    // instead of the flat-colour ones; the server's default when the query does not say.
+    content: (query.get('content') || boot.defaultContent || 'flat') === 'camera' ? 'camera' : 'flat',
     // Tracks without getTrack()/getOriginalStream(): a lib-jitsi-meet build whose per-participant audio the
     // recorder cannot read, so its transcription falls back to the mixed audio.
     noTrackStreams: flag('noTrackStreams', false),
@@ -195,7 +196,7 @@
         try {
           fn(...args);
         } catch (e) {
-          demo.listenerErrors.push(`${name}: ${e && e.message}`);
+          demo.listenerErrors.push(`${name}: ${e?.message}`);
         }
       }
     };
@@ -205,7 +206,7 @@
   // ---- participants ----
   const fallbackNames = ['Alice Archer', 'Bruno Baptiste', 'Chen Cho', 'Dalia Dorsey', 'Emeka Eze', 'Freya Fontaine'];
   const fixtureList = boot.fixtures && Array.isArray(boot.fixtures.participants) ? boot.fixtures.participants : [];
-  const cycleSeconds = (boot.fixtures && boot.fixtures.cycleSeconds) || 18;
+  const cycleSeconds = boot.fixtures?.cycleSeconds || 18;
 
   const conferenceEvents = makeEmitter('conference');
   const roomEvents = makeEmitter('xmpp');
@@ -261,7 +262,7 @@
         return mst;
       },
       dispose: () => {
-        if (mst && !(p.captured && p.captured.getTracks().includes(mst))) mst.stop();
+        if (mst && !p.captured?.getTracks().includes(mst)) mst.stop();
       },
     };
     if (script.noTrackStreams) {
@@ -360,7 +361,7 @@
   }
 
   for (const p of participants) {
-    if (p.rendered) p.video = newVideo(`participant-${p.n}.webm`);
+    if (p.rendered) p.video = newVideo(`${script.content === 'camera' ? 'camera' : 'participant'}-${p.n}.webm`);
   }
   if (script.sync && participants.length > 0) {
     syncVideo = newVideo('sync.webm');
@@ -428,7 +429,7 @@
     demo.mediaStartedAt = since();
     mediaState = 'playing';
     const results = await Promise.all(plays);
-    const blocked = els.filter((v, i) => results[i] && results[i].name === 'NotAllowedError');
+    const blocked = els.filter((_v, i) => results[i] && results[i].name === 'NotAllowedError');
     if (blocked.length) {
       // No --autoplay-policy=no-user-gesture-required: play muted rather than not at all.
       demo.autoplayBlocked = true;

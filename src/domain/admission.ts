@@ -15,12 +15,14 @@ export interface AdmissionBudget {
 }
 
 /**
- * Defaults: a 720p file recording measured 0.6–0.8 cores (0.66 in the reported 60 s run); a stream shares the
- * capture and, where settings allow, the encode; transcription without video skips capture and encoding.
- * The stream and transcription figures are estimates until their benchmarks exist (issues 6 and 7).
+ * Defaults: a 720p file recording of camera-like content measured 0.46–0.6 cores per session with one, two
+ * and three sessions on a 2-core machine (bench/results/density.json), so 0.6: three fit a 2-core machine's
+ * budget of 1.8. A stream encodes with Jibri's veryfast profile (the file's ultrafast encode costs about a
+ * third of that, bench/results/encoder.json), so a stream stays at 0.75; it shares the capture and, where
+ * settings allow, the encode. Transcription without video skips capture and encoding.
  */
 export const DEFAULT_ADMISSION_COSTS: Pick<AdmissionBudget, 'baseCost' | 'addedCost'> = {
-  baseCost: { file: 0.75, stream: 0.75, transcription: 0.3 },
+  baseCost: { file: 0.6, stream: 0.75, transcription: 0.3 },
   addedCost: { file: 0.1, stream: 0.15, transcription: 0.3 },
 };
 
@@ -39,7 +41,7 @@ export function jobCost(kinds: readonly JobKind[], budget: Pick<AdmissionBudget,
 export function canAdmit(runningCosts: readonly number[], cost: number, budget: Pick<AdmissionBudget, 'cores'>): boolean {
   if (runningCosts.length === 0) return true;
   const used = runningCosts.reduce((a, b) => a + b, 0);
-  // A small epsilon: 0.75 + 0.75 + 0.3 must fit 1.8 despite floating point.
+  // A small epsilon: 0.6 + 0.6 + 0.6 must fit 1.8 despite floating point.
   return used + cost <= budget.cores + 1e-9;
 }
 

@@ -6,7 +6,7 @@
  * Pure: zod and the pure meeting-URL parser only.
  */
 import { z } from 'zod';
-import { parseMeetingUrl, type MeetingTarget } from '../browser/meeting-url.ts';
+import { parseMeetingUrl, type MeetingTarget } from './meeting-target.ts';
 import { ScribaError } from './errors.ts';
 
 export type JobOutput =
@@ -99,7 +99,7 @@ const STREAM_KEY = /^[A-Za-z0-9_.-]{1,256}$/;
 
 /**
  * A stream id as Jitsi sends it: a full rtmp:// or rtmps:// URL, or else a YouTube stream key
- * (jitsi-interop.md §3). Returns the URL to publish to. Messages never repeat the key.
+ * (docs/jitsi-recorder.md, "Jibri's own ffmpeg"). Returns the URL to publish to. Messages never repeat the key.
  */
 export function resolveStreamTarget(streamId: string, allowedHosts: readonly string[]): string {
   const id = streamId.trim();

@@ -1,4 +1,4 @@
-/** File naming as Jibri does it (jitsi-interop.md §4), made safe for any room name. */
+/** File naming as Jibri does it (docs/jitsi-recorder.md, "Files"), made safe for any room name. */
 
 const MAX_FILE_NAME = 125;
 

@@ -1,6 +1,6 @@
 /**
  * What a worker reports about itself: readiness for the orchestrator and Jibri's health document
- * (jitsi-interop.md §5) so dashboards and scripts written for Jibri keep working. Pure.
+ * (docs/jitsi-deployment.md) so dashboards and scripts written for Jibri keep working. Pure.
  */
 
 export interface WorkerState {

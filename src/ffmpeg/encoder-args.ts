@@ -86,24 +86,24 @@ export function videoEncoderOptions(v: VideoProfile): string[] {
   ];
 }
 
+/**
+ * Lays the audio out on its sample count, corrected against the pulse input's wall-clock timestamps only
+ * when they disagree by more than 100 ms (a stalled sink, a gap: silence is inserted or samples dropped).
+ * - async=1 turns that hard compensation on and nothing else (ffmpeg stretches/squeezes only when async > 1,
+ *   using async/sample-rate as the limit). Measured here: async=48 (stretch by up to 0.1 % to follow every
+ *   timestamp) moved the audio 90–640 ms late, because the pulse input's timestamps (wall clock minus the
+ *   latency PulseAudio reports, smoothed by a filter that needs a few seconds to settle) are less exact than
+ *   the sample count.
+ * - first_pts=0: the fragmented MP4 cannot carry a stream's start offset (no edit list with empty_moov), so
+ *   an audio input that opened later than the video gets real leading silence instead.
+ */
+export const AUDIO_TIMELINE_FILTER = 'aresample=async=1:first_pts=0';
+
 export function audioEncoderOptions(a: AudioProfile): string[] {
   checkPositiveInt(a.bitrateKbps, 'bitrateKbps');
   checkPositiveInt(a.sampleRate, 'sampleRate');
   checkPositiveInt(a.channels, 'channels');
-  return [
-    '-c:a',
-    'aac',
-    '-b:a',
-    `${a.bitrateKbps}k`,
-    '-ar',
-    String(a.sampleRate),
-    '-ac',
-    String(a.channels),
-    // As Jibri: stretch/squeeze and pad the audio to its timestamps, so PulseAudio clock drift and gaps
-    // (a stalled sink) do not accumulate into lip-sync error over a long recording.
-    '-af',
-    'aresample=async=1:first_pts=0',
-  ];
+  return ['-c:a', 'aac', '-b:a', `${a.bitrateKbps}k`, '-ar', String(a.sampleRate), '-ac', String(a.channels), '-af', AUDIO_TIMELINE_FILTER];
 }
 
 export function checkEvenSize(width: number, height: number): void {

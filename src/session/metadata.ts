@@ -1,11 +1,11 @@
 /**
- * metadata.json beside the recording (jitsi-interop.md §4): meeting_url, participants seen (hidden members
+ * metadata.json beside the recording (docs/jitsi-recorder.md, "Files"): meeting_url, participants seen (hidden members
  * excluded), live_view_url when the session also streams to a YouTube broadcast, and every key of
  * app_data.file_recording_metadata at top level. That metadata may carry upload
  * tokens, so the file is written 0600 and never logged.
  */
 import { rename, writeFile } from 'node:fs/promises';
-import type { MeetingTarget } from '../browser/meeting-url.ts';
+import type { MeetingTarget } from '../domain/meeting-target.ts';
 import type { ParticipantInfo } from './session-types.ts';
 
 export interface MetadataInput {

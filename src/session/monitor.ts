@@ -2,17 +2,16 @@
  * The running phase: watch the call (status checks every interval), ffmpeg (exit, stall), the helpers and
  * the browser, until a stop is requested or something fails. Returns normally on stop; throws on failure.
  */
-import type { LaunchedBrowser } from '../browser/launch.ts';
-import type { MeetingPage } from '../browser/meeting-page.ts';
 import { emptyLongEnough, trackEmpty, type EmptySince } from '../browser/empty-call-watch.ts';
 import { evaluateStatusChecks, initialCheckState, type StatusCheckConfig } from '../browser/status-checks.ts';
 import type { PreparedCapture } from '../capture/capture-backend.ts';
 import type { ScribaConfig } from '../config/config.ts';
 import { ScribaError, type ErrorCode } from '../domain/errors.ts';
 import type { StopReason } from '../domain/session-state.ts';
-import { evaluateLiveness, type FfmpegHandle, type FfmpegProgress } from '../ffmpeg/index.ts';
+import { evaluateLiveness, type FfmpegProgress } from '../ffmpeg/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { pause } from './abortable.ts';
+import type { CaptureProcess, SessionBrowser, SessionPage } from './session-runtime.ts';
 import type { SessionProgress } from './session-types.ts';
 
 const TICK_MS = 1000;
@@ -22,18 +21,18 @@ const STALL_TIMEOUT_MS = 15_000;
 export interface MonitorInput {
   readonly config: ScribaConfig;
   readonly maxDurationMs: number;
-  readonly page: MeetingPage;
+  readonly page: Pick<SessionPage, 'participantCount' | 'participants' | 'snapshot'>;
   /** Null for a transcription-only session (no capture ffmpeg): no stall check, wall-clock max duration. */
-  readonly ffmpeg: FfmpegHandle | null;
+  readonly ffmpeg: Pick<CaptureProcess, 'exited'> | null;
   /** ffmpeg progress lines, as they come; returns an unsubscribe function. */
   subscribeProgress(listener: (p: FfmpegProgress) => void): () => void;
-  readonly capture: PreparedCapture;
-  readonly browser: LaunchedBrowser;
+  readonly capture: Pick<PreparedCapture, 'helperDied'>;
+  readonly browser: Pick<SessionBrowser, 'onDisconnect'>;
   readonly captureStartedAtMs: number;
   readonly stopSignal: AbortSignal;
   readonly now: () => number;
   readonly log: Logger;
-  onParticipants(list: Awaited<ReturnType<MeetingPage['participants']>>): void;
+  onParticipants(list: Awaited<ReturnType<SessionPage['participants']>>): void;
   onStop(reason: Exclude<StopReason, 'error' | 'requested' | 'signal'>): void;
   onProgress(p: SessionProgress): void;
 }
@@ -127,9 +126,7 @@ function watchForBreakage(m: MonitorInput): Promise<ScribaError> {
         ]),
     m.capture.helperDied.then((msg) => new ScribaError('helper_failed', msg, { scope: 'system', retryable: true })),
     new Promise<ScribaError>((resolve) =>
-      m.browser.browser.once('disconnected', () =>
-        resolve(new ScribaError('browser_crashed', 'the browser disconnected', { retryable: true })),
-      ),
+      m.browser.onDisconnect(() => resolve(new ScribaError('browser_crashed', 'the browser disconnected', { retryable: true }))),
     ),
   ]);
 }

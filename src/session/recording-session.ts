@@ -1,23 +1,17 @@
 /**
  * One recording session: prepare → launch → join → capture → stop → finalize. The lifecycle lives in the
- * pure reducer (domain/session-state.ts); this class performs the side effects, in order, and always runs
- * every cleanup (ffmpeg is stopped first so the file is finished before anything else is torn down).
+ * pure reducer (domain/session-state.ts); this class performs the side effects through its runtime
+ * (session-runtime.ts), in order, and always runs every cleanup (ffmpeg is stopped first so the file is
+ * finished before anything else is torn down).
  */
-import { markScratchOwner } from '../capture/scratch-sweep.ts';
-import { scrubSecrets, sessionSecrets } from '../log/session-secrets.ts';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdir, mkdtemp, rm, rmdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { launchBrowser, type LaunchedBrowser } from '../browser/launch.ts';
 import { buildMeetingUrl } from '../browser/meeting-url.ts';
-import { MeetingPage } from '../browser/meeting-page.ts';
-import type { CaptureBackend, PreparedCapture } from '../capture/capture-backend.ts';
-import { sessionDirs } from '../capture/session-env.ts';
+import type { PreparedCapture } from '../capture/capture-backend.ts';
 import { RESOLUTIONS, type ScribaConfig } from '../config/config.ts';
 import { ScribaError, toScribaError } from '../domain/errors.ts';
-import { recordingPaths, sanitizeSessionId, type RecordingPaths } from '../domain/output-naming.ts';
+import { recordingPaths, type RecordingPaths } from '../domain/output-naming.ts';
 import {
   INITIAL_SESSION_STATE,
   reduceSession,
@@ -27,60 +21,83 @@ import {
   type StopReason,
 } from '../domain/session-state.ts';
 import { inputStartEpochMs } from '../ffmpeg/input-start.ts';
-import { buildCaptureCommand, startFfmpeg, type FfmpegHandle, type FfmpegProgress } from '../ffmpeg/index.ts';
+import type { FfmpegProgress } from '../ffmpeg/index.ts';
 import { sessionLogger, type Logger } from '../log/logger.ts';
-import { fileEncodingProfile, planCaptureOutputs, streamEncodingProfile } from '../sinks/encode-plan.ts';
-import { createSink, type FileSinkResult, type Sink } from '../sinks/sink.ts';
+import { scrubSecrets, sessionSecrets } from '../log/session-secrets.ts';
+import type { FileSinkResult, Sink } from '../sinks/sink.ts';
 import { redactStreamUrl, youtubeLiveViewUrl } from '../sinks/stream-url.ts';
+import type { SpeechEngine } from '../transcription/index.ts';
 import { pause, withTimeout } from './abortable.ts';
+import { buildMetadata } from './metadata.ts';
 import { monitorSession } from './monitor.ts';
-import { buildMetadata, writeMetadata } from './metadata.ts';
-import { notStartedEnd, notStartedSummary, reconnectPolicy, streamSessionFailure } from './session-stream.ts';
+import { outputsByKind, type OutputsByKind } from './session-outputs.ts';
+import type { CaptureProcess, SessionBrowser, SessionPage, SessionRuntime, SessionTranscriber } from './session-runtime.ts';
+import { notStartedEnd, notStartedSummary, streamSessionFailure } from './session-stream.ts';
 import type {
   ParticipantInfo,
   RecordingRequest,
   SessionEvents,
   SessionResult,
+  StreamOutput,
   StreamStatus,
   StreamSummary,
+  TranscriptionOutput,
   TranscriptResult,
 } from './session-types.ts';
-import type { SpeechEngine } from '../transcription/index.ts';
 import { transcriptionResultMessage } from './subtitle-message.ts';
 import { transcriptFiles } from './transcript-phrase.ts';
-import { writeTranscriptFiles } from './transcript-writer.ts';
-import { TranscriptionRunner } from './transcription-runner.ts';
 
 export interface SessionDeps {
   readonly config: ScribaConfig;
-  readonly backend: CaptureBackend;
+  readonly runtime: SessionRuntime;
   readonly logger: Logger;
-  readonly now?: () => number;
-  /** Builds the speech engine of a session that transcribes (workers/recorder.ts: from config.transcription). */
-  readonly speechEngine?: (engine?: string) => SpeechEngine | Promise<SpeechEngine>;
 }
 
-/** Everything acquired while starting, released in reverse order. */
-interface Acquired {
-  workDir?: string;
-  capture?: PreparedCapture;
-  browser?: LaunchedBrowser;
-  page?: MeetingPage;
-  tab?: Page;
-  paths?: RecordingPaths;
-  fileSink?: Sink;
-  streamSink?: Sink;
-  stream?: StreamSummary;
-  ffmpeg?: FfmpegHandle;
-  captureStartedAtMs?: number;
-  captureStoppedAtMs?: number;
-  /** Seconds of media written, from ffmpeg's last progress line. */
-  mediaDurationSec?: number;
-  engine?: SpeechEngine;
-  transcription?: TranscriptionRunner;
+/*
+ * What each start step acquired, one record per step, every field set: a step's record exists once all of it
+ * is held, and teardown releases what exists.
+ */
+
+/** The scratch directory and the display/sound server in it. */
+interface Prepared {
+  readonly workDir: string;
+  readonly capture: PreparedCapture;
+}
+/** The meeting tab and its page object (left at teardown). */
+interface Opened {
+  readonly tab: Page;
+  readonly page: SessionPage;
+}
+interface RecordingFile {
+  readonly paths: RecordingPaths;
+  readonly sink: Sink;
+}
+interface LiveStream {
+  readonly target: StreamOutput;
+  readonly sink: Sink;
+}
+interface Transcribing {
   /** Where the transcript files go (named like the recording, next to it). */
-  transcriptFiles?: TranscriptResult['files'];
-  transcript?: TranscriptResult;
+  readonly files: TranscriptResult['files'];
+  readonly runner: SessionTranscriber;
+}
+/** What the start steps hand the running phase. */
+interface Running {
+  readonly prepared: Prepared;
+  readonly browser: SessionBrowser;
+  readonly opened: Opened;
+  /** Null when nothing is encoded (transcription only). */
+  readonly ffmpeg: CaptureProcess | null;
+  readonly startedAtMs: number;
+}
+/** What teardown learned. */
+interface Ended {
+  stoppedAtMs: number | null;
+  /** Seconds of media written, from ffmpeg's last progress line. */
+  mediaDurationSec: number | null;
+  stream: StreamSummary | null;
+  transcript: TranscriptResult | null;
+  file: FileSinkResult | null;
 }
 
 /** A failure as it leaves the session (CLI output, queue, webhooks): its message scrubbed of the session's secrets. */
@@ -94,7 +111,7 @@ function secretsOf(request: RecordingRequest): string[] {
     target: request.target,
     roomPassword: request.roomPassword,
     login: request.login,
-    streamUrls: request.stream ? [request.stream.url] : [],
+    streamUrls: request.outputs.flatMap((o) => (o.kind === 'stream' ? [o.url] : [])),
     metadata: request.fileRecordingMetadata,
   });
 }
@@ -102,24 +119,35 @@ function secretsOf(request: RecordingRequest): string[] {
 export class RecordingSession {
   readonly id: string;
   readonly request: RecordingRequest;
-  readonly #deps: SessionDeps;
+  readonly #config: ScribaConfig;
+  readonly #rt: SessionRuntime;
+  readonly #outputs: OutputsByKind;
   readonly #log: Logger;
-  readonly #now: () => number;
   readonly #events = new EventEmitter<SessionEvents>();
   /** Aborted with the StopReason when the session must stop; every start step listens to it. */
   readonly #stop = new AbortController();
   readonly #participants = new Map<string, ParticipantInfo>();
   #state: SessionState = INITIAL_SESSION_STATE;
   #run: Promise<SessionResult> | null = null;
-  #acquired: Acquired = {};
   readonly #progressListeners = new Set<(p: FfmpegProgress) => void>();
   readonly #transcriptionAbort = new AbortController();
+  #prepared: Prepared | null = null;
+  #browser: SessionBrowser | null = null;
+  #opened: Opened | null = null;
+  #file: RecordingFile | null = null;
+  #stream: LiveStream | null = null;
+  #ffmpeg: CaptureProcess | null = null;
+  /** When the recording's timeline starts (epoch ms): set once the capture runs. */
+  #captureStartedAtMs: number | null = null;
+  #engine: SpeechEngine | null = null;
+  #transcribing: Transcribing | null = null;
 
   constructor(request: RecordingRequest, deps: SessionDeps) {
     this.id = request.sessionId;
     this.request = request;
-    this.#deps = deps;
-    this.#now = deps.now ?? Date.now;
+    this.#config = deps.config;
+    this.#rt = deps.runtime;
+    this.#outputs = outputsByKind(request.outputs);
     this.#log = sessionLogger(deps.logger, request.sessionId, request.target.room);
   }
 
@@ -134,15 +162,18 @@ export class RecordingSession {
 
   /** pids of every process this session started that may still run (tests check none survive). */
   pids(): number[] {
-    const a = this.#acquired;
-    return [...(a.capture?.helperPids ?? []), a.browser?.pid, a.ffmpeg?.pid, ...(a.streamSink?.pids() ?? [])].filter(
-      (p): p is number => typeof p === 'number',
-    );
+    const pids = [
+      ...(this.#prepared?.capture.helperPids ?? []),
+      this.#browser?.pid,
+      this.#ffmpeg?.pid,
+      ...(this.#stream?.sink.pids() ?? []),
+    ];
+    return pids.filter((p): p is number => typeof p === 'number');
   }
 
   /** The meeting tab while the session runs (diagnostics and tests: screenshots, what the page received). */
   inspectPage(): Page | null {
-    return this.#acquired.tab ?? null;
+    return this.#opened?.tab ?? null;
   }
 
   /** Ask the session to stop; the recording is finished and finalized. Safe to call at any time, repeatedly. */
@@ -183,23 +214,23 @@ export class RecordingSession {
   }
 
   async #lifecycle(): Promise<SessionResult> {
-    const startedAtMs = this.#now();
+    const startedAtMs = this.#rt.now();
     try {
-      await this.#start();
+      const r = await this.#start();
       await monitorSession({
-        config: this.#deps.config,
+        config: this.#config,
         maxDurationMs: this.request.maxDurationSec * 1000,
-        page: this.#acquired.page!,
-        ffmpeg: this.#acquired.ffmpeg ?? null,
-        capture: this.#acquired.capture!,
-        browser: this.#acquired.browser!,
-        captureStartedAtMs: this.#acquired.captureStartedAtMs!,
+        page: r.opened.page,
+        ffmpeg: r.ffmpeg,
+        capture: r.prepared.capture,
+        browser: r.browser,
+        captureStartedAtMs: r.startedAtMs,
         stopSignal: this.#stop.signal,
         subscribeProgress: (listener) => {
           this.#progressListeners.add(listener);
           return () => this.#progressListeners.delete(listener);
         },
-        now: this.#now,
+        now: this.#rt.now,
         log: this.#log,
         onParticipants: (list) => this.#recordParticipants(list),
         onStop: (reason) => this.stop(reason),
@@ -210,52 +241,37 @@ export class RecordingSession {
     }
     // Reaching here means stop was requested or something failed: make sure the state says so.
     if (this.#state.status === 'running' || this.#state.status === 'starting') this.stop('requested');
-    const file = await this.#teardown();
+    const ended = await this.#teardown();
     this.#dispatch({ type: 'finalized' });
-    return this.#result(file, startedAtMs);
+    return this.#result(ended, startedAtMs);
   }
 
-  async #start(): Promise<void> {
-    const { config, backend } = this.#deps;
+  async #start(): Promise<Running> {
+    const config = this.#config;
+    const rt = this.#rt;
     const stop = this.#stop.signal;
-    const a = this.#acquired;
     const { width, height } = RESOLUTIONS[this.request.resolution];
-    if (!this.request.recordFile && this.request.stream === null && this.request.transcription === null) {
-      throw new ScribaError('invalid_request', 'nothing to do: the request asks for neither a file, a stream nor a transcription');
-    }
-    if (this.request.transcription !== null && !this.#deps.speechEngine) {
-      throw new ScribaError('invalid_request', 'this worker has no speech engine configured: it cannot transcribe');
-    }
 
-    await mkdir(config.workDir, { recursive: true, mode: 0o700 });
-    // Short on purpose: Chromium's singleton socket lives below this directory, and a Unix socket path has at
-    // most 107 bytes (a 36-character session id here made Chromium abort at start).
-    a.workDir = await mkdtemp(`${config.workDir}/${sanitizeSessionId(this.id).slice(0, 8)}-`);
-    await markScratchOwner(a.workDir);
-    stop.throwIfAborted();
-    a.capture = await backend.prepare(
-      { width, height, fps: config.capture.fps, audioOffsetMs: config.capture.audioOffsetMs },
-      a.workDir,
-      stop,
-    );
+    const workDir = await rt.scratch.create(this.id);
+    try {
+      stop.throwIfAborted();
+      const spec = { width, height, fps: config.capture.fps, audioOffsetMs: config.capture.audioOffsetMs };
+      this.#prepared = { workDir, capture: await rt.capture.prepare(spec, workDir, stop) };
+    } catch (err) {
+      await this.#cleanup('remove work dir', () => rt.scratch.remove(workDir));
+      throw err;
+    }
+    const prepared = this.#prepared;
 
     this.#dispatch({ type: 'step', step: 'launching' });
     stop.throwIfAborted();
-    a.browser = await launchBrowser({
-      executablePath: config.chromiumPath,
-      userDataDir: sessionDirs(a.workDir).profile,
-      width,
-      height,
-      headless: a.capture.browser.headless,
-      kiosk: a.capture.browser.kiosk,
-      env: a.capture.browser.env,
-      extraArgs: config.chromiumExtraArgs,
-      signal: stop,
-    });
+    const browser = await rt.browsers.launch({ workDir, width, height, capture: prepared.capture.browser, signal: stop });
+    this.#browser = browser;
 
     this.#dispatch({ type: 'step', step: 'joining' });
-    a.tab = await a.browser.firstPage();
-    a.page = await MeetingPage.create(a.tab);
+    const opened = await browser.openTab();
+    this.#opened = opened;
+    const { page } = opened;
     const { meeting } = config;
     const url = buildMeetingUrl(
       this.request.target,
@@ -263,9 +279,9 @@ export class RecordingSession {
       { displayName: meeting.displayName, email: meeting.email },
       this.request.roomPassword,
     );
-    await a.page.open(url, { signal: stop, timeoutMs: meeting.pageLoadTimeoutSec * 1000 });
-    await a.page.waitForJoin({ signal: stop, timeoutMs: meeting.joinTimeoutSec * 1000 });
-    const first = await a.page.snapshot({ timeoutMs: 5000 });
+    await page.open(url, { signal: stop, timeoutMs: meeting.pageLoadTimeoutSec * 1000 });
+    await page.waitForJoin({ signal: stop, timeoutMs: meeting.joinTimeoutSec * 1000 });
+    const first = await page.snapshot({ timeoutMs: 5000 });
     if (first.e2ee === true) {
       throw new ScribaError(
         'e2ee_not_supported',
@@ -274,79 +290,59 @@ export class RecordingSession {
     }
     // Presence tags as Jibri sets them; Meet shows the recording state from the focus and these.
     // Jibri's modes are FILE and STREAM only; a transcription-only session claims neither.
-    const mode = this.request.recordFile ? 'FILE' : this.request.stream !== null ? 'STREAM' : null;
-    await a.page.setPresence({ session_id: this.id, ...(mode ? { mode } : {}) });
+    const mode = this.#outputs.file !== null ? 'FILE' : this.#outputs.stream !== null ? 'STREAM' : null;
+    await page.setPresence({ session_id: this.id, ...(mode ? { mode } : {}) });
     // Everyone must learn the meeting is recorded, whoever started it (Jicofo is not involved here).
-    if (meeting.recordingNotice && !(await a.page.announce(meeting.recordingNotice))) {
+    if (meeting.recordingNotice && !(await page.announce(meeting.recordingNotice))) {
       this.#log.warn('could not post the recording notice in the meeting chat');
     }
-    this.#recordParticipants(await a.page.participants());
+    this.#recordParticipants(await page.participants());
 
     this.#dispatch({ type: 'step', step: 'capturing' });
     stop.throwIfAborted();
-    await this.#startCapture(width, height);
+    const { ffmpeg, startedAtMs } = await this.#startCapture(prepared, width, height);
+    await this.#startTranscription(this.#outputs.transcription, startedAtMs, prepared, opened);
+    return { prepared, browser, opened, ffmpeg, startedAtMs };
   }
 
-  async #startCapture(width: number, height: number): Promise<void> {
-    const { config } = this.#deps;
-    const a = this.#acquired;
-    if (this.request.recordFile) {
-      a.paths = recordingPaths(config.recordingsDir, this.id, this.request.target.room, new Date(this.#now()));
-      await mkdir(a.paths.sessionDir, { recursive: true, mode: 0o750 });
-      a.fileSink = createSink(
-        { kind: 'file', path: a.paths.mediaFile, remux: this.request.uploadWhileRecording !== true },
-        { ffmpegPath: config.ffmpegPath },
-      );
+  async #startCapture(prepared: Prepared, width: number, height: number): Promise<{ ffmpeg: CaptureProcess | null; startedAtMs: number }> {
+    const rt = this.#rt;
+    const { file, stream } = this.#outputs;
+    if (file !== null) {
+      const paths = recordingPaths(this.#config.recordingsDir, this.id, this.request.target.room, new Date(rt.now()));
+      await rt.files.makeDir(paths.sessionDir);
+      this.#file = { paths, sink: rt.outputs.fileSink(paths.mediaFile, { remux: this.request.uploadWhileRecording !== true }) };
     }
-    const stream = this.request.stream;
     if (stream !== null) {
-      a.streamSink = createSink(
-        { kind: 'stream', url: stream.url, youtubeBroadcastId: stream.youtubeBroadcastId },
-        {
-          ffmpegPath: config.ffmpegPath,
-          stream: {
-            policy: reconnectPolicy(config),
-            connectTimeoutMs: config.stream.connectTimeoutSec * 1000,
-            onStatus: (status) => this.#onStreamStatus(status),
-            log: this.#log,
-            now: this.#now,
-          },
-        },
-      );
+      const sink = rt.outputs.streamSink(stream, { onStatus: (status) => this.#onStreamStatus(status), log: this.#log });
+      this.#stream = { target: stream, sink };
     }
-    const sinks = [a.fileSink, a.streamSink].filter((sink): sink is Sink => sink !== undefined);
+    const sinks = [this.#file?.sink, this.#stream?.sink].filter((sink): sink is Sink => sink !== undefined);
     if (sinks.length === 0) {
       // Transcription only: no video capture and no encoding at all; the tap reads the page's WebRTC audio.
-      a.captureStartedAtMs = this.#now();
-      this.#dispatch({ type: 'capture_started', atMs: a.captureStartedAtMs });
-      await this.#startTranscription();
-      return;
+      const startedAtMs = rt.now();
+      this.#captureStartedAtMs = startedAtMs;
+      this.#dispatch({ type: 'capture_started', atMs: startedAtMs });
+      return { ffmpeg: null, startedAtMs };
     }
-    const outputs = planCaptureOutputs({
-      legs: sinks.map((sink) => ({ kind: sink.spec.kind, leg: sink.leg })),
-      file: fileEncodingProfile(config, width, height),
-      stream: streamEncodingProfile(config, width, height),
-      shareEncode: config.stream.shareEncode,
-    });
     let firstFrame: () => void = () => {};
     const framed = new Promise<void>((resolve) => (firstFrame = resolve));
-    const spawnedAtMs = this.#now();
-    a.ffmpeg = startFfmpeg(buildCaptureCommand({ inputs: a.capture!.ffmpegInputs, outputs }), {
-      env: a.capture!.ffmpegEnv,
-      ffmpegPath: config.ffmpegPath,
-      killGraceMs: config.stopGraceSec * 1000,
-      // The stream leg comes out on stdout (mpegtsPipeLeg); the stream sink reads it from the first byte.
-      ...(a.streamSink ? { stdout: 'pipe' as const } : {}),
+    const spawnedAtMs = rt.now();
+    const ffmpeg = rt.outputs.startCapture({
+      capture: prepared.capture,
+      sinks,
+      width,
+      height,
       onProgress: (p) => {
         if (p.frame > 0) firstFrame();
         for (const listener of this.#progressListeners) listener(p);
       },
     });
-    for (const sink of sinks) sink.start({ stdout: a.ffmpeg.stdout });
-    if (a.paths) this.#events.emit('file', { path: a.paths.mediaFile });
+    this.#ffmpeg = ffmpeg;
+    if (this.#file) this.#events.emit('file', { path: this.#file.paths.mediaFile });
     const outcome = await Promise.race([
       framed.then(() => 'ok' as const),
-      a.ffmpeg.exited.then((exit) => exit),
+      ffmpeg.exited.then((exit) => exit),
       pause(15_000, this.#stop.signal).then(() => 'timeout' as const),
     ]);
     if (outcome === 'timeout') {
@@ -360,36 +356,43 @@ export class RecordingSession {
     }
     // The file's zero is the video input's first packet, which ffmpeg stamped with the wall clock; the first
     // progress line comes up to ~1 s later. Captions need the former (0.5 s budget); fall back to now.
-    const now = this.#now();
-    const fileZero = inputStartEpochMs(a.ffmpeg.stderrTail());
-    a.captureStartedAtMs = fileZero !== null && fileZero >= spawnedAtMs - 1000 && fileZero <= now ? fileZero : now;
-    this.#dispatch({ type: 'capture_started', atMs: a.captureStartedAtMs });
-    await this.#writeMetadata('recording', null);
-    await this.#startTranscription();
+    const now = rt.now();
+    const fileZero = inputStartEpochMs(ffmpeg.stderrTail());
+    const startedAtMs = fileZero !== null && fileZero >= spawnedAtMs - 1000 && fileZero <= now ? fileZero : now;
+    this.#captureStartedAtMs = startedAtMs;
+    this.#dispatch({ type: 'capture_started', atMs: startedAtMs });
+    if (this.#file) {
+      await this.#writeMetadata(this.#file.paths, 'recording', {
+        stoppedAtMs: null,
+        mediaDurationSec: null,
+        stream: null,
+        transcript: null,
+        file: null,
+      });
+    }
+    return { ffmpeg, startedAtMs };
   }
 
   /** After capture started (its clock is the transcript's): the tap and one speech stream per participant. */
-  async #startTranscription(): Promise<void> {
-    const target = this.request.transcription;
-    const a = this.#acquired;
-    if (target === null || !this.#deps.speechEngine) return;
-    const startedAt = a.captureStartedAtMs!;
-    const media =
-      a.paths?.mediaFile ??
-      recordingPaths(this.#deps.config.recordingsDir, this.id, this.request.target.room, new Date(startedAt)).mediaFile;
-    a.transcriptFiles = transcriptFiles(media);
-    a.engine = await this.#deps.speechEngine(target.engine);
-    a.transcription = new TranscriptionRunner({
-      page: a.page!,
+  async #startTranscription(target: TranscriptionOutput | null, startedAt: number, prepared: Prepared, opened: Opened): Promise<void> {
+    if (target === null) return;
+    const room = this.request.target.room;
+    const media = this.#file?.paths.mediaFile ?? recordingPaths(this.#config.recordingsDir, this.id, room, new Date(startedAt)).mediaFile;
+    const files = transcriptFiles(media);
+    const engine = await this.#rt.transcription.engine(target.engine);
+    this.#engine = engine;
+    const { capture } = prepared;
+    const runner = this.#rt.transcription.runner({
+      page: opened.page,
       captureStartedAtMs: startedAt,
-      engine: a.engine,
+      engine,
       language: target.language,
       room: this.request.target.room,
       // Only teardown cancels it hard; a stop flushes it (stop()).
       signal: this.#transcriptionAbort.signal,
       log: this.#log,
       knownName: (id) => this.#participants.get(id)?.name,
-      ...(a.capture?.pulseSource ? { mixedAudio: { pulseSource: a.capture.pulseSource, env: a.capture.ffmpegEnv } } : {}),
+      ...(capture.pulseSource ? { mixedAudio: { pulseSource: capture.pulseSource, env: capture.ffmpegEnv } } : {}),
       onPhrase: (p) => {
         const phrase = {
           id: randomUUID(),
@@ -401,14 +404,15 @@ export class RecordingSession {
           language: target.language,
         };
         this.#events.emit('phrase', phrase);
-        if (this.#deps.config.transcription.inMeetingSubtitles) {
-          void a.page
-            ?.sendJsonMessage(transcriptionResultMessage(phrase, startedAt))
+        if (this.#config.transcription.inMeetingSubtitles) {
+          void opened.page
+            .sendJsonMessage(transcriptionResultMessage(phrase, startedAt))
             .then((ok) => ok || this.#log.debug('could not send a subtitle'));
         }
       },
     });
-    await a.transcription.start();
+    this.#transcribing = { files, runner };
+    await runner.start();
   }
 
   #recordParticipants(list: ReadonlyArray<{ id: string; name: string | null; hiddenFromRecorder: boolean }> | null): void {
@@ -423,139 +427,148 @@ export class RecordingSession {
     this.#events.emit('stream', status);
     if (status.status !== 'ended') return;
     // A stream-only session has nothing left to do; with a file, the recording goes on without the stream.
-    const failure = streamSessionFailure(status, this.request.recordFile);
+    const failure = streamSessionFailure(status, this.#outputs.file !== null);
     if (failure !== null) this.#fail(failure);
   }
 
-  async #writeMetadata(status: string, file: FileSinkResult | null): Promise<void> {
-    const a = this.#acquired;
-    if (!a.paths) return;
-    const started = a.captureStartedAtMs;
-    const stopped = a.captureStoppedAtMs;
-    await writeMetadata(
-      a.paths.metadataFile,
-      buildMetadata({
-        target: this.request.target,
-        participants: [...this.#participants.values()],
-        fileRecordingMetadata: this.request.fileRecordingMetadata,
-        liveViewUrl: youtubeLiveViewUrl(this.request.stream?.youtubeBroadcastId ?? null),
-        scriba: {
-          session_id: this.id,
-          room: this.request.target.room,
-          status,
-          started_at: started === undefined ? null : new Date(started).toISOString(),
-          ended_at: stopped === undefined ? null : new Date(stopped).toISOString(),
-          duration_sec: a.mediaDurationSec ?? (started !== undefined && stopped !== undefined ? (stopped - started) / 1000 : null),
-          file: file ? { name: a.paths.mediaFile.split('/').pop(), size_bytes: file.sizeBytes, finalized: file.finalized } : null,
-          ...(this.request.segments ? { segment: this.request.segments.segment, segments: this.request.segments.earlier } : {}),
-          ...(this.request.stream
-            ? {
-                stream: {
-                  target: redactStreamUrl(this.request.stream.url),
-                  connects: a.stream?.connects ?? null,
-                  connected_sec: a.stream?.connectedSec ?? null,
-                  end: a.stream ? { code: a.stream.end.code, reason: a.stream.end.reason } : null,
-                },
-              }
-            : {}),
-        },
-      }),
-    ).catch((err: unknown) => this.#log.warn({ err }, 'could not write metadata.json'));
+  async #writeMetadata(paths: RecordingPaths, status: string, ended: Ended): Promise<void> {
+    const started = this.#captureStartedAtMs;
+    const stopped = ended.stoppedAtMs;
+    const stream = this.#outputs.stream;
+    const { file } = ended;
+    await this.#rt.files
+      .writeMetadata(
+        paths.metadataFile,
+        buildMetadata({
+          target: this.request.target,
+          participants: [...this.#participants.values()],
+          fileRecordingMetadata: this.request.fileRecordingMetadata,
+          liveViewUrl: youtubeLiveViewUrl(stream?.youtubeBroadcastId ?? null),
+          scriba: {
+            session_id: this.id,
+            room: this.request.target.room,
+            status,
+            started_at: started === null ? null : new Date(started).toISOString(),
+            ended_at: stopped === null ? null : new Date(stopped).toISOString(),
+            duration_sec: ended.mediaDurationSec ?? (started !== null && stopped !== null ? (stopped - started) / 1000 : null),
+            file: file ? { name: paths.mediaFile.split('/').pop(), size_bytes: file.sizeBytes, finalized: file.finalized } : null,
+            ...(this.request.segments ? { segment: this.request.segments.segment, segments: this.request.segments.earlier } : {}),
+            ...(stream
+              ? {
+                  stream: {
+                    target: redactStreamUrl(stream.url),
+                    connects: ended.stream?.connects ?? null,
+                    connected_sec: ended.stream?.connectedSec ?? null,
+                    end: ended.stream ? { code: ended.stream.end.code, reason: ended.stream.end.reason } : null,
+                  },
+                }
+              : {}),
+          },
+        }),
+      )
+      .catch((err: unknown) => this.#log.warn({ err }, 'could not write metadata.json'));
   }
 
-  /** Total: every step runs even if an earlier one fails. Returns the file result, if any. */
-  async #teardown(): Promise<FileSinkResult | null> {
-    const a = this.#acquired;
-    const step = async (name: string, fn: () => Promise<unknown>) => {
-      try {
-        await fn();
-      } catch (err) {
-        this.#log.warn({ err }, `cleanup step "${name}" failed`);
-      }
-    };
+  /** One cleanup step: a failure is logged, never thrown, so the next step runs. */
+  async #cleanup(name: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.#log.warn({ err }, `cleanup step "${name}" failed`);
+    }
+  }
+
+  /**
+   * Total: every step runs even if an earlier one fails. Not the reverse of the start order: the capture
+   * stops first (the file ends when asked), the transcription flushes while the page still runs, and the file
+   * is finalized (a remux may take a while) after the browser has left the meeting.
+   */
+  async #teardown(): Promise<Ended> {
+    const rt = this.#rt;
+    const ended: Ended = { stoppedAtMs: null, mediaDurationSec: null, stream: null, transcript: null, file: null };
+    const step = (name: string, fn: () => Promise<unknown>) => this.#cleanup(name, fn);
     await step('stop ffmpeg', async () => {
-      if (!a.ffmpeg) {
-        if (a.captureStartedAtMs !== undefined) a.captureStoppedAtMs = this.#now();
+      const ffmpeg = this.#ffmpeg;
+      if (ffmpeg === null) {
+        if (this.#captureStartedAtMs !== null) ended.stoppedAtMs = rt.now();
         return;
       }
-      const exit = await a.ffmpeg.stop();
-      a.captureStoppedAtMs = this.#now();
-      if (exit.lastProgress) a.mediaDurationSec = exit.lastProgress.timeSec;
+      const exit = await ffmpeg.stop();
+      ended.stoppedAtMs = rt.now();
+      if (exit.lastProgress) ended.mediaDurationSec = exit.lastProgress.timeSec;
       this.#log.info({ code: exit.code, signal: exit.signal }, 'ffmpeg stopped');
     });
     // Right after the capture: the relay gets the capture's last bytes, then ends the stream cleanly.
     await step('finish stream', async () => {
-      const stream = this.request.stream;
-      if (stream === null) return;
-      if (!a.streamSink) {
+      const target = this.#outputs.stream;
+      if (target === null) return;
+      if (this.#stream === null) {
         const end = notStartedEnd(this.#state.status === 'stopping' ? this.#state.failure : null);
-        a.stream = notStartedSummary(stream, end);
+        ended.stream = notStartedSummary(target, end);
         this.#events.emit('stream', end);
         return;
       }
-      const result = await a.streamSink.finalize(AbortSignal.timeout(15_000));
-      if (result?.kind === 'stream') a.stream = result.summary;
+      const result = await this.#stream.sink.finalize(AbortSignal.timeout(15_000));
+      if (result?.kind === 'stream') ended.stream = result.summary;
     });
     // While the page still runs: the tap flushes its last chunks, the engines their last phrases.
     await step('finish transcription', async () => {
-      if (!a.transcription || !a.transcriptFiles) return;
-      const transcript = await a.transcription.stop(a.captureStoppedAtMs ?? this.#now());
-      await mkdir(dirname(a.transcriptFiles.json), { recursive: true, mode: 0o750 });
-      await writeTranscriptFiles(transcript, a.transcriptFiles);
-      a.transcript = { files: a.transcriptFiles, phrases: a.transcription.phraseCount };
+      const t = this.#transcribing;
+      if (t === null) return;
+      const transcript = await t.runner.stop(ended.stoppedAtMs ?? rt.now());
+      await rt.files.writeTranscript(transcript, t.files);
+      ended.transcript = { files: t.files, phrases: t.runner.phraseCount };
     });
     await step('close speech engine', async () => {
       this.#transcriptionAbort.abort();
-      await a.engine?.close();
+      await this.#engine?.close();
     });
+    const opened = this.#opened;
     // A last look at who is there: a short session may otherwise end before the first periodic poll.
     await step('collect participants', async () => {
-      if (a.page) this.#recordParticipants(await a.page.participants());
+      if (opened) this.#recordParticipants(await opened.page.participants());
     });
-    await step('leave meeting', () => (a.page ? withTimeout(a.page.leave({ timeoutMs: 3000 }), 4000, undefined) : Promise.resolve()));
-    await step('close browser', () => a.browser?.close() ?? Promise.resolve());
-    await step('stop capture helpers', () => a.capture?.close() ?? Promise.resolve());
-    let file: FileSinkResult | null = null;
+    await step('leave meeting', () => (opened ? withTimeout(opened.page.leave({ timeoutMs: 3000 }), 4000, undefined) : Promise.resolve()));
+    await step('close browser', () => this.#browser?.close() ?? Promise.resolve());
+    await step('stop capture helpers', () => this.#prepared?.capture.close() ?? Promise.resolve());
+    const recording = this.#file;
     await step('finalize file', async () => {
-      if (!a.fileSink) return;
-      const result = await a.fileSink.finalize(AbortSignal.timeout(10 * 60_000));
+      if (recording === null) return;
+      const result = await recording.sink.finalize(AbortSignal.timeout(10 * 60_000));
       if (result?.kind !== 'file') return;
-      file = result;
+      ended.file = result;
       if (result.warning) this.#log.warn(result.warning);
     });
     await step('write metadata', async () => {
-      if (!a.paths) return;
-      if (file) {
-        await this.#writeMetadata(this.#state.status === 'stopping' && this.#state.failure ? 'failed' : 'finished', file);
+      if (recording === null) return;
+      if (ended.file) {
+        await this.#writeMetadata(recording.paths, this.#state.status === 'stopping' && this.#state.failure ? 'failed' : 'finished', ended);
       } else {
         // A session that recorded nothing leaves no directory.
-        await rm(a.paths.metadataFile, { force: true });
-        await rmdir(a.paths.sessionDir).catch(() => undefined);
+        await rt.files.removeRecording(recording.paths);
       }
     });
-    await step('remove work dir', () => (a.workDir ? rm(a.workDir, { recursive: true, force: true }) : Promise.resolve()));
-    return file;
+    await step('remove work dir', () => (this.#prepared ? rt.scratch.remove(this.#prepared.workDir) : Promise.resolve()));
+    return ended;
   }
 
-  #result(file: FileSinkResult | null, startedAtMs: number): SessionResult {
+  #result(ended: Ended, startedAtMs: number): SessionResult {
     const s = this.#state;
-    const a = this.#acquired;
-    const wall =
-      a.captureStartedAtMs !== undefined && a.captureStoppedAtMs !== undefined ? (a.captureStoppedAtMs - a.captureStartedAtMs) / 1000 : 0;
-    const duration = a.mediaDurationSec ?? wall;
+    const started = this.#captureStartedAtMs;
+    const wall = started !== null && ended.stoppedAtMs !== null ? (ended.stoppedAtMs - started) / 1000 : 0;
     return {
       sessionId: this.id,
       status: s.status === 'failed' ? 'failed' : 'finished',
       reason: s.status === 'finished' ? s.reason : 'error',
       failure: s.status === 'failed' ? s.failure : null,
-      file,
-      metadataFile: file && a.paths ? a.paths.metadataFile : null,
-      stream: a.stream ?? null,
-      durationSec: duration,
-      startedAt: a.captureStartedAtMs !== undefined ? new Date(a.captureStartedAtMs).toISOString() : new Date(startedAtMs).toISOString(),
-      endedAt: new Date(this.#now()).toISOString(),
+      file: ended.file,
+      metadataFile: ended.file && this.#file ? this.#file.paths.metadataFile : null,
+      stream: ended.stream,
+      durationSec: ended.mediaDurationSec ?? wall,
+      startedAt: new Date(started ?? startedAtMs).toISOString(),
+      endedAt: new Date(this.#rt.now()).toISOString(),
       participants: [...this.#participants.values()],
-      transcript: a.transcript ?? null,
+      transcript: ended.transcript,
     };
   }
 }

@@ -1,5 +1,7 @@
 /** What a recording session is asked to do, and what it reports back. */
-import type { MeetingTarget, RecorderLogin } from '../browser/meeting-url.ts';
+import type { RecorderLogin } from '../browser/meeting-url.ts';
+import type { MeetingTarget } from '../domain/meeting-target.ts';
+import type { JobOutput } from '../domain/job-request.ts';
 import type { SessionFailure, SessionState, StopReason } from '../domain/session-state.ts';
 import type { FileSinkResult } from '../sinks/sink.ts';
 import type { StreamStatus, StreamSummary } from '../sinks/stream-status.ts';
@@ -11,12 +13,15 @@ export interface RecordingRequest {
   readonly target: MeetingTarget;
   readonly login: RecorderLogin | null;
   readonly roomPassword: string | null;
+  /** The capture's size: the file output's resolution when there is one, else the deployment's (or the CLI's). */
   readonly resolution: '720p' | '1080p';
   readonly maxDurationSec: number;
-  /** Record to a crash-safe MP4 (false: stream only). */
-  readonly recordFile: boolean;
-  /** Live stream target, or null. The URL holds the stream key: secret, never logged. */
-  readonly stream: StreamTarget | null;
+  /**
+   * What the session produces, from one capture: a crash-safe MP4, a live stream (its URL holds the key:
+   * secret, never logged), a transcript. Build with sessionOutputs(). Without a file and a stream, no video is
+   * captured at all.
+   */
+  readonly outputs: SessionOutputs;
   /** The file is uploaded while it is written: keep it fragmented at the end (no remux). */
   readonly uploadWhileRecording?: boolean;
   /** app_data.file_recording_metadata: copied to the top level of metadata.json; may hold secrets. */
@@ -26,9 +31,14 @@ export interface RecordingRequest {
    * names the segment and how the earlier ones ended.
    */
   readonly segments?: { readonly segment: number; readonly earlier: readonly unknown[] } | null;
-  /** Transcribe each participant (issue 7), or null. Without a file and a stream, no video is captured at all. */
-  readonly transcription: TranscriptionTarget | null;
 }
+
+/** A job's outputs as a session takes them: non-empty, at most one of each kind (sessionOutputs() checks). */
+export type SessionOutputs = readonly [JobOutput, ...JobOutput[]];
+
+export type FileOutput = Extract<JobOutput, { kind: 'file' }>;
+export type StreamOutput = Extract<JobOutput, { kind: 'stream' }>;
+export type TranscriptionOutput = Extract<JobOutput, { kind: 'transcription' }>;
 
 export interface TranscriptionTarget {
   /** BCP-47, e.g. 'en-US'. */

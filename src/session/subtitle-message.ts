@@ -1,5 +1,5 @@
 /**
- * Jigasi's live transcription message (jitsi-interop.md §6), which Jitsi Meet shows as subtitles: one final
+ * Jigasi's live transcription message (docs/jitsi-recorder.md, "Subtitles and transcripts as Jigasi makes them"), which Jitsi Meet shows as subtitles: one final
  * line per message_id. Pure.
  */
 import type { SessionPhrase } from './session-types.ts';

@@ -1,5 +1,5 @@
 /**
- * Transcription of a running session (issue 7): the audio tap's per-participant chunks, one speech stream per
+ * Transcription of a running session: the audio tap's per-participant chunks, one speech stream per
  * participant, final phrases on the recording's timeline as they come, the assembled transcript at stop().
  * Engine failures are logged and end that speaker's stream only: a recording never fails for its transcript.
  * When the tap cannot start, the session's mixed audio (its PulseAudio monitor, through a small ffmpeg) is

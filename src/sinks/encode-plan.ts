@@ -40,7 +40,18 @@ type ProfileConfig = Pick<ScribaConfig, 'capture' | 'stream'>;
 
 export function fileEncodingProfile(c: ProfileConfig, width: number, height: number): EncodingProfile {
   return {
-    video: { width, height, fps: c.capture.fps, preset: c.capture.videoPreset, crf: c.capture.videoCrf, gopSeconds: FILE_GOP_SECONDS },
+    // zerolatency (no B-frames, no lookahead, sliced threads) for the file too, for A/V sync (docs/capture.md):
+    // with B-frames the fragmented MP4 (no edit list) presents the video 2+ frames late, and x264's ~0.4 s of
+    // lookahead makes ffmpeg read the audio input that much behind, so a stop cut the audio 0.4 s short.
+    video: {
+      width,
+      height,
+      fps: c.capture.fps,
+      preset: c.capture.videoPreset,
+      crf: c.capture.videoCrf,
+      gopSeconds: FILE_GOP_SECONDS,
+      tune: 'zerolatency',
+    },
     audio: { bitrateKbps: c.capture.audioBitrateKbps, sampleRate: AUDIO_SAMPLE_RATE, channels: AUDIO_CHANNELS },
   };
 }

@@ -2,14 +2,12 @@
  * Outputs are sinks behind one interface (Jibri sink/, Egress sink/): each names the container and target
  * it wants from the one capture (a mux leg), is started with the running capture, and finalizes its own
  * result. Which encode feeds which leg is decided once, in encode-plan.ts. A new output kind is one file and
- * one case below.
+ * one case in create-sink.ts.
  */
 import type { Readable } from 'node:stream';
 import type { AudioProfile, MuxLeg, VideoProfile } from '../ffmpeg/index.ts';
 import type { Logger } from '../log/logger.ts';
-import { createFileSink } from './file-sink.ts';
 import type { ReconnectPolicy } from './stream-policy.ts';
-import { createStreamSink } from './stream-sink.ts';
 import type { StreamStatus, StreamSummary } from './stream-status.ts';
 
 export type SinkSpec =
@@ -74,17 +72,4 @@ export interface SinkDeps {
   readonly ffmpegPath: string;
   /** Required for a stream sink. */
   readonly stream?: StreamSinkDeps;
-}
-
-export function createSink(spec: SinkSpec, deps: SinkDeps): Sink {
-  switch (spec.kind) {
-    case 'file':
-      return createFileSink(spec, deps);
-    case 'stream':
-      return createStreamSink(spec, deps);
-    default: {
-      const unreachable: never = spec;
-      throw new Error(`unknown sink kind ${String((unreachable as { kind: unknown }).kind)}`);
-    }
-  }
 }

@@ -243,7 +243,7 @@ class LocalFsStore implements LocalStore {
           if (prefix.startsWith(`${rel}/`) || rel.startsWith(prefix)) await walk(rel);
         } else if (entry.isFile() && rel.startsWith(prefix)) {
           const st = await lstat(join(rootReal, rel)).catch(() => null);
-          if (st !== null && st.isFile()) {
+          if (st?.isFile()) {
             out.push({ key: rel, size: st.size, lastModifiedMs: st.mtimeMs, etag: etagOf(st.size, st.mtimeMs), sha256: null });
           }
         }

@@ -7,8 +7,9 @@
  * end every stream the same way, then 'end' fires once.
  */
 import { EventEmitter } from 'node:events';
-import type { AudioTapStartOptions, AudioTapStartResult } from '../browser/meeting-page.ts';
-import { parseTapMessage, samplesIn, TAP_SAMPLE_RATE, type TapMessage, type TapParticipantState } from './pcm-chunk.ts';
+import type { AudioTapStartOptions, AudioTapStartResult } from '../browser/page-audio-tap.ts';
+import { SPEECH_SAMPLE_RATE } from '../domain/audio-format.ts';
+import { parseTapMessage, samplesIn, type TapMessage, type TapParticipantState } from './pcm-chunk.ts';
 import { ParticipantTimeline } from './tap-timeline.ts';
 
 /** What the tap needs of the page object (MeetingPage implements it). */
@@ -30,7 +31,7 @@ export interface TapChunk {
   /** Ms since captureStartedAtMs of the first sample, and just after the last one. */
   readonly startMs: number;
   readonly endMs: number;
-  readonly sampleRate: typeof TAP_SAMPLE_RATE;
+  readonly sampleRate: typeof SPEECH_SAMPLE_RATE;
   /** LINEAR16 little-endian mono. */
   readonly pcm: Buffer;
   /** Not sample-for-sample after the previous chunk (first chunk, after a mute or track change). */
@@ -203,7 +204,7 @@ export class AudioTap {
           name: p.name,
           startMs: at.startMs,
           endMs: at.endMs,
-          sampleRate: TAP_SAMPLE_RATE,
+          sampleRate: SPEECH_SAMPLE_RATE,
           pcm: m.pcm,
           discontinuity: at.discontinuity,
         });

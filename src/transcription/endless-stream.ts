@@ -1,5 +1,5 @@
 /**
- * "Endless streaming" bookkeeping for Google's ~5-minute stream limit (contracts.md §4). Pure: no I/O, time
+ * "Endless streaming" bookkeeping for Google's ~5-minute stream limit (docs/transcription.md, "Endless streaming"). Pure: no I/O, time
  * is a parameter.
  *
  * The stream's audio timeline counts bytes written since start. The book keeps the audio after the last final

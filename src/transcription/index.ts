@@ -42,5 +42,5 @@ export {
 } from './transcript-formats.ts';
 export { combineWer, normalizeWords, wordErrorRate, type WerResult } from './wer.ts';
 export { AudioTap, type AudioTapPage } from './audio-tap.ts';
-export { parseTapMessage, pcmRms, TAP_SAMPLE_RATE, wavHeader } from './pcm-chunk.ts';
+export { parseTapMessage, pcmRms, wavHeader } from './pcm-chunk.ts';
 export { ParticipantTimeline, StreamTimeMap } from './tap-timeline.ts';

@@ -24,6 +24,7 @@ import type { SpeechEngine, SpeechResult } from './speech-engine.ts';
 import { SpeechEngineError, speechAborted } from './speech-errors.ts';
 import { ConcurrencyLimit, type Utterance, UtteranceStream } from './utterance-stream.ts';
 import type { VadSegmenterOptions } from './vad-segmenter.ts';
+import { SPEECH_SAMPLE_RATE } from '../domain/audio-format.ts';
 
 export interface OpenAiSpeechOptions {
   /** Up to and including the version, e.g. 'https://api.openai.com/v1' or 'http://127.0.0.1:8000/v1'. */
@@ -139,7 +140,7 @@ function poster(url: URL, o: OpenAiSpeechOptions) {
   const secrets = o.apiKey ? [o.apiKey] : [];
   const where = url.origin;
   return async function transcribe(u: Utterance, language: string, label: string, signal: AbortSignal): Promise<readonly SpeechResult[]> {
-    const durationSec = u.pcm.length / 2 / 16_000;
+    const durationSec = u.pcm.length / 2 / SPEECH_SAMPLE_RATE;
     // Encoded once into bytes: a retry sends the same body, and undici's streamed FormData body can fail
     // unhandled when the connection is refused mid-upload.
     const encoded = new Request(url, {

@@ -2,10 +2,10 @@
  * The audio tap's page → Node messages (src/browser/meeting-page.ts startAudioTap), decoded and validated, and
  * small LINEAR16 helpers. Pure: a message the page should never send is rejected (null), never thrown.
  */
+import { SPEECH_SAMPLE_RATE } from '../domain/audio-format.ts';
 
-export const TAP_SAMPLE_RATE = 16_000;
 /** A chunk longer than this is refused (the page batches 20..1000 ms; 2 s leaves room, caps a bad page). */
-export const MAX_CHUNK_BYTES = TAP_SAMPLE_RATE * 2 * 2;
+export const MAX_CHUNK_BYTES = SPEECH_SAMPLE_RATE * 2 * 2;
 const MAX_ID_LENGTH = 256;
 const MAX_NAME_LENGTH = 512;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -21,7 +21,7 @@ export type TapMessage =
       readonly startEpochMs: number;
       /** Follows the participant's previous chunk without a gap. */
       readonly continuous: boolean;
-      readonly sampleRate: typeof TAP_SAMPLE_RATE;
+      readonly sampleRate: typeof SPEECH_SAMPLE_RATE;
       /** LINEAR16 little-endian mono, a whole number of samples. */
       readonly pcm: Buffer;
     }
@@ -49,8 +49,8 @@ export function parseTapMessage(raw: unknown): TapMessageResult {
     case 'chunk': {
       const id = text(m['id'], MAX_ID_LENGTH);
       if (id === null) return { ok: false, error: 'chunk without a valid id' };
-      if (m['sampleRate'] !== TAP_SAMPLE_RATE)
-        return { ok: false, error: `chunk at ${String(m['sampleRate'])} Hz, expected ${TAP_SAMPLE_RATE}` };
+      if (m['sampleRate'] !== SPEECH_SAMPLE_RATE)
+        return { ok: false, error: `chunk at ${String(m['sampleRate'])} Hz, expected ${SPEECH_SAMPLE_RATE}` };
       const start = m['startEpochMs'];
       if (typeof start !== 'number' || !Number.isFinite(start) || start <= 0)
         return { ok: false, error: 'chunk without a valid start time' };
@@ -58,7 +58,7 @@ export function parseTapMessage(raw: unknown): TapMessageResult {
       if (typeof pcm === 'string') return { ok: false, error: pcm };
       return {
         ok: true,
-        message: { type: 'chunk', id, startEpochMs: start, continuous: m['continuous'] === true, sampleRate: TAP_SAMPLE_RATE, pcm },
+        message: { type: 'chunk', id, startEpochMs: start, continuous: m['continuous'] === true, sampleRate: SPEECH_SAMPLE_RATE, pcm },
       };
     }
     case 'status':
@@ -85,7 +85,7 @@ export function samplesIn(pcm: Buffer): number {
 }
 
 /** Duration of LINEAR16 mono PCM in ms. */
-export function pcmDurationMs(pcm: Buffer, sampleRate: number = TAP_SAMPLE_RATE): number {
+export function pcmDurationMs(pcm: Buffer, sampleRate: number = SPEECH_SAMPLE_RATE): number {
   return (samplesIn(pcm) * 1000) / sampleRate;
 }
 
@@ -103,7 +103,7 @@ export function pcmRms(pcm: Buffer, fromSample = 0, toSample: number = samplesIn
 }
 
 /** A canonical 44-byte WAV header for s16le mono PCM of `dataBytes` (for dumps and tests). */
-export function wavHeader(dataBytes: number, sampleRate: number = TAP_SAMPLE_RATE): Buffer {
+export function wavHeader(dataBytes: number, sampleRate: number = SPEECH_SAMPLE_RATE): Buffer {
   const h = Buffer.alloc(44);
   h.write('RIFF', 0, 'ascii');
   h.writeUInt32LE(36 + dataBytes, 4);

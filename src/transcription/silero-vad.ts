@@ -10,6 +10,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SPEECH_SAMPLE_RATE } from '../domain/audio-format.ts';
 import { SpeechEngineError } from './speech-errors.ts';
 
 export const SILERO_FRAME_SAMPLES = 512;
@@ -64,7 +65,7 @@ export async function loadSileroVad(modelPath: string = defaultSileroModelPath()
       cause: err,
     });
   }
-  const sr = new ort.Tensor('int64', BigInt64Array.from([16_000n]));
+  const sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(SPEECH_SAMPLE_RATE)]));
   const [probName, stateName] = session.outputNames;
   return {
     createState() {

@@ -11,7 +11,9 @@
  */
 
 /** Only 16 kHz: the rate every engine here takes, and what the audio tap produces. */
-export const SPEECH_SAMPLE_RATE = 16_000;
+import { SPEECH_SAMPLE_RATE } from '../domain/audio-format.ts';
+
+export { SPEECH_SAMPLE_RATE };
 
 export interface SpeechStartOptions {
   /** BCP-47, e.g. 'en-US'. An engine that cannot do it throws SpeechEngineError('unsupported_language'). */

@@ -14,6 +14,7 @@ import { SILERO_FRAME_SAMPLES, type SileroVadState } from './silero-vad.ts';
 import type { SpeechResult, SpeechStartOptions, SpeechStream, SpeechWord } from './speech-engine.ts';
 import { speechAborted } from './speech-errors.ts';
 import { VadSegmenter, type VadSegmenterOptions } from './vad-segmenter.ts';
+import { SPEECH_SAMPLE_RATE } from '../domain/audio-format.ts';
 
 export interface Utterance {
   /** 0, 1, 2… in the stream. */
@@ -83,7 +84,7 @@ export interface UtteranceStreamOptions {
   readonly onGone: () => void;
 }
 
-const RATE = 16_000;
+const RATE = SPEECH_SAMPLE_RATE;
 const FRAME_BYTES = SILERO_FRAME_SAMPLES * 2;
 
 /** Offsets an utterance's results onto the stream's timeline and keeps them inside it. Pure. */

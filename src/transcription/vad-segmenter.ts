@@ -10,6 +10,7 @@
  * last short pause (≥ `splitSilenceMs`) when it had one, else where it stands, and goes on as a new one, so
  * a monologue still yields captions every few seconds and no request grows without bound.
  */
+import { SPEECH_SAMPLE_RATE } from '../domain/audio-format.ts';
 
 export interface VadSegmenterOptions {
   /** Samples per probability. Default 512 (Silero at 16 kHz). */
@@ -47,7 +48,7 @@ interface Resolved {
 }
 
 export function resolveVadOptions(o: VadSegmenterOptions = {}): Resolved {
-  const rate = o.sampleRate ?? 16_000;
+  const rate = o.sampleRate ?? SPEECH_SAMPLE_RATE;
   const samples = (ms: number): number => Math.round((ms * rate) / 1000);
   const threshold = o.threshold ?? 0.5;
   const r: Resolved = {

@@ -1,6 +1,6 @@
 /**
  * The webhook events we send: a versioned union (eventType → data) in the JaaS envelope, so receivers written
- * for 8x8 JaaS work unchanged (shared/docs/contracts.md §1).
+ * for 8x8 JaaS work unchanged (docs/webhooks.md).
  *
  * Versioning is additive: new event types and new optional data fields may appear; existing fields keep their
  * name, type and meaning. A breaking change would need a new event type, never a changed one.

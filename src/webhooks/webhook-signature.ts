@@ -1,5 +1,5 @@
 /**
- * JaaS webhook signatures (shared/docs/contracts.md §1):
+ * JaaS webhook signatures (docs/webhooks.md, "Signature"):
  * `X-Jaas-Signature: t=<unix seconds>,v1=<base64 HMAC-SHA256(key = whole secret incl. "whsec_", t + "." + rawBody)>`.
  * Signing is ours; verifying is exported for receivers (and our tests).
  */

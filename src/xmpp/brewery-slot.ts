@@ -123,7 +123,10 @@ export class BrewerySlot {
   /** Sends `on` once capture runs and `off` at the end, then frees the slot. */
   async #follow(requester: string, session: SlotSession): Promise<void> {
     let ended = false;
-    const end = session.ended.then((e) => ((ended = true), e));
+    const end = session.ended.then((e) => {
+      ended = true;
+      return e;
+    });
     await Promise.race([
       session.capturing.then(() => !ended && !this.#connectionLost && this.#deps.occupant.sendStatus(requester, 'on')),
       end,

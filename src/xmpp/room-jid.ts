@@ -4,7 +4,7 @@
  * (docs/jitsi-deployment.md, "The meeting URL"): remove `stripFromRoomDomain` from the JID's domain; what is
  * left before `.<xmppDomain>` is the tenant; the URL is `<baseUrl>[/<tenant>]/<local part>`. Pure.
  */
-import { parseMeetingUrl, type MeetingTarget } from '../browser/meeting-url.ts';
+import { parseMeetingUrl, type MeetingTarget } from '../domain/meeting-target.ts';
 import { ScribaError } from '../domain/errors.ts';
 import type { XmppEnvironment } from './xmpp-environment.ts';
 

@@ -2,7 +2,8 @@
 import type { ScribaConfig } from '../../src/config/config.ts';
 import type { Logger } from '../../src/log/logger.ts';
 import { startApi, type RunningApi } from '../../workers/api.ts';
-import { createQueue, startWorker, type RunningWorker } from '../../workers/worker.ts';
+import { createQueue } from '../../src/queue/create-queue.ts';
+import { startWorker, type RunningWorker } from '../../workers/worker.ts';
 
 export interface ApiStack {
   readonly api: RunningApi;

@@ -185,7 +185,7 @@ export async function startFakeGoogleSpeech(options: FakeGoogleSpeechOptions): P
         let best: { at: number; phrase: PhraseKey } | null = null;
         for (const phrase of keys) {
           const found = locate(phrase);
-          if (found !== null && found.complete && (best === null || found.start < best.at)) best = { at: found.start, phrase };
+          if (found?.complete && (best === null || found.start < best.at)) best = { at: found.start, phrase };
         }
         if (best === null) break;
         const endByte = best.at + best.phrase.pcm.length;

@@ -2,10 +2,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Writable } from 'node:stream';
-import { parseMeetingUrl } from '../../src/browser/meeting-url.ts';
+import { parseMeetingUrl } from '../../src/domain/meeting-target.ts';
 import { loadConfig, type ScribaConfig } from '../../src/config/config.ts';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
-import type { RecordingRequest } from '../../src/session/session-types.ts';
+import { sessionOutputs } from '../../src/session/session-outputs.ts';
+import type { RecordingRequest, StreamTarget, TranscriptionTarget } from '../../src/session/session-types.ts';
 import { createRecorder } from '../../workers/recorder.ts';
 
 export function testConfig(overrides: Record<string, unknown> = {}): ScribaConfig {
@@ -37,19 +38,30 @@ export function memoryLogger(): { logger: Logger; lines: string[] } {
   return { logger: createLogger({ level: 'debug', destination }), lines };
 }
 
-export function request(url: string, sessionId: string, extra: Partial<RecordingRequest> = {}): RecordingRequest {
+/** The outputs as flags: a file unless `recordFile: false`, a stream or a transcription when given. */
+export interface RequestExtra extends Partial<Omit<RecordingRequest, 'outputs'>> {
+  readonly recordFile?: boolean;
+  readonly stream?: StreamTarget | null;
+  readonly transcription?: TranscriptionTarget | null;
+}
+
+export function request(url: string, sessionId: string, extra: RequestExtra = {}): RecordingRequest {
+  const { recordFile = true, stream = null, transcription = null, ...rest } = extra;
+  const resolution = rest.resolution ?? '720p';
   return {
     sessionId,
     target: parseMeetingUrl(url, true),
     login: null,
     roomPassword: null,
-    resolution: '720p',
+    resolution,
     maxDurationSec: 15,
-    recordFile: true,
-    stream: null,
     fileRecordingMetadata: {},
-    transcription: null,
-    ...extra,
+    ...rest,
+    outputs: sessionOutputs([
+      ...(recordFile ? [{ kind: 'file' as const, resolution }] : []),
+      ...(stream === null ? [] : [{ kind: 'stream' as const, ...stream }]),
+      ...(transcription === null ? [] : [{ kind: 'transcription' as const, ...transcription }]),
+    ]),
   };
 }
 

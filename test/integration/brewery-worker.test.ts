@@ -151,7 +151,7 @@ describe('the worker in a Jibri brewery', () => {
         expect(media.durationSec).toBeGreaterThan(2);
         const metadata = JSON.parse(readFileSync(join(dirname(path), 'metadata.json'), 'utf8')) as Record<string, unknown>;
         expect(metadata).toMatchObject({ share: true, brewery_test: id });
-        expect(String(metadata['meeting_url'])).toMatch(new RegExp(`/Brew[AB]$`));
+        expect(String(metadata['meeting_url'])).toMatch(/\/Brew[AB]$/);
       }
       // The same metrics and signed webhooks as API sessions, with the IQ's metadata.
       const metrics = await (await fetch(`${worker.url}/metrics`)).text();

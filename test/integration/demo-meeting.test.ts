@@ -34,7 +34,7 @@ const LOCAL_STORAGE = {
   email: 'recorder@example.com',
   callStatsUserName: 'recorder-1',
 };
-/** The hash a recorder puts on the meeting URL (docs/jitsi-interop.md §1). */
+/** The hash a recorder puts on the meeting URL (docs/jitsi-recorder.md). */
 const RECORDER_HASH = [
   'config.iAmRecorder=true',
   'config.externalConnectUrl=null',
@@ -111,6 +111,7 @@ interface Probe {
     r_frame_rate?: string;
     sample_rate?: string;
     channels?: number;
+    tags?: Record<string, string>;
   }[];
 }
 async function ffprobe(file: string): Promise<Probe> {
@@ -172,6 +173,43 @@ describe('fixtures', () => {
       const seconds = Number(probe.format.duration);
       expect(seconds).toBeCloseTo(p.speechEndSeconds - p.speechStartSeconds, 1);
     }
+  });
+
+  it("camera-N.webm: camera-like VP8 (1 at 720p, the others at 360p) at Jitsi-like rates, noisy in every frame, with participant N's audio", async () => {
+    for (const p of manifest.participants) {
+      const file = path.join(fixturesDir, `camera-${p.index}.webm`);
+      const probe = await ffprobe(file);
+      const video = probe.streams.find((s) => s.codec_type === 'video');
+      expect(Math.abs(Number(probe.format.duration) - FIXTURE_CYCLE_SECONDS), file).toBeLessThan(0.1);
+      expect(video, file).toMatchObject(
+        p.index === 1
+          ? { codec_name: 'vp8', width: 1280, height: 720, r_frame_rate: '30/1' }
+          : { codec_name: 'vp8', width: 640, height: 360, r_frame_rate: '30/1' },
+      );
+      // No alpha stream beside the picture (a browser would decode that too).
+      expect(video?.tags?.['alpha_mode'] ?? video?.tags?.['ALPHA_MODE'], file).toBeUndefined();
+      expect(probe.streams.find((s) => s.codec_type === 'audio')?.sample_rate).toBe('48000');
+    }
+    // Sensor-like noise: two consecutive frames of a still region differ (a flat clip's frames would not).
+    const raw = await run('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-i',
+      path.join(fixturesDir, 'camera-2.webm'),
+      '-frames:v',
+      '2',
+      '-vf',
+      'crop=64:64:0:0,format=gray',
+      '-f',
+      'rawvideo',
+      '-',
+    ]);
+    const a = raw.subarray(0, 4096);
+    const b = raw.subarray(4096, 8192);
+    let diff = 0;
+    for (let i = 0; i < 4096; i++) diff += Math.abs(a[i]! - b[i]!);
+    expect(diff / 4096).toBeGreaterThan(0.5);
   });
 
   it('sync.webm: white frames and 1 kHz beep coincide, 0-100 ms of every second, 0-300 ms at the cycle start', async () => {
@@ -536,6 +574,26 @@ describe('the meeting page, as a recorder sees it', () => {
       ]);
     } finally {
       await page.close();
+    }
+  });
+
+  it('content=camera plays the camera-like clips; the default is the flat ones', async () => {
+    for (const [content, prefix] of [
+      ['camera', 'camera-'],
+      [undefined, 'participant-'],
+    ] as const) {
+      const page = await openMeeting('content', { participants: 2, ...(content ? { content } : {}) });
+      try {
+        await waitFor(page, () => (window as unknown as AnyWindow).APP.conference._room.getParticipants().length === 2);
+        const sources = await page.evaluate(() =>
+          [...document.querySelectorAll('.tile video')].map((v) => (v as HTMLVideoElement).currentSrc),
+        );
+        expect(sources).toHaveLength(2);
+        for (const src of sources) expect(src).toMatch(new RegExp(`/media/${prefix}\\d\\.webm$`));
+        expect(await page.evaluate(() => (window as unknown as AnyWindow).__scribaDemo.script.content)).toBe(content ?? 'flat');
+      } finally {
+        await page.close();
+      }
     }
   });
 

@@ -100,7 +100,7 @@ describe('live streaming to RTMP', () => {
     const argv = captureArgv(session);
     expect(argv.filter((a) => a === 'libx264')).toHaveLength(1); // one encode…
     expect(argv[argv.indexOf('tee') - 1]).toBe('-f'); // …shared by two legs
-    expect(argv.join(' ')).toContain('-tune zerolatency -crf 23 -maxrate 2976k -bufsize 5952k');
+    expect(argv.join(' ')).toContain(`-tune zerolatency -crf ${config.capture.videoCrf} -maxrate 2976k -bufsize 5952k`);
 
     const live = await probeLiveStream(nginx.url(KEY), 3);
     expect(live.video).toMatchObject({ codec: 'h264', width: 1280, height: 720, fps: 30 });

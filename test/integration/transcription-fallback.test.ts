@@ -1,5 +1,5 @@
 /**
- * The mixed-audio fallback (issue 7): the synthetic meeting's tracks hand out no MediaStream
+ * The mixed-audio fallback: the synthetic meeting's tracks hand out no MediaStream
  * (`noTrackStreams=1`), so the tap cannot start and the session transcribes its PulseAudio monitor as one
  * pseudo-speaker. Real Chromium/Xvfb/PulseAudio/ffmpeg/pocketsphinx; asserts attribution and times, not words.
  */

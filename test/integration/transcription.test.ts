@@ -287,7 +287,11 @@ describe('transcription sessions on the synthetic meeting', () => {
     console.log('caption start − file onset (s)', direct.map((o) => o.toFixed(2)).join(' '));
     expect(captionOffsets.length).toBeGreaterThanOrEqual(3);
     expect(fileOffsets.length).toBeGreaterThanOrEqual(2);
-    for (const o of fileOffsets) expect(Math.abs(o)).toBeLessThanOrEqual(0.2);
+    // The capture path delivers the page's sound to the file about 0.2–0.3 s after the page's clip clock says it
+    // played (PulseAudio and ffmpeg's input latency; docs/capture.md, "A/V synchronisation"); the file's own A/V
+    // sync does not depend on it. Captions follow the page's clock, so they lead the file's speech by that much,
+    // well within the 0.5 s the requirement below allows.
+    for (const o of fileOffsets) expect(Math.abs(o)).toBeLessThanOrEqual(0.35);
     for (const o of captionOffsets) expect(Math.abs(o)).toBeLessThanOrEqual(0.5);
     // The requirement itself: each caption starts within 0.5 s of its speech in the MP4's own audio.
     for (const o of direct) expect(Math.abs(o)).toBeLessThanOrEqual(0.5);

@@ -8,7 +8,7 @@ import { startDemoMeeting, type DemoMeeting } from '../../src/demo-meeting/demo-
 import { parseJobRequest, type JobRequest } from '../../src/domain/job-request.ts';
 import { probeMedia } from '../../src/ffmpeg/index.ts';
 import { createBullmqQueue } from '../../src/queue/bullmq-queue.ts';
-import { jobPolicy } from '../../workers/worker.ts';
+import { jobPolicy } from '../../src/config/job-policy.ts';
 import { topLevelBoxes } from '../helpers/mp4.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { killTree, waitUntil } from '../helpers/processes.ts';

@@ -12,7 +12,7 @@ import { parseJobRequest, type JobRequest } from '../../src/domain/job-request.t
 import { probeMedia } from '../../src/ffmpeg/index.ts';
 import { createBullmqQueue } from '../../src/queue/bullmq-queue.ts';
 import type { JobQueue } from '../../src/queue/job-queue.ts';
-import { jobPolicy } from '../../workers/worker.ts';
+import { jobPolicy } from '../../src/config/job-policy.ts';
 import { spawnCli, type CliProcess } from '../helpers/cli.ts';
 import { killTree, waitUntil } from '../helpers/processes.ts';
 import { testConfig } from '../helpers/recording.ts';

@@ -9,7 +9,8 @@ import { startDemoMeeting, type DemoMeeting } from '../../src/demo-meeting/demo-
 import { parseJobRequest, type JobRequest } from '../../src/domain/job-request.ts';
 import { probeMedia } from '../../src/ffmpeg/index.ts';
 import { createSqliteQueue } from '../../src/queue/sqlite-queue.ts';
-import { jobPolicy, startWorker } from '../../workers/worker.ts';
+import { jobPolicy } from '../../src/config/job-policy.ts';
+import { startWorker } from '../../workers/worker.ts';
 import { topLevelBoxes } from '../helpers/mp4.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { killTree, waitUntil } from '../helpers/processes.ts';
@@ -48,7 +49,8 @@ describe('worker on the embedded queue', () => {
       expect((await fetch(`${worker.url}/healthz`)).status).toBe(200);
       const metrics = await (await fetch(`${worker.url}/metrics`)).text();
       expect(metrics).toMatch(/scriba_jobs_started_total\{kind="file"\} 2/);
-      expect(metrics).toMatch(/scriba_capacity_cores\{state="used"\} 1\.5/);
+      // Two file recordings at their admission price (0.6 cores each) on a 1.5-core budget.
+      expect(metrics).toMatch(/scriba_capacity_cores\{state="used"\} 1\.2\b/);
       // The third starts once a slot frees, and all three finish.
       expect(await waitUntil(async () => (await worker.queue.counts()).completed === 3, 60_000)).toBe(true);
       for (const id of ['w-a', 'w-b', 'w-c']) {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRequest } from '../../src/domain/job-request.ts';
 import type { JobQueue } from '../../src/queue/job-queue.ts';
 import { startApi, type RunningApi } from '../../workers/api.ts';
-import { createQueue } from '../../workers/worker.ts';
+import { createQueue } from '../../src/queue/create-queue.ts';
 import { TEST_SECRET, mintHmacRaw, mintHs, mintUnsigned, type Claims } from '../helpers/jwt.ts';
 import { memoryLogger, testConfig } from '../helpers/recording.ts';
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startApi } from '../../workers/api.ts';
-import { createQueue } from '../../workers/worker.ts';
+import { createQueue } from '../../src/queue/create-queue.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { waitUntil } from '../helpers/processes.ts';
 import { memoryLogger, testConfig } from '../helpers/recording.ts';

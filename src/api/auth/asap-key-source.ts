@@ -151,7 +151,7 @@ export function createAsapKeySource(options: AsapKeySourceOptions): AsapKeySourc
     async get(kid, signal) {
       signal?.throwIfAborted();
       let entry = entries.get(kid);
-      if (entry && entry.settled && options.now() >= entry.expiresAtMs) {
+      if (entry?.settled && options.now() >= entry.expiresAtMs) {
         entries.delete(kid);
         entry = undefined;
       }

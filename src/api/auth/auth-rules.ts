@@ -1,5 +1,5 @@
 /**
- * Who may do what with a verified token (contracts.md §2, Prosody's rules), as pure functions that throw
+ * Who may do what with a verified token (Prosody's rules, docs/authentication.md), as pure functions that throw
  * AuthError(403) on refusal. docs/authentication.md has the operator's version of these rules.
  *
  * - Meeting: `room` is '*' or the room, case-insensitively (Prosody lowercases room names); `sub` is '*', or
@@ -10,7 +10,7 @@
  *   feature grant is the issuer's decision, so it does not also demand moderator.
  * - Stop: a moderator of that meeting. Read: any token for that meeting.
  */
-import type { MeetingTarget } from '../../browser/meeting-url.ts';
+import type { MeetingTarget } from '../../domain/meeting-target.ts';
 import type { JobInitiator, JobKind } from '../../domain/job-request.ts';
 import { AuthError } from './auth-error.ts';
 import type { VerifiedToken } from './verified-token.ts';

@@ -1,5 +1,5 @@
 /**
- * Checks a Jitsi JWT the way Prosody does (contracts.md §2): signature, `exp` (required) and `nbf` with no
+ * Checks a Jitsi JWT the way Prosody does (docs/authentication.md): signature, `exp` (required) and `nbf` with no
  * leeway, `iss` and `aud` against the accepted lists, then the claim shapes.
  *
  * Algorithm confusion is ruled out by choosing the key from the algorithm, never the other way round: HS*

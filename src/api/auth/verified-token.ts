@@ -1,6 +1,6 @@
 /**
  * The claims of a Jitsi JWT whose signature and times have been checked, in one fully required shape
- * (contracts.md §2). Pure: `toVerifiedToken` validates the payload's shapes; it trusts nothing else.
+ * (docs/authentication.md). Pure: `toVerifiedToken` validates the payload's shapes; it trusts nothing else.
  */
 import { z } from 'zod';
 import { AuthError } from './auth-error.ts';

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildRecordingRequest, isLoopbackUrl, recordConfigOverrides } from '../../../src/cli/record-options.ts';
 import { loadConfig } from '../../../src/config/config.ts';
+import type { RecordingRequest } from '../../../src/session/session-types.ts';
 
 const config = loadConfig({ env: {} });
+
+const streamUrl = (req: RecordingRequest) => req.outputs.find((o) => o.kind === 'stream')?.url;
 
 describe('scriba record flags', () => {
   it('turns flags into config overrides', () => {
@@ -62,33 +65,34 @@ describe('scriba record flags', () => {
   describe('--stream and --no-file', () => {
     const url = 'https://meet.example.com/r';
     it('records a file by default and streams nothing', () => {
-      expect(buildRecordingRequest({ url }, config, 's')).toMatchObject({ recordFile: true, stream: null });
+      expect(buildRecordingRequest({ url }, config, 's')).toMatchObject({ outputs: [{ kind: 'file', resolution: '720p' }] });
     });
     it('a YouTube key becomes the YouTube ingest URL (allowed by default); the broadcast id is kept', () => {
       expect(
         buildRecordingRequest({ url, stream: 'abcd-efgh-ijkl-mnop', 'youtube-broadcast-id': 'dQw4w9WgXcQ' }, config, 's'),
       ).toMatchObject({
-        recordFile: true,
-        stream: { url: 'rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl-mnop', youtubeBroadcastId: 'dQw4w9WgXcQ' },
+        outputs: [
+          { kind: 'file' },
+          { kind: 'stream', url: 'rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl-mnop', youtubeBroadcastId: 'dQw4w9WgXcQ' },
+        ],
       });
     });
     it('stream only with --no-file; --no-file alone is refused', () => {
       expect(buildRecordingRequest({ url, stream: 'k3y', file: false }, config, 's')).toMatchObject({
-        recordFile: false,
-        stream: { url: 'rtmp://a.rtmp.youtube.com/live2/k3y' },
+        outputs: [{ kind: 'stream', url: 'rtmp://a.rtmp.youtube.com/live2/k3y' }],
       });
       expect(() => buildRecordingRequest({ url, file: false }, config, 's')).toThrow(/--no-file needs --stream/);
     });
     it('loopback RTMP servers are allowed from the CLI (local testing); other hosts only through the allow-list', () => {
-      expect(buildRecordingRequest({ url, stream: 'rtmp://127.0.0.1:1935/live/k' }, config, 's').stream?.url).toBe(
+      expect(streamUrl(buildRecordingRequest({ url, stream: 'rtmp://127.0.0.1:1935/live/k' }, config, 's'))).toBe(
         'rtmp://127.0.0.1:1935/live/k',
       );
-      expect(buildRecordingRequest({ url, stream: 'rtmp://localhost/live/k' }, config, 's').stream?.url).toBe('rtmp://localhost/live/k');
+      expect(streamUrl(buildRecordingRequest({ url, stream: 'rtmp://localhost/live/k' }, config, 's'))).toBe('rtmp://localhost/live/k');
       expect(() => buildRecordingRequest({ url, stream: 'rtmp://live.example.com/app/s3cr3t' }, config, 's')).toThrow(
         /streaming to live\.example\.com is not allowed/,
       );
       const allowing = loadConfig({ env: { SCRIBA_ALLOWED_STREAM_HOSTS: '*.example.com' } });
-      expect(buildRecordingRequest({ url, stream: 'rtmps://live.example.com/app/k' }, allowing, 's').stream?.url).toBe(
+      expect(streamUrl(buildRecordingRequest({ url, stream: 'rtmps://live.example.com/app/k' }, allowing, 's'))).toBe(
         'rtmps://live.example.com/app/k',
       );
     });

@@ -348,7 +348,7 @@ describe('reportJibriConf', () => {
     const lines: Array<[string, object, string]> = [];
     const log = { info: (o: object, m: string) => lines.push(['info', o, m]), warn: (o: object, m: string) => lines.push(['warn', o, m]) };
     reportJibriConf(
-      await readJibriConf(confFile(envConf('usage-timeout = 30', { call: '' }) + 'jibri.ffmpeg.resolution = "1280x720"\n'), {}),
+      await readJibriConf(confFile(`${envConf('usage-timeout = 30', { call: '' })}jibri.ffmpeg.resolution = "1280x720"\n`), {}),
       log,
     );
     expect(lines.map(([level, , msg]) => `${level} ${msg}`)).toEqual([

@@ -5,10 +5,10 @@ const costs = DEFAULT_ADMISSION_COSTS;
 
 describe('admission', () => {
   it('prices a session by its dearest output plus what the others add', () => {
-    expect(jobCost(['file'], costs)).toBe(0.75);
+    expect(jobCost(['file'], costs)).toBe(0.6);
     expect(jobCost(['transcription'], costs)).toBe(0.3);
-    expect(jobCost(['transcription', 'file'], costs)).toBeCloseTo(1.05);
-    expect(jobCost(['file', 'stream'], costs)).toBeCloseTo(0.9);
+    expect(jobCost(['transcription', 'file'], costs)).toBeCloseTo(0.9);
+    expect(jobCost(['file', 'stream'], costs)).toBeCloseTo(0.85);
     expect(jobCost([], costs)).toBe(0);
   });
   it('with a budget for two recordings, a third waits', () => {
@@ -17,6 +17,11 @@ describe('admission', () => {
     expect(canAdmit([0.75], 0.75, budget)).toBe(true);
     expect(canAdmit([0.75, 0.75], 0.75, budget)).toBe(false);
     expect(canAdmit([0.75, 0.75], 0.3, budget)).toBe(true);
+  });
+  it('at the default price, a 2-core machine (budget 1.8) admits three file recordings, not four', () => {
+    const price = jobCost(['file'], costs);
+    expect(canAdmit([price, price], price, { cores: 1.8 })).toBe(true);
+    expect(canAdmit([price, price, price], price, { cores: 1.8 })).toBe(false);
   });
   it('an idle worker always takes one job, even one dearer than its budget', () => {
     expect(canAdmit([], 5, { cores: 1 })).toBe(true);

@@ -222,7 +222,7 @@ describe('createLineSplitter', () => {
   });
 
   it('gives the same lines however the stream is chunked', () => {
-    const text = raw('x11grab-pulse-capture.level-info.stderr.txt') + 'tail\r\n';
+    const text = `${raw('x11grab-pulse-capture.level-info.stderr.txt')}tail\r\n`;
     const whole = (() => {
       const s = createLineSplitter();
       return [...s.push(text), ...s.end()];

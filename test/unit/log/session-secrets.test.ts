@@ -4,8 +4,8 @@ import { navigationErrorDetail } from '../../../src/browser/navigation-error.ts'
 import { buildMeetingUrl } from '../../../src/browser/meeting-url.ts';
 import { parseJobRequest } from '../../../src/domain/job-request.ts';
 import { scrubSecrets, sessionSecrets } from '../../../src/log/session-secrets.ts';
-import { JobEventTracker } from '../../../src/queue/job-events.ts';
-import { jobSecrets } from '../../../src/queue/job-secrets.ts';
+import { JobEventTracker } from '../../../src/jobs/job-events.ts';
+import { jobSecrets } from '../../../src/jobs/job-secrets.ts';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJyb29tIjoic3RhbmR1cCJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
 const XMPP_PASSWORD = 'rec-Pa$$word&=#1';

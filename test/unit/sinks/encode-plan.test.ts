@@ -17,9 +17,11 @@ const FILE_VIDEO = [
   '-c:v',
   'libx264',
   '-preset',
-  'veryfast',
+  'ultrafast',
+  '-tune',
+  'zerolatency',
   '-crf',
-  '23',
+  '26',
   '-pix_fmt',
   'yuv420p',
   '-g',
@@ -41,7 +43,7 @@ const STREAM_VIDEO = [
   '-tune',
   'zerolatency',
   '-crf',
-  '23',
+  '26',
   '-maxrate',
   '2976k',
   '-bufsize',
@@ -81,14 +83,14 @@ describe("planCaptureOutputs (default config: Jibri's stream profile, shared enc
       height: 720,
       fps: 30,
       preset: 'veryfast',
-      crf: 23,
+      crf: 26,
       gopSeconds: 2,
       maxrateKbps: 2976,
       bufsizeKbps: 5952,
       tune: 'zerolatency',
     });
     expect(stream.audio).toEqual({ bitrateKbps: 128, sampleRate: 48_000, channels: 2 });
-    expect(file.video).toEqual({ width: 1280, height: 720, fps: 30, preset: 'veryfast', crf: 23, gopSeconds: 2 });
+    expect(file.video).toEqual({ width: 1280, height: 720, fps: 30, preset: 'ultrafast', crf: 26, gopSeconds: 2, tune: 'zerolatency' });
   });
 
   it('file only: the file profile, as before streaming existed', () => {

@@ -1,9 +1,9 @@
 /**
- * The audio tap's in-page processor (meeting-page.ts AUDIO_TAP_WORKLET_SOURCE), run in Node with stand-ins for
+ * The audio tap's in-page processor (src/browser/page-audio-tap.ts AUDIO_TAP_WORKLET_SOURCE), run in Node with stand-ins for
  * the AudioWorklet globals: downmix, resampling, Int16 conversion, batching, mute gaps, timestamps.
  */
 import { describe, expect, it } from 'vitest';
-import { AUDIO_TAP_WORKLET_SOURCE } from '../../../src/browser/meeting-page.ts';
+import { AUDIO_TAP_WORKLET_SOURCE } from '../../../src/browser/page-audio-tap.ts';
 
 interface Posted {
   type: string;

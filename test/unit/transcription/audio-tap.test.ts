@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AudioTapStartResult } from '../../../src/browser/meeting-page.ts';
+import type { AudioTapStartResult } from '../../../src/browser/page-audio-tap.ts';
 import { AudioTap, type AudioTapPage, type TapChunk, type TapParticipantEvent } from '../../../src/transcription/audio-tap.ts';
 
 const T0 = 1_700_000_000_000;

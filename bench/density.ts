@@ -1,0 +1,179 @@
+/**
+ * npm run bench:density — 1, then 2, then 3 concurrent recordings of the camera-like synthetic meeting on this
+ * machine (each its own room, started together), BENCH_SECONDS (default 60) each. Per session: frame rate of
+ * the file, ffmpeg's dup/drop counters, A/V offset from the sync tile, CPU and peak PSS of the processes that
+ * session started; and whether the worker's admission (src/domain/admission.ts, a budget of 90 % of the
+ * cores) would have let the last one in. Writes bench/results/density.json.
+ */
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { parseMeetingUrl } from '../src/domain/meeting-target.ts';
+import { canAdmit, DEFAULT_ADMISSION_COSTS, jobCost } from '../src/domain/admission.ts';
+import { startDemoMeeting } from '../src/demo-meeting/demo-meeting-server.ts';
+import { probeMedia } from '../src/ffmpeg/index.ts';
+import { createLogger } from '../src/log/logger.ts';
+import { createRecorder } from '../workers/recorder.ts';
+import { descendants } from '../test/helpers/processes.ts';
+import { benchConfig } from './lib/bench-config.ts';
+import { syncTileOffset } from './lib/sync-tile.ts';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
+const CLK_TCK = 100;
+
+/** CPU ticks (max seen per pid, so exited processes still count) and peak PSS of one session's processes. */
+class SessionSampler {
+  readonly #ticks = new Map<number, { base: number; last: number }>();
+  #peakPssKb = 0;
+  #started = 0;
+  #first = true;
+  readonly #pids: () => readonly number[];
+  constructor(pids: () => readonly number[]) {
+    this.#pids = pids;
+  }
+  sample(): void {
+    const all = new Set<number>();
+    for (const pid of this.#pids()) {
+      all.add(pid);
+      for (const d of descendants(pid)) all.add(d);
+    }
+    let pss = 0;
+    for (const pid of all) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const ticks = Number(f[11]) + Number(f[12]);
+        const known = this.#ticks.get(pid);
+        this.#ticks.set(pid, { base: known?.base ?? (this.#first ? ticks : 0), last: Math.max(known?.last ?? 0, ticks) });
+        pss += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    if (this.#first) this.#started = performance.now();
+    this.#first = false;
+    this.#peakPssKb = Math.max(this.#peakPssKb, pss);
+  }
+  result(): { cpuCores: number; peakPssMb: number } {
+    const wall = (performance.now() - this.#started) / 1000;
+    let ticks = 0;
+    for (const { base, last } of this.#ticks.values()) ticks += last - base;
+    return { cpuCores: Math.round((ticks / CLK_TCK / wall) * 1000) / 1000, peakPssMb: Math.round(this.#peakPssKb / 1024) };
+  }
+}
+
+interface SessionFigures {
+  readonly fps: number;
+  readonly dup: number;
+  readonly drop: number;
+  readonly dupDropPercent: number;
+  readonly avOffsetMs: number | null;
+  readonly cpuCores: number;
+  readonly peakPssMb: number;
+  readonly durationSec: number;
+}
+
+async function runConcurrent(meetingBase: string, count: number): Promise<SessionFigures[]> {
+  const { config } = benchConfig(`density-${count}`, { checks: { maxDurationSec: SECONDS } });
+  const logger = createLogger({ level: 'warn' });
+  const recorder = createRecorder(config, logger);
+  const sessions = Array.from({ length: count }, (_, i) =>
+    recorder.createSession({
+      sessionId: `density-${count}-${i + 1}`,
+      target: parseMeetingUrl(`${meetingBase}/density-${count}-${i + 1}?participants=3&content=camera`, true),
+      login: null,
+      roomPassword: null,
+      resolution: '720p',
+      maxDurationSec: SECONDS,
+      outputs: [{ kind: 'file', resolution: '720p' }],
+      fileRecordingMetadata: {},
+    }),
+  );
+  const samplers = sessions.map((s) => new SessionSampler(() => s.pids()));
+  const counters = sessions.map(() => ({ dup: 0, drop: 0 }));
+  let running = 0;
+  let timer: NodeJS.Timeout | null = null;
+  sessions.forEach((s, i) => {
+    s.on('progress', (p) => {
+      counters[i] = { dup: p.dup, drop: p.drop };
+    });
+    s.on('state', (st) => {
+      // Measure while all of them capture: start sampling once the last one is running.
+      if (st.status === 'running' && ++running === count) {
+        for (const sm of samplers) sm.sample();
+        timer = setInterval(() => samplers.forEach((sm) => sm.sample()), 1000);
+      }
+    });
+  });
+  const results = await Promise.all(sessions.map((s) => s.run()));
+  if (timer) clearInterval(timer);
+  const out: SessionFigures[] = [];
+  for (const [i, result] of results.entries()) {
+    if (!result.file) throw new Error(`session ${i + 1} of ${count} failed: ${result.failure?.message}`);
+    const media = await probeMedia(result.file.path);
+    const fps = media.video?.avgFps ?? 0;
+    const sync = await syncTileOffset(result.file.path, { width: 1280, height: 720 }, fps || 30, 0.5);
+    const frames = Math.max(1, Math.round(media.durationSec * 30));
+    const { dup, drop } = counters[i]!;
+    out.push({
+      fps: Math.round(fps * 100) / 100,
+      dup,
+      drop,
+      dupDropPercent: Math.round(((dup + drop) / frames) * 10000) / 100,
+      avOffsetMs: sync.offsetMs,
+      ...samplers[i]!.result(),
+      durationSec: media.durationSec,
+    });
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  await import('../src/demo-meeting/fixtures.ts').then((m) => m.ensureFixtures());
+  const meeting = await startDemoMeeting({ port: 0 });
+  const budgetCores = Math.round(cpus().length * 0.9 * 100) / 100;
+  const price = jobCost(['file'], DEFAULT_ADMISSION_COSTS);
+  const dearest = Math.max(...Object.values(DEFAULT_ADMISSION_COSTS.baseCost));
+  const rounds: Record<string, unknown>[] = [];
+  try {
+    for (const count of [1, 2, 3]) {
+      process.stderr.write(`bench: ${count} concurrent session(s), ${SECONDS} s…\n`);
+      const sessions = await runConcurrent(meeting.url, count);
+      const running = Array.from({ length: count - 1 }, () => price);
+      rounds.push({
+        sessions: count,
+        perSession: sessions,
+        totalCpuCores: Math.round(sessions.reduce((a, s) => a + s.cpuCores, 0) * 1000) / 1000,
+        admissionWouldAdmitLast: canAdmit(running, price, { cores: budgetCores }),
+        // The worker loop claims only while one more job of the dearest kind (a stream) would fit.
+        workerLoopWouldClaimLast: canAdmit(running, dearest, { cores: budgetCores }),
+        loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+      });
+    }
+  } finally {
+    await meeting.close();
+  }
+  const report = {
+    benchmark: 'density',
+    measured: `1, 2 and 3 concurrent ${SECONDS} s recordings (720p30, camera-like 3-participant meeting), each round after the previous`,
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+    date: new Date().toISOString(),
+    admission: { budgetCores, pricePerFileSession: price, dearestBaseCost: dearest },
+    definitions: {
+      fps: 'video packets / video duration of the file (ffprobe)',
+      dupDropPercent: "(ffmpeg's dup= + drop=) / frames of the file",
+      avOffsetMs: 'median (beep onset − flash onset) of the sync tile; positive = audio late',
+      cpuCores:
+        "CPU seconds of that session's processes (Chromium and children, ffmpeg, Xvfb, PulseAudio) / wall seconds, while all sessions of the round capture",
+      peakPssMb: "peak summed PSS of that session's processes",
+      admissionWouldAdmitLast: 'canAdmit(price × (n − 1) running, price, budget): does the last file session fit the budget',
+      workerLoopWouldClaimLast:
+        'canAdmit(price × (n − 1) running, dearest base cost, budget): the worker loop claims a job only while one more of the dearest kind would fit',
+    },
+    rounds,
+  };
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/density.json', `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(rounds)}\n`);
+}
+
+await main();

@@ -1,0 +1,114 @@
+/**
+ * npm run bench:drift — one long recording (BENCH_MINUTES, default 30) of the synthetic meeting's sync tile,
+ * and its A/V offset per 2-minute window: does the audio drift away from the video over time? Also the
+ * least-squares slope of every flash/beep pair's offset against time (ms per 30 min), which sees drift
+ * below the 33 ms steps of a 30 fps picture. Not part of `npm test`. Writes bench/results/drift.json
+ * (BENCH_OUT overrides the path).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import { parseMeetingUrl } from '../src/domain/meeting-target.ts';
+import { startDemoMeeting } from '../src/demo-meeting/demo-meeting-server.ts';
+import { probeMedia } from '../src/ffmpeg/index.ts';
+import { createLogger } from '../src/log/logger.ts';
+import { createRecorder } from '../workers/recorder.ts';
+import { measureOffset, type Pulse } from './lib/av-sync.ts';
+import { benchConfig } from './lib/bench-config.ts';
+import { offsetsPerWindow, streamEnds, syncTilePulses } from './lib/sync-tile.ts';
+
+const MINUTES = Number(process.env['BENCH_MINUTES'] ?? 30);
+const WINDOW_SEC = 120;
+const OUT = process.env['BENCH_OUT'] ?? 'bench/results/drift.json';
+
+/** Pure: every flash paired with its beep (anchored by the marker offset), as (time, offset) points. */
+export function pairs(flashes: readonly Pulse[], beeps: readonly Pulse[], coarseSec: number): { t: number; offset: number }[] {
+  const out: { t: number; offset: number }[] = [];
+  for (const f of flashes) {
+    if (f.t < 1) continue;
+    let best: Pulse | undefined;
+    for (const b of beeps) if (best === undefined || Math.abs(b.t - f.t - coarseSec) < Math.abs(best.t - f.t - coarseSec)) best = b;
+    if (best && Math.abs(best.t - f.t - coarseSec) <= 0.3) out.push({ t: f.t, offset: best.t - f.t });
+  }
+  return out;
+}
+
+/** Pure: least-squares slope of offset against time (seconds per second). */
+export function slope(points: readonly { t: number; offset: number }[]): number | null {
+  if (points.length < 2) return null;
+  const n = points.length;
+  const mt = points.reduce((a, p) => a + p.t, 0) / n;
+  const mo = points.reduce((a, p) => a + p.offset, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.t - mt) * (p.offset - mo);
+    den += (p.t - mt) ** 2;
+  }
+  return den === 0 ? null : num / den;
+}
+
+async function main(): Promise<void> {
+  const meeting = await startDemoMeeting({ port: 0 });
+  const seconds = Math.round(MINUTES * 60);
+  const { config } = benchConfig('drift', { checks: { maxDurationSec: seconds } });
+  try {
+    process.stderr.write(`bench: one ${MINUTES} min recording…\n`);
+    const session = createRecorder(config, createLogger({ level: 'warn' })).createSession({
+      sessionId: 'drift',
+      target: parseMeetingUrl(`${meeting.url}/drift?participants=3&content=camera`, true),
+      login: null,
+      roomPassword: null,
+      resolution: '720p',
+      maxDurationSec: seconds,
+      outputs: [{ kind: 'file', resolution: '720p' }],
+      fileRecordingMetadata: {},
+    });
+    const result = await session.run();
+    if (!result.file) throw new Error(`session failed: ${result.failure?.message}`);
+    const media = await probeMedia(result.file.path);
+    const pulses = await syncTilePulses(result.file.path, { width: 1280, height: 720 }, media.video?.avgFps || 30);
+    const whole = measureOffset(pulses.flashes, pulses.beeps);
+    const points = whole.markerOffsetMs === null ? [] : pairs(pulses.flashes, pulses.beeps, whole.markerOffsetMs / 1000);
+    const s = slope(points);
+    const windows = offsetsPerWindow(pulses, WINDOW_SEC);
+    const measured = windows.filter((w) => w.offsetMs !== null).map((w) => w.offsetMs!);
+    // The clocks themselves: audio and video start and stop at the same wall-clock instants, so an audio clock
+    // running fast or slow against the wall clock shows as a difference in the tracks' lengths.
+    const ends = await streamEnds(result.file.path);
+    const report = {
+      benchmark: 'drift',
+      measured: `one ${MINUTES} min recording (720p30, camera-like 3-participant meeting with the sync tile), offset per ${WINDOW_SEC / 60}-minute window`,
+      machine: {
+        cores: cpus().length,
+        cpu: cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+      },
+      date: new Date().toISOString(),
+      file: { durationSec: media.durationSec, path: result.file.path },
+      wholeOffsetMs: whole.offsetMs,
+      windows,
+      firstToLastWindowMs: measured.length >= 2 ? Math.round((measured[measured.length - 1]! - measured[0]!) * 10) / 10 : null,
+      slopeMsPer30Min: s === null ? null : Math.round(s * 1800 * 1000 * 10) / 10,
+      audioMinusVideoLengthMs: Math.round((ends.audio - ends.video) * 100000) / 100,
+      audioClockPpm: Math.round(((ends.audio - ends.video) / ends.video) * 1e6 * 100) / 100,
+      pairs: points.length,
+      definitions: {
+        offsetMs: 'median (beep onset − flash onset) of the sync tile pulses in the window; positive = audio late',
+        slopeMsPer30Min: 'least-squares slope of every pair’s offset against time, × 30 min',
+        audioMinusVideoLengthMs:
+          'audio track length minus video track length (both start and stop together): the audio clock against the wall clock',
+      },
+    };
+    mkdirSync(dirname(OUT), { recursive: true });
+    writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ windows: windows.map((w) => w.offsetMs), slopeMsPer30Min: report.slopeMsPer30Min, audioMinusVideoLengthMs: report.audioMinusVideoLengthMs })}\n`,
+    );
+  } finally {
+    await meeting.close();
+  }
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,114 @@
+/**
+ * The A/V offset of a recording of the synthetic meeting, read from its sync tile (bottom-right corner): flash
+ * onsets from the tile's brightness, beep onsets from the audio, each on its own stream's timeline.
+ * Optionally per time window, for drift over a long recording.
+ */
+import { syncTileRect } from '../../src/demo-meeting/demo-meeting-server.ts';
+import { beepPulses, flashPulses, measureOffset, type AvOffset, type Pulse } from './av-sync.ts';
+import { monoPcm, regionLuma, streamStarts } from './extract.ts';
+
+export interface SyncTilePulses {
+  readonly flashes: readonly Pulse[];
+  readonly beeps: readonly Pulse[];
+}
+
+/** Flash and beep onsets in the file's presentation time (seconds). */
+export async function syncTilePulses(path: string, viewport: { width: number; height: number }, fps = 30): Promise<SyncTilePulses> {
+  const rect = syncTileRect(viewport);
+  const starts = await streamStarts(path);
+  const luma = await regionLuma(path, { x: rect.x, y: rect.y, w: rect.width, h: rect.height });
+  const flashes = flashPulses(luma, fps).map((p) => ({ ...p, t: p.t + starts.video }));
+  const beeps = beepPulses(await monoPcm(path), 48_000).map((p) => ({ ...p, t: p.t + starts.audio }));
+  return { flashes, beeps };
+}
+
+/**
+ * The offset, anchored by the 300 ms marker pulses. With `nearestWithinSec`, a recording whose marker was
+ * lost (a loaded machine drops frames of the long flash) is measured by pairing each flash with the nearest
+ * beep within that window instead: right only if the true offset is within it.
+ */
+export async function syncTileOffset(
+  path: string,
+  viewport: { width: number; height: number },
+  fps = 30,
+  nearestWithinSec?: number,
+): Promise<AvOffset> {
+  const { flashes, beeps } = await syncTilePulses(path, viewport, fps);
+  const anchored = measureOffset(flashes, beeps);
+  if (anchored.offsetMs !== null || nearestWithinSec === undefined) return anchored;
+  return nearestOffset(flashes, beeps, nearestWithinSec);
+}
+
+/** Pure: median (beep − flash) pairing each flash (after the first second) with the nearest beep within the window. */
+export function nearestOffset(flashes: readonly Pulse[], beeps: readonly Pulse[], withinSec: number): AvOffset {
+  const diffs: number[] = [];
+  for (const f of flashes) {
+    if (f.t < 1) continue;
+    let best: Pulse | undefined;
+    for (const b of beeps) if (best === undefined || Math.abs(b.t - f.t) < Math.abs(best.t - f.t)) best = b;
+    if (best && Math.abs(best.t - f.t) <= withinSec) diffs.push(best.t - f.t);
+  }
+  diffs.sort((a, b) => a - b);
+  const median = diffs.length ? diffs[Math.floor(diffs.length / 2)]! : null;
+  return {
+    offsetMs: median === null ? null : Math.round(median * 10000) / 10,
+    markerOffsetMs: null,
+    pairs: diffs.length,
+    flashes: flashes.length,
+    beeps: beeps.length,
+  };
+}
+
+export interface WindowOffset {
+  readonly fromSec: number;
+  readonly toSec: number;
+  readonly offsetMs: number | null;
+  readonly pairs: number;
+}
+
+/**
+ * The offset per window of `windowSec`. Each window is measured with the whole recording's marker offset as
+ * its coarse anchor (a window may hold no 300 ms marker), so only the fine pairing happens per window. Pure.
+ */
+export function offsetsPerWindow(p: SyncTilePulses, windowSec: number): WindowOffset[] {
+  const whole = measureOffset(p.flashes, p.beeps);
+  const coarse = whole.markerOffsetMs === null ? null : whole.markerOffsetMs / 1000;
+  const end = Math.max(0, ...p.flashes.map((f) => f.t));
+  const out: WindowOffset[] = [];
+  for (let from = 0; from < end; from += windowSec) {
+    const diffs: number[] = [];
+    if (coarse !== null) {
+      for (const f of p.flashes) {
+        if (f.t < Math.max(1, from) || f.t >= from + windowSec) continue;
+        let best: Pulse | undefined;
+        for (const b of p.beeps) if (best === undefined || Math.abs(b.t - f.t - coarse) < Math.abs(best.t - f.t - coarse)) best = b;
+        if (best && Math.abs(best.t - f.t - coarse) <= 0.3) diffs.push(best.t - f.t);
+      }
+    }
+    diffs.sort((a, b) => a - b);
+    const median = diffs.length ? diffs[Math.floor(diffs.length / 2)]! : null;
+    out.push({
+      fromSec: from,
+      toSec: from + windowSec,
+      offsetMs: median === null ? null : Math.round(median * 10000) / 10,
+      pairs: diffs.length,
+    });
+  }
+  return out;
+}
+
+/** Where each stream ends (start_time + duration, seconds), from ffprobe. */
+export async function streamEnds(path: string): Promise<{ video: number; audio: number }> {
+  const { execFile } = await import('node:child_process');
+  const text = await new Promise<string>((resolve, reject) => {
+    execFile('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,start_time,duration', '-of', 'json', path], (err, stdout) =>
+      err ? reject(err) : resolve(stdout),
+    );
+  });
+  const streams = (JSON.parse(text) as { streams: { codec_type: string; start_time?: string; duration?: string }[] }).streams;
+  const end = (type: string) => {
+    const s = streams.find((x) => x.codec_type === type);
+    return Number(s?.start_time ?? 0) + Number(s?.duration ?? Number.NaN);
+  };
+  return { video: end('video'), audio: end('audio') };
+}

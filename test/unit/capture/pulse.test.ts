@@ -1,0 +1,11 @@
+import { describe, expect, it } from 'vitest';
+import { buildPulseArgs, buildPulseDaemonConf } from '../../../src/capture/pulse.ts';
+
+describe('PulseAudio set-up', () => {
+  it("makes the null sink's rate the server default, so clients open their streams at it (no resampling)", () => {
+    expect(buildPulseDaemonConf(48_000)).toBe('default-sample-rate = 48000\nalternate-sample-rate = 48000\n');
+    expect(buildPulseArgs('/run/x/pulse.sock', 48_000)).toContain(
+      '--load=module-null-sink sink_name=scriba rate=48000 channels=2 sink_properties=device.description=scriba',
+    );
+  });
+});
