@@ -59,5 +59,3 @@ export function sessionView(record: JobRecord<JobRequest>, scope: SessionViewSco
     error: record.error === null ? null : { ...record.error, message: scrubText(record.error.message) },
   };
 }
-
-export { exclusiveKey, roomTag } from '../domain/session-keys.ts';
