@@ -9,19 +9,23 @@ import { startApi } from '../../workers/api.ts';
 import { startServe } from '../../workers/serve.ts';
 import { createQueue } from '../queue/create-queue.ts';
 import { localLinkRoutes } from '../storage/configured-store.ts';
+import { listenForStop } from './stop-signals.ts';
 
-function untilSignal(logger: Logger): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down');
-      resolve();
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+/** Runs `body` with SIGTERM/SIGINT already listened for, so a signal during startup still stops cleanly. */
+async function withStopSignals(body: (untilSignal: (logger: Logger) => Promise<void>) => Promise<number>): Promise<number> {
+  const stopSignals = listenForStop();
+  try {
+    return await body(async (logger) => logger.info({ signal: await stopSignals.received }, 'shutting down'));
+  } finally {
+    stopSignals.dispose();
+  }
 }
 
-export async function runServe(): Promise<number> {
+export function runServe(): Promise<number> {
+  return withStopSignals(serve);
+}
+
+async function serve(untilSignal: (logger: Logger) => Promise<void>): Promise<number> {
   // The embedded worker joins Jibri breweries too: read Jibri's jibri.conf when one is named.
   const { config, jibri } = await loadConfigWithJibri();
   const logger = createLogger({ level: config.logLevel, destination: process.stderr as never });
@@ -34,7 +38,11 @@ export async function runServe(): Promise<number> {
   return 0;
 }
 
-export async function runApi(): Promise<number> {
+export function runApi(): Promise<number> {
+  return withStopSignals(apiAlone);
+}
+
+async function apiAlone(untilSignal: (logger: Logger) => Promise<void>): Promise<number> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, destination: process.stderr as never });
   const queue = createQueue(config);

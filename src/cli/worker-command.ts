@@ -8,8 +8,18 @@ import { jobPolicy } from '../config/job-policy.ts';
 import { createQueue } from '../queue/create-queue.ts';
 import { startWorker } from '../../workers/worker.ts';
 import { isLoopbackUrl } from './record-options.ts';
+import { listenForStop } from './stop-signals.ts';
 
 export async function runWorker(): Promise<number> {
+  const stopSignals = listenForStop();
+  try {
+    return await workUntilStopped(stopSignals.received);
+  } finally {
+    stopSignals.dispose();
+  }
+}
+
+async function workUntilStopped(stopped: Promise<NodeJS.Signals>): Promise<number> {
   // The worker joins Jibri breweries, so it also reads Jibri's jibri.conf when one is named.
   const { config, jibri } = await loadConfigWithJibri();
   const logger = createLogger({ level: config.logLevel, destination: process.stderr as never });
@@ -20,15 +30,8 @@ export async function runWorker(): Promise<number> {
     await queue.close().catch(() => undefined);
     throw err;
   });
-  await new Promise<void>((resolve) => {
-    const onSignal = (sig: NodeJS.Signals) => {
-      // /readyz turns false at once (draining); running sessions get drainGraceSec, then a clean stop.
-      logger.info({ signal: sig }, 'draining');
-      resolve();
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  // /readyz turns false at once (draining); running sessions get drainGraceSec, then a clean stop.
+  logger.info({ signal: await stopped }, 'draining');
   await worker.shutdown();
   logger.info('worker stopped');
   return 0;

@@ -1,0 +1,27 @@
+/**
+ * SIGTERM/SIGINT for a long-running command, listened for from its first line: a signal that arrives while it
+ * starts (or just after it printed that it is ready) must still end in a clean stop, never the default death.
+ */
+export interface StopSignals {
+  /** Resolves with the first SIGTERM or SIGINT; at once if one came already. */
+  readonly received: Promise<NodeJS.Signals>;
+  /** Removes the listeners (a command that returned early). */
+  dispose(): void;
+}
+
+export function listenForStop(): StopSignals {
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const received = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (signal) => {
+      dispose();
+      resolve(signal);
+    };
+  });
+  const dispose = () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return { received, dispose };
+}
