@@ -22,6 +22,21 @@ module.exports = {
       to: { pathNot: ['^src/domain/', '^node_modules/'] },
     },
     {
+      name: 'lib-is-a-leaf',
+      severity: 'error',
+      comment: 'src/lib (waits, aborts) is used by every layer, so it imports only src/domain (the error type).',
+      from: { path: '^src/lib/' },
+      to: { path: '^src/', pathNot: ['^src/domain/', '^src/lib/'] },
+    },
+    {
+      name: 'process-is-a-leaf',
+      severity: 'error',
+      comment:
+        'src/process (how children are spawned and stopped) is used by every layer that starts one: it imports only src/domain and src/lib.',
+      from: { path: '^src/process/' },
+      to: { path: '^src/', pathNot: ['^src/domain/', '^src/lib/', '^src/process/'] },
+    },
+    {
       name: 'src-not-workers',
       severity: 'error',
       comment:

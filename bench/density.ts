@@ -9,6 +9,7 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseMeetingUrl } from '../src/domain/meeting-target.ts';
 import { canAdmit, DEFAULT_ADMISSION_COSTS, jobCost } from '../src/domain/admission.ts';
+import { admitsJob } from '../src/jobs/worker-loop.ts';
 import { startDemoMeeting } from '../src/demo-meeting/demo-meeting-server.ts';
 import { probeMedia } from '../src/ffmpeg/index.ts';
 import { createLogger } from '../src/log/logger.ts';
@@ -144,8 +145,8 @@ async function main(): Promise<void> {
         perSession: sessions,
         totalCpuCores: Math.round(sessions.reduce((a, s) => a + s.cpuCores, 0) * 1000) / 1000,
         admissionWouldAdmitLast: canAdmit(running, price, { cores: budgetCores }),
-        // The worker loop claims only while one more job of the dearest kind (a stream) would fit.
-        workerLoopWouldClaimLast: canAdmit(running, dearest, { cores: budgetCores }),
+        // The worker loop prices the job it would claim next (here a file session), like admission.
+        workerLoopWouldClaimLast: admitsJob(running, ['file'], { cores: budgetCores, ...DEFAULT_ADMISSION_COSTS }),
         loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
       });
     }
@@ -166,8 +167,7 @@ async function main(): Promise<void> {
         "CPU seconds of that session's processes (Chromium and children, ffmpeg, Xvfb, PulseAudio) / wall seconds, while all sessions of the round capture",
       peakPssMb: "peak summed PSS of that session's processes",
       admissionWouldAdmitLast: 'canAdmit(price × (n − 1) running, price, budget): does the last file session fit the budget',
-      workerLoopWouldClaimLast:
-        'canAdmit(price × (n − 1) running, dearest base cost, budget): the worker loop claims a job only while one more of the dearest kind would fit',
+      workerLoopWouldClaimLast: "admitsJob(price × (n − 1) running, ['file'], budget): the worker loop prices the job it would claim next",
     },
     rounds,
   };

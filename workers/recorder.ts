@@ -5,13 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import { createX11PulseBackend } from '../src/capture/x11-pulse-backend.ts';
 import type { CaptureBackend } from '../src/capture/capture-backend.ts';
-import type { ScribaConfig, SpeechEngineName } from '../src/config/config.ts';
+import { RESOLUTIONS, type ScribaConfig, type SpeechEngineName } from '../src/config/config.ts';
 import { enabledSpeechEngines } from '../src/config/job-policy.ts';
 import type { Logger } from '../src/log/logger.ts';
 import { createRealRuntime } from '../src/session/real-runtime.ts';
 import { RecordingSession } from '../src/session/recording-session.ts';
 import type { RecordingRequest } from '../src/session/session-types.ts';
-import { createGoogleSpeechEngine, createPocketsphinxEngine, SpeechEngineError, type SpeechEngine } from '../src/transcription/index.ts';
+import type { WarmPoolStats } from '../src/session/warm-pool.ts';
+import { startWarmEnvPool, withWarmEnvs } from '../src/session/warm-runtime.ts';
+import type { SpeechEngine } from '../src/transcription/index.ts';
 
 export function createBackend(config: ScribaConfig): CaptureBackend {
   switch (config.capture.backend) {
@@ -26,7 +28,8 @@ export function createBackend(config: ScribaConfig): CaptureBackend {
 
 /**
  * A speech engine from config.transcription, one per transcribing session: the deployment's, or one the
- * request chose (parseJobRequest checked it is enabled). Engines other than pocketsphinx load on demand.
+ * request chose (parseJobRequest checked it is enabled). Every engine loads on demand: a session that does not
+ * transcribe (and `scriba record` starting up) never pays for their modules.
  */
 export async function createSpeechEngine(
   config: ScribaConfig,
@@ -35,6 +38,7 @@ export async function createSpeechEngine(
 ): Promise<SpeechEngine> {
   const t = config.transcription;
   const engine = name as SpeechEngineName;
+  const { SpeechEngineError } = await import('../src/transcription/speech-errors.ts');
   if (!enabledSpeechEngines(config).includes(engine))
     throw new SpeechEngineError('invalid_request', `speech engine "${name}" is not enabled on this deployment`);
   const segmenter = {
@@ -44,9 +48,12 @@ export async function createSpeechEngine(
     maxUtteranceSec: t.vad.maxUtteranceSec,
   };
   switch (engine) {
-    case 'pocketsphinx':
+    case 'pocketsphinx': {
+      const { createPocketsphinxEngine } = await import('../src/transcription/pocketsphinx-engine.ts');
       return createPocketsphinxEngine({ binaryPath: t.pocketsphinx.binaryPath, logger });
-    case 'google':
+    }
+    case 'google': {
+      const { createGoogleSpeechEngine } = await import('../src/transcription/google-engine.ts');
       return await createGoogleSpeechEngine({
         ...(t.google.model ? { model: t.google.model } : {}),
         enableAutomaticPunctuation: t.google.enableAutomaticPunctuation,
@@ -54,6 +61,7 @@ export async function createSpeechEngine(
         ...(t.google.keyFilename ? { clientOptions: { keyFilename: t.google.keyFilename } } : {}),
         logger,
       });
+    }
     case 'openai': {
       if (t.openai.baseUrl === '')
         throw new SpeechEngineError(
@@ -66,6 +74,7 @@ export async function createSpeechEngine(
         apiKey: t.openai.apiKey,
         model: t.openai.model,
         responseFormat: t.openai.responseFormat,
+        format: t.openai.format,
         timeoutMs: t.openai.timeoutSec * 1000,
         concurrency: t.openai.concurrency,
         segmenter,
@@ -97,13 +106,29 @@ export async function createSpeechEngine(
 
 export interface Recorder {
   createSession(request: RecordingRequest): RecordingSession;
+  /** The warm pool's counts; null without a pool. */
+  warmStats(): WarmPoolStats | null;
+  /** Discards the warm environments (sessions stop on their own). Idempotent. */
+  close(): Promise<void>;
 }
 
-export function createRecorder(config: ScribaConfig, logger: Logger): Recorder {
+export interface RecorderOptions {
+  /** Capture environments to keep started ahead (worker.warmSessions; 0: none, every session starts its own). */
+  readonly warmSessions?: number;
+}
+
+export function createRecorder(config: ScribaConfig, logger: Logger, options: RecorderOptions = {}): Recorder {
   const speechEngine = (engine?: string) => createSpeechEngine(config, logger, engine);
-  const runtime = createRealRuntime({ config, backend: createBackend(config), speechEngine });
+  const cold = createRealRuntime({ config, backend: createBackend(config), speechEngine });
+  const size = options.warmSessions ?? 0;
+  const { width, height } = RESOLUTIONS[config.capture.resolution];
+  const spec = { width, height, fps: config.capture.fps, audioOffsetMs: config.capture.audioOffsetMs };
+  const pool = size > 0 ? startWarmEnvPool(cold, { spec, size, log: logger }) : null;
+  const runtime = pool ? withWarmEnvs(cold, pool, logger) : cold;
   return {
     createSession: (request) => new RecordingSession(request, { config, runtime, logger }),
+    warmStats: () => pool?.stats() ?? null,
+    close: () => pool?.close() ?? Promise.resolve(),
   };
 }
 

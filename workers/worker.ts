@@ -21,6 +21,7 @@ import type { Logger } from '../src/log/logger.ts';
 import { createQueue } from '../src/queue/create-queue.ts';
 import type { JobQueue } from '../src/queue/job-queue.ts';
 import { createConfiguredStore, startRetention, type ConfiguredStore } from '../src/storage/configured-store.ts';
+import type { WarmPoolStats } from '../src/session/warm-pool.ts';
 import { createWebhookService, type WebhookService } from '../src/webhooks/index.ts';
 // The session factory: its own root (workers/recorder.ts), which the worker wires in.
 import { createRecorder } from './recorder.ts';
@@ -34,6 +35,8 @@ export interface RunningWorker {
   readonly brewery: Brewery | null;
   /** The lifecycle state of each session this worker runs, by job id. */
   sessionStates(): ReadonlyMap<string, string>;
+  /** The warm capture environments' counts (null: worker.warmSessions is 0). */
+  warmStats(): WarmPoolStats | null;
   /** Drain (grace from config unless given), stop the HTTP server, close the queue. Idempotent. */
   shutdown(graceMs?: number): Promise<void>;
 }
@@ -50,7 +53,7 @@ export async function startWorker(
   options: WorkerOptions = {},
 ): Promise<RunningWorker> {
   const configured = options.store !== undefined ? options.store : createConfiguredStore(config, logger);
-  const recorder = createRecorder(config, logger);
+  const recorder = createRecorder(config, logger, { warmSessions: config.worker.warmSessions });
   const budget = admissionBudget(config);
   if (config.webhooks.outboxPath !== ':memory:') mkdirSync(dirname(config.webhooks.outboxPath), { recursive: true });
   // Every worker delivers the events of the sessions it runs, from the durable outbox (retried across restarts).
@@ -107,6 +110,7 @@ export async function startWorker(
     await retention;
     await webhooks.close().catch(() => undefined);
     await http.close().catch(() => undefined);
+    await recorder.close();
     throw err;
   }
   // Scratch directories of sessions a crashed process left behind (browser profiles, sockets).
@@ -132,6 +136,7 @@ export async function startWorker(
     webhooks,
     brewery,
     sessionStates: () => states,
+    warmStats: () => recorder.warmStats(),
     shutdown(graceMs = config.worker.drainGraceSec * 1000) {
       down ??= (async () => {
         // Every step runs even when one before it fails; the first failure is reported at the end.
@@ -145,6 +150,7 @@ export async function startWorker(
           }
         };
         await step(() => loop.drain(graceMs));
+        await step(() => recorder.close());
         await step(() => brewery?.close() ?? Promise.resolve());
         // The last sessions' events: a short chance to deliver now; the rest wait in the outbox for the next start.
         await step(() => webhooks?.flush(AbortSignal.timeout(5_000)) ?? Promise.resolve());

@@ -10,6 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Page } from 'puppeteer-core';
+import { planChildSpawn } from '../../src/process/spawn-plan.ts';
 import type { Pulse } from './av-sync.ts';
 
 interface FrameStamp {
@@ -86,7 +87,8 @@ export function startStreamReader(url: string, rect: { x: number; y: number; wid
     'rawvideo',
     'pipe:1',
   ];
-  const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', 'ffmpeg', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const plan = planChildSpawn('ffmpeg', args);
+  const child = spawn(plan.program, plan.args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const frames: { atMs: number; luma: number }[] = [];
   let pending = Buffer.alloc(0);
   child.stdout.on('data', (chunk: Buffer) => {

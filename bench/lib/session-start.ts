@@ -5,6 +5,7 @@
  */
 import { SignJWT } from 'jose';
 import { startDemoMeeting } from '../../src/demo-meeting/demo-meeting-server.ts';
+import { sleep } from '../../src/lib/abort.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { startApi } from '../../workers/api.ts';
 import { createQueue } from '../../src/queue/create-queue.ts';
@@ -52,7 +53,7 @@ export async function measureSessionStart(runs: number): Promise<SessionStartSam
         if (claimedAt === 0 && record?.status === 'active') claimedAt = performance.now();
         if (record?.status === 'failed') throw new Error(`bench session failed: ${record.error?.message}`);
         if (worker.sessionStates().get(id) === 'running') runningAt = performance.now();
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
       }
       samples.push({
         requestMs: Math.round(requestMs),
@@ -60,7 +61,7 @@ export async function measureSessionStart(runs: number): Promise<SessionStartSam
         enqueueToRunningMs: Math.round(runningAt - t0),
       });
       await fetch(`${api.url}/v1/sessions/${id}/stop`, { method: 'POST', headers: { authorization: headers.authorization } });
-      while ((await queue.get(id))?.status === 'active') await new Promise((r) => setTimeout(r, 100));
+      while ((await queue.get(id))?.status === 'active') await sleep(100);
     }
   } finally {
     await api.close();

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { settlesWithin } from '../lib/abort.ts';
 import type { Logger } from '../log/logger.ts';
 import { ApiError, toHttpError } from './api-error.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
@@ -101,17 +102,9 @@ export async function buildApiServer<Caller>(deps: ApiServerDeps<Caller>): Promi
  * connection is cut. A slow client can then never hold a shutdown past the supervisor's kill.
  */
 export async function closeWithin(app: FastifyInstance, graceMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
   const closing = app.close();
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), graceMs);
-  });
-  try {
-    if ((await Promise.race([closing, late])) === 'late') {
-      app.server.closeAllConnections();
-      await closing;
-    }
-  } finally {
-    clearTimeout(timer);
+  if (!(await settlesWithin(closing, graceMs))) {
+    app.server.closeAllConnections();
+    await closing;
   }
 }

@@ -28,9 +28,6 @@ export interface SessionsRoutesDeps<Caller> {
   readonly limits?: StartLimits;
 }
 
-/** How far back admission looks for a tenant's or user's open sessions (the newest ones). */
-const OPEN_SCAN_LIMIT = 1000;
-
 function targetOf(job: JobRequest): RoomTarget {
   return { room: job.target.room, tenant: job.target.tenant, host: new URL(job.target.baseUrl).hostname };
 }
@@ -72,12 +69,6 @@ export function registerSessionRoutes<Caller>(
     return record;
   }
 
-  /** Sessions queued or running among the newest with this tag. */
-  async function openWith(tag: string): Promise<number> {
-    const records = await queue.list({ tag, limit: OPEN_SCAN_LIMIT });
-    return records.filter((r) => r.status === 'queued' || r.status === 'active').length;
-  }
-
   app.post('/v1/sessions', { config: startConfig }, async (req, reply) => {
     const who = await caller(req);
     const { job: parsed, webhookUrl } = parseStartRequest(req.body, deps.policy, deps.newId);
@@ -104,8 +95,8 @@ export function registerSessionRoutes<Caller>(
       // Counted, then enqueued: concurrent starts of one caller may pass a cap by a few (documented).
       const [counts, tenantOpen, userOpen] = await Promise.all([
         queue.counts(),
-        openWith(tenantTag(quota.tenant)),
-        quota.user !== null ? openWith(userTag(quota.tenant, quota.user)) : Promise.resolve(null),
+        queue.countOpen(tenantTag(quota.tenant)),
+        quota.user !== null ? queue.countOpen(userTag(quota.tenant, quota.user)) : Promise.resolve(null),
       ]);
       const refusal = startAdmission({ queued: counts.queued, tenantOpen, userOpen }, deps.limits);
       if (refusal) throw refusal;

@@ -12,9 +12,10 @@
  *   signal must let the page leave the meeting first). Call close() for that.
  */
 import type { Browser, Page } from 'puppeteer-core';
-import type { ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { ScribaError } from '../domain/errors.ts';
+import { abortError as abortedAs, onAbort, raceSignal, settlesWithin, sleep, withDeadline } from '../lib/abort.ts';
+import { childExited } from '../process/spawn-child.ts';
 import { buildChromiumArgs, buildChromiumEnv } from './chromium-args.ts';
 
 export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
@@ -62,7 +63,7 @@ export interface LaunchedBrowser {
 }
 
 function abortError(signal: AbortSignal): ScribaError {
-  return new ScribaError('aborted', 'the browser launch was aborted', { cause: signal.reason });
+  return abortedAs(signal, 'the browser launch');
 }
 
 export async function launchBrowser(opts: LaunchBrowserOptions): Promise<LaunchedBrowser> {
@@ -90,8 +91,7 @@ export async function launchBrowser(opts: LaunchBrowserOptions): Promise<Launche
   const timeoutMs = opts.timeoutMs ?? DEFAULT_LAUNCH_TIMEOUT_MS;
   // Forward only aborts that happen during the launch: puppeteer kills the browser whenever its signal aborts.
   const launchAbort = new AbortController();
-  const forwardAbort = (): void => launchAbort.abort(signal?.reason);
-  signal?.addEventListener('abort', forwardAbort, { once: true });
+  const stopForwarding = onAbort(signal, () => launchAbort.abort(signal?.reason));
   let browser: Browser;
   try {
     // Loaded on first use: puppeteer-core is the largest module a session needs (~0.2 s to import), and a
@@ -123,7 +123,7 @@ export async function launchBrowser(opts: LaunchBrowserOptions): Promise<Launche
       cause: err,
     });
   } finally {
-    signal?.removeEventListener('abort', forwardAbort);
+    stopForwarding();
   }
 
   const launched = wrapBrowser(browser);
@@ -151,28 +151,14 @@ function launchFailureText(err: unknown): string {
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }
 
-async function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const stop = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-    if (signal) {
-      onAbort = () => reject(abortError(signal));
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-  });
-  try {
-    return await Promise.race([work, stop]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
-  }
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined, timeoutMs: number): Promise<T> {
+  return withDeadline(raceSignal(work, signal, abortError), timeoutMs);
 }
 
 function wrapBrowser(browser: Browser): LaunchedBrowser {
   const proc = browser.process();
   const pid = proc?.pid;
-  const exited = proc ? processExited(proc) : Promise.resolve();
+  const exited: Promise<unknown> = proc ? childExited(proc) : Promise.resolve();
   let closing: Promise<void> | undefined;
 
   async function firstPage(): Promise<Page> {
@@ -184,23 +170,15 @@ function wrapBrowser(browser: Browser): LaunchedBrowser {
   }
 
   async function doClose(): Promise<void> {
-    try {
-      await withTimeout(
-        browser.close().catch(() => undefined),
-        GRACEFUL_CLOSE_MS,
-      );
-    } catch {
-      // fall through to the kill
-    }
-    if (
-      !(await withTimeout(exited, 500).then(
-        () => true,
-        () => false,
-      ))
-    ) {
+    // A close that hangs falls through to the kill.
+    await settlesWithin(
+      browser.close().catch(() => undefined),
+      GRACEFUL_CLOSE_MS,
+    );
+    if (!(await settlesWithin(exited, 500))) {
       // Not reaped yet, so the pid is still ours: the group, or at least the process itself.
       killGroup(pid, true);
-      await withTimeout(exited, KILL_WAIT_MS).catch(() => undefined);
+      await settlesWithin(exited, KILL_WAIT_MS);
     }
     // Renderer and zygote processes share the group; make sure none outlives the browser process. While any
     // member lives, the kernel does not hand the group id out again, so this cannot hit a stranger.
@@ -241,7 +219,7 @@ function killGroup(pid: number | undefined, pidFallback: boolean): void {
 async function waitGroupGone(pgid: number, ms: number): Promise<void> {
   const deadline = performance.now() + ms;
   while ((await groupHasLiveMembers(pgid)) && performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await sleep(25);
   }
 }
 
@@ -270,22 +248,4 @@ async function groupHasLiveMembers(pgid: number): Promise<boolean> {
     }
   }
   return false;
-}
-
-function processExited(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    proc.once('exit', () => resolve());
-    proc.once('error', () => resolve());
-  });
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

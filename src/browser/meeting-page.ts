@@ -13,6 +13,7 @@
 import { navigationErrorDetail } from './navigation-error.ts';
 import type { Browser, Dialog, Page } from 'puppeteer-core';
 import { ScribaError } from '../domain/errors.ts';
+import { abortError } from '../lib/abort.ts';
 import { parseParticipants, parseProbeSnapshot, unknownSnapshot, type MeetingParticipant, type ProbeSnapshot } from './probe-snapshot.ts';
 import { PageAudioTap, type AudioTapStartOptions, type AudioTapStartResult } from './page-audio-tap.ts';
 import { messageOf, pageCall, type PageCallResult } from './page-call.ts';
@@ -55,10 +56,6 @@ export interface WaitForJoinOptions {
   timeoutMs?: number;
   /** Default 500 ms. */
   pollMs?: number;
-}
-
-function abortError(signal: AbortSignal): ScribaError {
-  return new ScribaError('aborted', 'the operation was aborted', { cause: signal.reason });
 }
 
 export class MeetingPage {

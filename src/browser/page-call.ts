@@ -4,6 +4,7 @@
  * rejection swallowed, and every timer and listener is removed when the race ends.
  */
 import type { ScribaError } from '../domain/errors.ts';
+import { onAbort } from '../lib/abort.ts';
 import type { PageDeath } from './page-death.ts';
 
 export type PageCallResult<T> =
@@ -28,7 +29,7 @@ export async function pageCall<T>(work: () => Promise<T>, opts: PageCallOptions)
   if (signal?.aborted) return { kind: 'aborted' };
   let timer: NodeJS.Timeout | undefined;
   let unsubscribe = (): void => undefined;
-  let onAbort: (() => void) | undefined;
+  let stopListening = (): void => undefined;
   let pending: Promise<T>;
   try {
     pending = work();
@@ -56,8 +57,7 @@ export async function pageCall<T>(work: () => Promise<T>, opts: PageCallOptions)
   if (signal) {
     racers.push(
       new Promise((resolve) => {
-        onAbort = () => resolve({ kind: 'aborted' });
-        signal.addEventListener('abort', onAbort, { once: true });
+        stopListening = onAbort(signal, () => resolve({ kind: 'aborted' }));
       }),
     );
   }
@@ -66,7 +66,7 @@ export async function pageCall<T>(work: () => Promise<T>, opts: PageCallOptions)
   } finally {
     clearTimeout(timer);
     unsubscribe();
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    stopListening();
   }
 }
 

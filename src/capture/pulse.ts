@@ -4,8 +4,8 @@
  */
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ScribaError } from '../domain/errors.ts';
+import { sleep } from '../lib/abort.ts';
 import { spawnHelper, type HelperProcess } from './helper-process.ts';
 
 export const NULL_SINK = 'scriba';

@@ -12,6 +12,7 @@ import { SignJWT } from 'jose';
 import { loadConfig } from '../config/config.ts';
 import { startDemoMeeting } from '../demo-meeting/demo-meeting-server.ts';
 import { probeMedia, measureAudioLevel } from '../ffmpeg/index.ts';
+import { sleep } from '../lib/abort.ts';
 import { createLogger } from '../log/logger.ts';
 import { startServe } from '../../workers/serve.ts';
 import { startDemoReceiver, type ReceivedEvent } from './demo-receiver.ts';
@@ -91,7 +92,7 @@ export async function runDemo(opts: { seconds: number }): Promise<number> {
     }
     out(`  → ${started.status} session ${session.id}; recording ${opts.seconds} s…`);
     await receiver.waitFor('RECORDING_STARTED', AbortSignal.timeout(60_000));
-    await new Promise((r) => setTimeout(r, opts.seconds * 1000));
+    await sleep(opts.seconds * 1000);
     const stop = await fetch(`${api.url}/v1/sessions/${session.id}/stop`, {
       method: 'POST',
       headers: { authorization: auth.authorization },

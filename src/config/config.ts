@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { JibriConfError, readJibriConf, type JibriConf } from './jibri-conf.ts';
+import type { JibriConf } from './jibri-conf.ts';
 import { xmppConfigSchema } from './xmpp-config.ts';
 
 const positive = z.number().positive();
@@ -72,6 +72,8 @@ export const configSchema = z.strictObject({
     host: z.string().min(1),
     port: z.number().int().min(0).max(65535),
     drainGraceSec: nonNeg,
+    /** Capture environments kept started ahead (Xvfb + PulseAudio + Chromium); 0 disables. */
+    warmSessions: z.number().int().min(0).max(8),
     allowedMeetingHosts: z.array(z.string().min(1)),
     allowedStreamHosts: z.array(z.string().min(1)),
   }),
@@ -166,6 +168,7 @@ export const configSchema = z.strictObject({
       apiKey: z.string(),
       model: z.string(),
       responseFormat: z.enum(['verbose_json', 'json']),
+      format: z.enum(['wav', 'flac']),
       timeoutSec: positive,
       concurrency: z.number().int().min(1).max(64),
     }),
@@ -230,6 +233,7 @@ export const ENV_KEYS: Readonly<Record<string, { path: readonly string[]; type: 
   SCRIBA_WORKER_HOST: { path: ['worker', 'host'], type: 'string' },
   SCRIBA_WORKER_PORT: { path: ['worker', 'port'], type: 'number' },
   SCRIBA_DRAIN_GRACE_SEC: { path: ['worker', 'drainGraceSec'], type: 'number' },
+  SCRIBA_WORKER_WARM_SESSIONS: { path: ['worker', 'warmSessions'], type: 'number' },
   SCRIBA_ALLOWED_MEETING_HOSTS: { path: ['worker', 'allowedMeetingHosts'], type: 'list' },
   SCRIBA_ALLOWED_STREAM_HOSTS: { path: ['worker', 'allowedStreamHosts'], type: 'list' },
   SCRIBA_STREAM_RECONNECT_WINDOW_SEC: { path: ['stream', 'reconnectWindowSec'], type: 'number' },
@@ -276,6 +280,7 @@ export const ENV_KEYS: Readonly<Record<string, { path: readonly string[]; type: 
   SCRIBA_OPENAI_BASE_URL: { path: ['transcription', 'openai', 'baseUrl'], type: 'string' },
   SCRIBA_OPENAI_API_KEY: { path: ['transcription', 'openai', 'apiKey'], type: 'string' },
   SCRIBA_OPENAI_MODEL: { path: ['transcription', 'openai', 'model'], type: 'string' },
+  SCRIBA_OPENAI_FORMAT: { path: ['transcription', 'openai', 'format'], type: 'string' },
   SCRIBA_VOSK_URL: { path: ['transcription', 'vosk', 'url'], type: 'string' },
   SCRIBA_SHERPA_MODEL_DIR: { path: ['transcription', 'sherpa', 'modelDir'], type: 'string' },
   SCRIBA_SHERPA_MODEL_TYPE: { path: ['transcription', 'sherpa', 'modelType'], type: 'string' },
@@ -378,6 +383,8 @@ export interface LoadedConfig {
 export async function loadConfigWithJibri(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const own = loadConfig(options);
   if (!own.jibriConfig) return { config: own, jibri: null };
+  // Loaded here only: its HOCON parser is a good part of this module's import time, and few deployments use it.
+  const { JibriConfError, readJibriConf } = await import('./jibri-conf.ts');
   let jibri: JibriConf;
   try {
     jibri = await readJibriConf(own.jibriConfig, options.env ?? process.env);

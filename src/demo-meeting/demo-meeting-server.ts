@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { onAbort } from '../lib/abort.ts';
 import { resolveFixturesDir } from './fixtures.ts';
 
 export {
@@ -303,19 +304,17 @@ export async function startDemoMeeting(opts: DemoMeetingOptions = {}): Promise<D
   const port = (server.address() as AddressInfo).port;
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
-  const onAbort = (): void => void close();
+  let stopListening = (): void => undefined;
   function close(): Promise<void> {
     closing ??= new Promise<void>((resolve) => {
-      signal?.removeEventListener('abort', onAbort);
+      stopListening();
       server.close(() => resolve());
       server.closeAllConnections();
     });
     return closing;
   }
-  if (signal) {
-    if (signal.aborted) await close();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  }
+  if (signal?.aborted) await close();
+  else stopListening = onAbort(signal, () => void close());
 
   return { url: `http://${hostInUrl}:${port}`, port, fixturesDir, close };
 }

@@ -7,6 +7,11 @@ export interface WorkerState {
   readonly draining: boolean;
   /** No capacity left for one more job of the cheapest kind. */
   readonly full: boolean;
+  /**
+   * No capacity left for one more of what Jibri serves (a recording or a stream, judged at the dearer price,
+   * as the brewery judges its occupants), though a cheaper job (transcription alone) may still fit.
+   */
+  readonly recorderFull: boolean;
   readonly activeSessions: number;
   /** False when a dependency the worker needs (queue, disk) is failing. */
   readonly healthy: boolean;
@@ -26,11 +31,11 @@ export interface JibriHealth {
 
 /**
  * Jibri's GET /jibri/api/v1.0/health. Jibri is BUSY with one session; a Scriba worker is BUSY when it cannot
- * take another (full or draining), so Jicofo-style pickers keep working. EXPIRED is Jibri's "will not take
+ * take another recording or stream, so Jicofo-style pickers keep working. EXPIRED is Jibri's "will not take
  * more work until restarted", which is what draining means.
  */
 export function jibriHealth(s: WorkerState): JibriHealth {
-  const busyStatus = s.draining ? 'EXPIRED' : s.full ? 'BUSY' : 'IDLE';
+  const busyStatus = s.draining ? 'EXPIRED' : s.full || s.recorderFull ? 'BUSY' : 'IDLE';
   return {
     status: {
       busyStatus,

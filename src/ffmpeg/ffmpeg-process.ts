@@ -4,9 +4,10 @@
  * then SIGKILL after killGraceMs. `exited` never rejects; stop() and abort are idempotent.
  */
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { ScribaError } from '../domain/errors.ts';
+import { abortError, onAbort } from '../lib/abort.ts';
+import { findSetpriv, planSpawn, type SpawnPlan } from '../process/spawn-plan.ts';
+import { childSignalSender, createStagedStop } from '../process/staged-stop.ts';
 import { type FfmpegCommandSpec, toArgv } from './command-spec.ts';
 import { type FfmpegExit, ffmpegExitToError } from './ffmpeg-exit.ts';
 import { spawnThroughFluent } from './fluent-runner.ts';
@@ -79,36 +80,11 @@ export interface FfmpegHandle {
   readonly stdout: Readable | null;
 }
 
-interface SpawnPlan {
-  readonly program: string;
-  readonly args: readonly string[];
-}
+export { findSetpriv };
 
-/**
- * Which program to spawn with which arguments. Pure. With a setpriv path the ffmpeg command line is
- * unchanged, only prefixed (`--` ends setpriv's own options).
- */
+/** Which program to spawn with which arguments. Pure: the ffmpeg command line, prefixed by setpriv if given. */
 export function planFfmpegSpawn(argv: readonly string[], ffmpegPath: string, setprivPath: string | null): SpawnPlan {
-  if (setprivPath === null) return { program: ffmpegPath, args: [...argv] };
-  return { program: setprivPath, args: ['--pdeathsig', 'SIGKILL', '--', ffmpegPath, ...argv] };
-}
-
-let setprivCache: string | null | undefined;
-
-/** Absolute path of util-linux's setpriv, looked up once (absolute so a caller's `env` without PATH works). */
-export function findSetpriv(): string | null {
-  if (setprivCache !== undefined) return setprivCache;
-  setprivCache = null;
-  for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv', '/usr/local/bin/setpriv']) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      setprivCache = candidate;
-      break;
-    } catch {
-      // try the next one
-    }
-  }
-  return setprivCache;
+  return planSpawn(ffmpegPath, argv, setprivPath);
 }
 
 export function startFfmpeg(spec: FfmpegCommandSpec, opts: StartFfmpegOptions = {}): FfmpegHandle {
@@ -120,9 +96,9 @@ export function startFfmpeg(spec: FfmpegCommandSpec, opts: StartFfmpegOptions = 
 
   let child: ChildProcess | undefined;
   let stoppedByUs = false;
-  let stopRequested = false;
   let settled = false;
-  let killTimer: NodeJS.Timeout | undefined;
+  /** Removes the listener on opts.signal once ffmpeg has settled. */
+  let stopListening = (): void => undefined;
   let lastProgress: FfmpegProgress | null = null;
   let livenessMark: LivenessMark | null = null;
   let lastErrorLine: string | null = null;
@@ -151,8 +127,7 @@ export function startFfmpeg(spec: FfmpegCommandSpec, opts: StartFfmpegOptions = 
   const settle = (spawnError: Error | null): void => {
     if (settled) return;
     settled = true;
-    if (killTimer !== undefined) clearTimeout(killTimer);
-    opts.signal?.removeEventListener('abort', onAbort);
+    stopListening();
     for (const raw of splitter.end()) onLine(raw);
     // Node sets these before it emits 'exit'; fluent's own 'exit' listener may call us before any of ours.
     const code = child?.exitCode ?? null;
@@ -168,31 +143,22 @@ export function startFfmpeg(spec: FfmpegCommandSpec, opts: StartFfmpegOptions = 
     });
   };
 
-  const signalChild = (name: NodeJS.Signals): void => {
-    if (settled || child === undefined || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
-      return;
-    }
-    try {
-      child.kill(name);
-    } catch {
-      // already gone (ESRCH): the exit handlers settle
-    }
-  };
+  const sendToChild = childSignalSender(() => child);
+  // ffmpeg normally finishes the file and exits within a second of SIGINT; a wedged one (blocked on a dead X
+  // server, say) is killed after the grace.
+  const stagedStop = createStagedStop(
+    (name) => {
+      if (!settled) sendToChild(name);
+    },
+    exited,
+    'SIGINT',
+  );
 
   const stop = (): Promise<FfmpegExit> => {
-    if (settled || stopRequested) return exited;
-    stopRequested = true;
+    if (settled) return exited;
     stoppedByUs = true;
-    signalChild('SIGINT');
-    // ffmpeg normally finishes the file and exits within a second; a wedged one (blocked on a dead X server,
-    // say) is killed. The timer keeps our process alive until then, on purpose.
-    killTimer = setTimeout(() => signalChild('SIGKILL'), killGraceMs);
-    return exited;
+    return stagedStop(killGraceMs);
   };
-
-  function onAbort(): void {
-    void stop();
-  }
 
   const plan = planFfmpegSpawn(argv, opts.ffmpegPath ?? 'ffmpeg', (opts.killOnParentDeath ?? true) ? findSetpriv() : null);
 
@@ -208,7 +174,7 @@ export function startFfmpeg(spec: FfmpegCommandSpec, opts: StartFfmpegOptions = 
       stderrTail: [],
     });
   } else {
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    stopListening = onAbort(opts.signal, () => void stop());
     try {
       spawnThroughFluent(
         plan.program,
@@ -274,7 +240,7 @@ export async function runFfmpeg(spec: FfmpegCommandSpec, opts: RunFfmpegOptions 
   const handle = startFfmpeg(spec, opts);
   const exit = await handle.exited;
   if (opts.signal?.aborted === true) {
-    throw new ScribaError('aborted', `${opts.what ?? 'ffmpeg'} was aborted`, { cause: opts.signal.reason });
+    throw abortError(opts.signal, opts.what ?? 'ffmpeg');
   }
   const error = ffmpegExitToError(exit, opts.what);
   if (error !== null) throw error;

@@ -3,6 +3,7 @@
  * volumedetect filter. Both fail with ScribaError ('ffmpeg_failed', or 'aborted').
  */
 import { ScribaError } from '../domain/errors.ts';
+import { abortError, raceSignal } from '../lib/abort.ts';
 import { runFfmpeg } from './ffmpeg-process.ts';
 import { type FfprobeResult, ffprobeThroughFluent } from './fluent-runner.ts';
 import { type MediaSummary, toMediaSummary } from './media-summary.ts';
@@ -29,7 +30,7 @@ export async function probeMedia(path: string, opts: ProbeOptions = {}): Promise
   const probe = ffprobeThroughFluent(path, ['-v', 'error', '-count_packets']);
   let data: FfprobeResult;
   try {
-    data = await (signal === undefined ? probe : raceAbort(probe, signal, path));
+    data = await raceSignal(probe, signal, (s) => abortError(s, `probe of ${path}`));
   } catch (err) {
     if (err instanceof ScribaError) throw err;
     const message = err instanceof Error ? err.message.trim().replace(/\s+/g, ' ') : String(err);
@@ -66,24 +67,5 @@ export async function measureAudioLevel(path: string, opts: MeasureAudioLevelOpt
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, path: string): void {
-  if (signal?.aborted === true) {
-    throw new ScribaError('aborted', `probe of ${path} was aborted`, { cause: signal.reason });
-  }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, path: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new ScribaError('aborted', `probe of ${path} was aborted`, { cause: signal.reason }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
+  if (signal?.aborted === true) throw abortError(signal, `probe of ${path}`);
 }

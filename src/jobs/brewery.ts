@@ -16,7 +16,7 @@ import type { Logger } from '../log/logger.ts';
 import type { JobOutcome } from './job-processor.ts';
 import { ExclusiveKeyConflict, type JobQueue } from '../queue/job-queue.ts';
 import type { WorkerLoop } from './worker-loop.ts';
-import { pause } from '../session/abortable.ts';
+import { pause } from '../lib/abort.ts';
 import { fundableSessions, slotCount } from '../xmpp/brewery-capacity.ts';
 import { BreweryPool, type OccupantView } from '../xmpp/brewery-pool.ts';
 import type { SlotSession, SlotSessionEnd } from '../xmpp/brewery-slot.ts';

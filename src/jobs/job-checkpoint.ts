@@ -1,8 +1,8 @@
 /**
  * What a job's lease holder records in the queue so that whoever recovers the job after it died can finish
  * what was already captured (docs/operations.md, "When a worker dies"): the segment being recorded, the
- * upload checkpoint of its file (store key, upload id, parts, tail objects: no secrets, no local paths), the
- * capture start, and how earlier segments ended. Pure.
+ * upload checkpoint of its file (store key, upload id, parts, tail objects: no secrets, no local paths), that
+ * of its transcript journal, the capture start, and how earlier segments ended. Pure.
  */
 
 /** How one earlier segment of the session ended, as later events and metadata name it. */
@@ -26,9 +26,18 @@ export interface JobCheckpoint {
   readonly upload: unknown;
   /** When this segment's capture started (ms since the epoch), or null before it did. */
   readonly captureStartedAtMs: number | null;
+  /** The upload of this segment's transcript journal (src/jobs/transcript-journal.ts), or null: none yet. */
+  readonly transcript: unknown;
 }
 
-export const FIRST_SEGMENT: JobCheckpoint = { version: 1, segment: 1, earlier: [], upload: null, captureStartedAtMs: null };
+export const FIRST_SEGMENT: JobCheckpoint = {
+  version: 1,
+  segment: 1,
+  earlier: [],
+  upload: null,
+  captureStartedAtMs: null,
+  transcript: null,
+};
 
 const isSegment = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 && v <= 1000;
 
@@ -58,6 +67,7 @@ export function parseJobCheckpoint(value: unknown): JobCheckpoint | null {
     earlier,
     upload: v['upload'] ?? null,
     captureStartedAtMs: typeof started === 'number' && Number.isFinite(started) ? started : null,
+    transcript: v['transcript'] ?? null,
   };
 }
 
@@ -66,8 +76,8 @@ export function parseJobCheckpoint(value: unknown): JobCheckpoint | null {
  * next recording starts from. A segment that left nothing keeps its number.
  */
 export function nextSegment(cp: JobCheckpoint, note: SegmentNote | null): JobCheckpoint {
-  if (note === null) return { ...cp, upload: null, captureStartedAtMs: null };
-  return { version: 1, segment: cp.segment + 1, earlier: [...cp.earlier, note], upload: null, captureStartedAtMs: null };
+  if (note === null) return { ...cp, upload: null, captureStartedAtMs: null, transcript: null };
+  return { version: 1, segment: cp.segment + 1, earlier: [...cp.earlier, note], upload: null, captureStartedAtMs: null, transcript: null };
 }
 
 /** What events and metadata.json say about the session's segments; null for a session of one segment. */

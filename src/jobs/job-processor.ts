@@ -6,6 +6,7 @@
 import type { ScribaConfig } from '../config/config.ts';
 import type { JobRequest } from '../domain/job-request.ts';
 import type { StopReason } from '../domain/session-state.ts';
+import { onAbort } from '../lib/abort.ts';
 import type { Logger } from '../log/logger.ts';
 import { recorderLogin } from '../session/recorder-login.ts';
 import { outputsByKind, sessionOutputs } from '../session/session-outputs.ts';
@@ -18,6 +19,7 @@ import { salvageSegment } from './segment-salvage.ts';
 import { jobSecrets } from './job-secrets.ts';
 import { scrubSecrets } from '../log/session-secrets.ts';
 import { uploadTranscript } from './transcript-upload.ts';
+import { transcriptJournalFor, type TranscriptJournalUpload } from './transcript-journal-upload.ts';
 import {
   completeUpload,
   factsFromResult,
@@ -144,6 +146,8 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
 
   /** This session's segments when a lost worker recorded earlier ones (set before recording); null: one segment. */
   let segments: ReturnType<typeof segmentFacts> = null;
+  /** The transcript journal of the segment being recorded, while one is open. */
+  let journal: TranscriptJournalUpload | null = null;
   /** Upload, announce, then complete; an abort (drain) leaves the job to whoever recovers it. */
   const upload = async (
     uploader: ReturnType<typeof newRecordingUpload>,
@@ -151,8 +155,8 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
   ): Promise<{ key: string; link: string | null } | { error: string } | 'aborted'> => {
     const aborter = new AbortController();
     onLeaseLost = () => aborter.abort();
-    const onAbort = (): void => aborter.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    // Only an abort during the upload cuts it short: a session stopped by the signal (drain) still uploads its file.
+    const stopListening = signal.aborted ? () => undefined : onAbort(signal, () => aborter.abort());
     try {
       const backup = storage?.backup
         ? { upload: () => newRecordingUpload(storage, job.data.sessionId, log, facts.startedAtMs, 'backup'), logger: log }
@@ -172,7 +176,7 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
       await publish(events.onFailure({ code: 'upload_failed', message, retryable: false }));
       return { error: message };
     } finally {
-      signal.removeEventListener('abort', onAbort);
+      stopListening();
     }
   };
 
@@ -193,8 +197,8 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     // The worker that ran this job died mid-recording: first salvage what it had uploaded (its checkpoint in
     // the queue), then record again as the next segment.
     let checkpoint: JobCheckpoint = parseJobCheckpoint(job.checkpoint) ?? FIRST_SEGMENT;
-    if (storage && checkpoint.upload !== null) {
-      checkpoint = await salvageSegment(job.data, checkpoint, { storage, logger: log, events, publish, signal });
+    if (deps.storage && (checkpoint.upload !== null || checkpoint.transcript !== null)) {
+      checkpoint = await salvageSegment(job.data, checkpoint, { storage: deps.storage, logger: log, events, publish, signal });
       if (!(await queue.saveCheckpoint(job.id, job.token, checkpoint))) return { kind: 'lost' };
     }
     segments = segmentFacts(checkpoint);
@@ -213,12 +217,31 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     const session = deps.createSession({ ...request, uploadWhileRecording: storage !== undefined, segments });
     let captureStartedAtMs: number | null = null;
     const recording = checkpoint;
-    // The lease holder checkpoints the upload in the job, so whoever recovers it can salvage what went up.
-    const saveUpload = async (up: unknown): Promise<void> => {
-      if (!(await queue.saveCheckpoint(job.id, job.token, { ...recording, upload: up, captureStartedAtMs })))
-        throw new Error('the lease is lost');
+    // The lease holder checkpoints the uploads in the job, so whoever recovers it can salvage what went up.
+    // One save at a time, each with the latest of both: the recording's and the transcript journal's.
+    const latest: { upload: unknown; transcript: unknown } = { upload: null, transcript: null };
+    let saving: Promise<unknown> = Promise.resolve();
+    const save = (change: Partial<typeof latest>): Promise<void> => {
+      Object.assign(latest, change);
+      const run = saving.then(async () => {
+        if (!(await queue.saveCheckpoint(job.id, job.token, { ...recording, ...latest, captureStartedAtMs })))
+          throw new Error('the lease is lost');
+      });
+      saving = run.catch(() => undefined);
+      return run;
     };
-    const uploader = storage ? newRecordingUpload(storage, job.data.sessionId, log, Date.now(), 'primary', saveUpload) : null;
+    const uploader = storage
+      ? newRecordingUpload(storage, job.data.sessionId, log, Date.now(), 'primary', (upload) => save({ upload }))
+      : null;
+    journal = transcriptJournalFor(
+      job.data,
+      request,
+      recording.segment,
+      deps,
+      log,
+      () => captureStartedAtMs,
+      (transcript) => save({ transcript }),
+    );
     session.on('state', (s) => {
       deps.onState?.(job.id, s);
       void publish(events.onState(s));
@@ -228,7 +251,10 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
       captureStartedAtMs = Date.now();
       uploader?.begin(path);
     });
-    session.on('phrase', (p) => void publish(events.onPhrase(p)));
+    session.on('phrase', (p) => {
+      journal?.append(p);
+      void publish(events.onPhrase(p));
+    });
     onLeaseLost = () => session.stop('requested');
     const unsubscribe = queue.onStopRequested(job.id, () => {
       log.info('stop requested through the queue');
@@ -243,6 +269,7 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     }
     if (lost) {
       await uploader?.abort();
+      await journal?.detach();
       return { kind: 'lost' };
     }
     const facts = factsFromResult(result, Date.now());
@@ -263,12 +290,23 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
         );
         transcript = { key, link };
         log.info({ key }, 'transcript uploaded');
-        await publish(events.onTranscriptUploaded(link));
+        // After a salvaged segment, this transcript too says which segment it is.
+        await publish(
+          segments === null
+            ? events.onTranscriptUploaded(link)
+            : [
+                events.event({
+                  eventType: 'TRANSCRIPTION_UPLOADED',
+                  data: { preAuthenticatedLink: link, segment: segments.segment, partial: false },
+                }),
+              ],
+        );
       } catch (err) {
         // The recording still goes on to its upload; the transcript stays on disk until retention removes it.
         log.error({ err }, 'transcript upload failed; the local copy is kept');
       }
     }
+    await journal?.discard();
     if (uploader && facts) {
       const done = await upload(uploader, facts);
       if (done === 'aborted' || lost) return { kind: 'lost' };
@@ -303,5 +341,7 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
     return { kind: 'failed', message: failure.message, retryable: failure.retryable };
   } finally {
     clearInterval(renewer);
+    // Still open only when the attempt ended unexpectedly: leave the journal for whoever recovers the job.
+    await journal?.detach();
   }
 }

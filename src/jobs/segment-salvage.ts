@@ -1,20 +1,18 @@
 /**
  * A recovered job whose worker died mid-recording: finish the upload of what that worker had captured (its
  * checkpoint in the queue), check the object plays, store its metadata, announce it as a partial segment,
- * and say which segment the new recording is. The store being down is retried (salvageUpload); an upload
+ * salvage its transcript so far (transcript-salvage.ts), and say which segment the new recording is. The store being down is retried (salvageUpload); an upload
  * the store no longer knows is reported lost, and the session goes on either way.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { JobRequest } from '../domain/job-request.ts';
-import { probeMedia } from '../ffmpeg/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { publicMeetingUrl } from '../session/metadata.ts';
 import { parseUploadCheckpoint, salvageUpload, type UploadCheckpoint } from '../storage/index.ts';
 import type { WebhookEventInput } from '../webhooks/webhook-event.ts';
 import type { JobEventTracker } from './job-events.ts';
 import { nextSegment, type JobCheckpoint, type SegmentNote } from './job-checkpoint.ts';
+import { storedMp4Seconds } from './stored-media-probe.ts';
+import { salvageTranscript } from './transcript-salvage.ts';
 import { uploadedData, type StorageDeps } from './upload-phase.ts';
 
 /** Why a salvaged segment ended early, in its events and metadata. */
@@ -26,23 +24,6 @@ export interface SalvageDeps {
   readonly events: JobEventTracker;
   publish(events: readonly WebhookEventInput[]): Promise<void>;
   readonly signal: AbortSignal;
-}
-
-/** Seconds of media in the stored object, read back and probed; null when it does not play. */
-async function playableSeconds(storage: StorageDeps, key: string, size: number, signal: AbortSignal): Promise<number | null> {
-  const bytes = await storage.store.read(key, { maxBytes: size + 1, signal });
-  if (bytes === null) return null;
-  const dir = await mkdtemp(join(tmpdir(), 'scriba-salvage-'));
-  try {
-    const file = join(dir, 'segment.mp4');
-    await writeFile(file, bytes, { mode: 0o600 });
-    const media = await probeMedia(file, { signal });
-    return media.video !== null || media.audio !== null ? media.durationSec : null;
-  } catch {
-    return null;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 /** The salvaged segment's metadata.json, beside it in the store (`<object key>.metadata.json`). */
@@ -66,18 +47,29 @@ function segmentMetadata(job: JobRequest, cp: JobCheckpoint, durationSec: number
 }
 
 /**
- * Deals with the segment the checkpoint describes and returns the checkpoint to record the next one with.
+ * Deals with the segment the checkpoint describes (its recording, then its transcript) and returns the
+ * checkpoint to record the next one with. A segment that left only a transcript still counts as a segment.
  * Throws only when the store stays down past the retry horizon or the signal aborts (the job then stays
  * with whoever recovers it next, checkpoint intact).
  */
 export async function salvageSegment(job: JobRequest, cp: JobCheckpoint, deps: SalvageDeps): Promise<JobCheckpoint> {
+  const media = cp.upload === null ? null : await salvageMedia(job, cp, deps);
+  const transcript = cp.transcript === null ? null : await salvageTranscript(job, cp, deps, WORKER_LOST);
+  const note: SegmentNote | null =
+    media ??
+    (transcript === null ? null : { segment: cp.segment, status: 'uploaded', key: transcript.key, partial: true, reason: WORKER_LOST });
+  return nextSegment(cp, note);
+}
+
+/** The recording: how the segment ended, or null when the lost worker had uploaded none of it. */
+async function salvageMedia(job: JobRequest, cp: JobCheckpoint, deps: SalvageDeps): Promise<SegmentNote | null> {
   const log = deps.logger.child({ segment: cp.segment });
   let upload: UploadCheckpoint;
   try {
     upload = parseUploadCheckpoint(cp.upload);
   } catch (err) {
     log.warn({ err: (err as Error).message }, 'the upload checkpoint is unusable; nothing to salvage');
-    return nextSegment(cp, null);
+    return null;
   }
   const { storage } = deps;
   const result = await salvageUpload({
@@ -88,19 +80,19 @@ export async function salvageSegment(job: JobRequest, cp: JobCheckpoint, deps: S
     signal: deps.signal,
   });
   if (result.status === 'nothing') {
-    log.info('the lost worker had uploaded nothing yet; recording again as the same segment');
-    return nextSegment(cp, null);
+    log.info('the lost worker had uploaded none of the recording yet');
+    return null;
   }
   const lost = (reason: string): SegmentNote => ({ segment: cp.segment, status: 'lost', key: null, partial: true, reason });
   if (result.status === 'lost') {
     const note = lost(result.reason);
     await deps.publish(deps.events.onSegmentLost(cp.segment, `segment ${cp.segment} could not be salvaged: ${result.reason}`));
-    return nextSegment(cp, note);
+    return note;
   }
-  const durationSec = await playableSeconds(storage, result.key, result.size, deps.signal);
+  const durationSec = await storedMp4Seconds(storage.store, result.key, result.size, deps.signal);
   if (durationSec === null) {
     await deps.publish(deps.events.onSegmentLost(cp.segment, `segment ${cp.segment} was salvaged but does not play`));
-    return nextSegment(cp, lost('unplayable'));
+    return lost('unplayable');
   }
   const metadataKey = `${result.key}.metadata.json`;
   await storage.store.put(
@@ -130,5 +122,5 @@ export async function salvageSegment(job: JobRequest, cp: JobCheckpoint, deps: S
       data: { ...uploadedData(job, facts, link), segment: cp.segment, partial: true, reason: WORKER_LOST },
     }),
   ]);
-  return nextSegment(cp, { segment: cp.segment, status: 'uploaded', key: result.key, partial: true, reason: WORKER_LOST });
+  return { segment: cp.segment, status: 'uploaded', key: result.key, partial: true, reason: WORKER_LOST };
 }

@@ -2,14 +2,29 @@
  * The worker: claims jobs while it has capacity (admission by CPU budget), runs each through the processor,
  * and drains on request: stop claiming at once, let running sessions finish for up to a grace period, then
  * stop them cleanly so their files are finalized.
+ *
+ * Admission prices the job it is about to claim (the queue asks `admit` about the oldest claimable job), not
+ * the dearest kind there is: on a 2-core budget of 1.8 three file sessions (0.6) fit, and a stream (0.75)
+ * starts only where 0.75 is free. A job that does not fit waits at the head of the queue for this worker's
+ * capacity or another worker; nothing behind it overtakes it here.
  */
 import { canAdmit, capacity, jobCost, type AdmissionBudget } from '../domain/admission.ts';
 import { jobKinds, type JobKind, type JobRequest } from '../domain/job-request.ts';
 import type { WorkerState } from '../domain/worker-status.ts';
 import type { Logger } from '../log/logger.ts';
-import { pause } from '../session/abortable.ts';
+import { onAbort, pause, settlesWithin } from '../lib/abort.ts';
 import type { ClaimedJob, JobQueue } from '../queue/job-queue.ts';
 import type { JobOutcome } from './job-processor.ts';
+
+/** Whether a job of these kinds fits next to the running sessions now. Pure. */
+export function admitsJob(runningCosts: readonly number[], kinds: readonly JobKind[], budget: AdmissionBudget): boolean {
+  return canAdmit(runningCosts, jobCost(kinds, budget), budget);
+}
+
+/** Full: not even one more session of the cheapest kind fits, so there is no point asking the queue. Pure. */
+export function isFull(runningCosts: readonly number[], budget: AdmissionBudget): boolean {
+  return !canAdmit(runningCosts, Math.min(...Object.values(budget.baseCost)), budget);
+}
 
 export interface WorkerLoopDeps {
   readonly queue: JobQueue<JobRequest>;
@@ -40,6 +55,8 @@ export class WorkerLoop {
   readonly #claiming = new AbortController();
   /** Resolves when a running job ends (wakes the loop when capacity frees). */
   #capacityFreed: () => void = () => {};
+  /** Aborted when capacity frees during a claim wait, so the head of the queue is priced again at once. */
+  #claimAttempt = new AbortController();
   #loop: Promise<void> | null = null;
   #drained: Promise<void> | null = null;
   #healthy = true;
@@ -48,16 +65,27 @@ export class WorkerLoop {
     this.#deps = deps;
   }
 
-  /** The dearest single-output job: the loop claims only when one more of those would fit. */
-  #maxBaseCost(): number {
-    return Math.max(...Object.values(this.#deps.budget.baseCost));
+  #runningCosts(): number[] {
+    return [...this.#running.values()].map((r) => r.cost);
   }
 
+  /** The queue's `admit`: prices the job against what runs at the moment the queue asks. */
+  readonly #admit = (data: JobRequest): boolean => {
+    let kinds: JobKind[];
+    try {
+      kinds = jobKinds(data);
+    } catch {
+      return true; // malformed: take it, so the processor fails it with a reason instead of it blocking the queue
+    }
+    return admitsJob(this.#runningCosts(), kinds, this.#deps.budget);
+  };
+
   state(): WorkerState {
-    const costs = [...this.#running.values()].map((r) => r.cost);
+    const costs = this.#runningCosts();
     return {
       draining: this.#claiming.signal.aborted,
-      full: !canAdmit(costs, this.#maxBaseCost(), this.#deps.budget),
+      full: isFull(costs, this.#deps.budget),
+      recorderFull: !canAdmit(costs, Math.max(this.#deps.budget.baseCost.file, this.#deps.budget.baseCost.stream), this.#deps.budget),
       activeSessions: costs.length,
       healthy: this.#healthy,
     };
@@ -77,17 +105,22 @@ export class WorkerLoop {
   async #run(): Promise<void> {
     const { queue, logger } = this.#deps;
     while (!this.#claiming.signal.aborted) {
-      // Admission: claim only when one more of the dearest job would fit (a claimed job is never handed back).
+      // Admission: when not even the cheapest kind fits, wait for a session to end before asking the queue.
       if (this.state().full) {
         await new Promise<void>((resolve) => {
-          this.#capacityFreed = resolve;
-          this.#claiming.signal.addEventListener('abort', () => resolve(), { once: true });
+          const stopListening = onAbort(this.#claiming.signal, resolve);
+          this.#capacityFreed = () => {
+            stopListening();
+            resolve();
+          };
         });
         continue;
       }
       let job;
+      this.#claimAttempt = new AbortController();
+      const signal = AbortSignal.any([this.#claiming.signal, this.#claimAttempt.signal]);
       try {
-        job = await queue.claim({ workerId: this.#deps.workerId, signal: this.#claiming.signal });
+        job = await queue.claim({ workerId: this.#deps.workerId, signal, admit: this.#admit });
         this.#healthy = true;
       } catch (err) {
         this.#healthy = false;
@@ -124,6 +157,7 @@ export class WorkerLoop {
       .finally(() => {
         this.#running.delete(job.id);
         this.#capacityFreed();
+        this.#claimAttempt.abort();
       });
     this.#running.set(job.id, { cost, stop, done });
     // Resolves once the job's capacity is free again (callers may start the next session at once).
@@ -147,10 +181,7 @@ export class WorkerLoop {
       this.#claiming.abort();
       await this.#loop;
       const all = () => Promise.all([...this.#running.values()].map((r) => r.done));
-      const grace = new AbortController();
-      const timer = setTimeout(() => grace.abort(), graceMs);
-      await Promise.race([all(), new Promise((resolve) => grace.signal.addEventListener('abort', resolve, { once: true }))]);
-      clearTimeout(timer);
+      await settlesWithin(all(), graceMs);
       for (const r of this.#running.values()) r.stop.abort();
       await all();
     })();

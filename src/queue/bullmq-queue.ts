@@ -2,8 +2,11 @@
  * The JobQueue on Redis through BullMQ: many worker processes and pods share one queue.
  *
  * Mapping (see job-queue.ts and lease.ts for the semantics):
- * - claim: a BullMQ Worker without a processor; `getNextJob(token, { block: false })` polled every pollMs
- *   (abortable sleep), lockDuration = leaseMs, token = the BullMQ lock token.
+ * - claim: a BullMQ Worker without a processor; `getNextJob(token, { block: false })`, lockDuration = leaseMs,
+ *   token = the BullMQ lock token. Between tries a claimer waits for BullMQ's marker (redis-wake.ts: a job
+ *   became claimable) or pollMs, whichever is first. With `admit`, the head of the wait list is priced before
+ *   it is taken; one taken in a race with another worker that does not fit goes back to the head unchanged
+ *   (RELEASE_CLAIM_LUA: same place, attempt count restored).
  * - renew: `extendLock` (also removes the job from BullMQ's stalled set); complete / fail: `moveToCompleted` /
  *   `moveToFailed` with the token; BullMQ's "Missing lock" / "Lock mismatch" / "not in the active state" → false.
  * - lease loss: BullMQ's stalled check (every pollMs, run by every instance, de-duplicated in Redis) moves a
@@ -31,8 +34,10 @@ import type {
   QueueCounts,
   QueueTiming,
 } from './job-queue.ts';
+import { pause } from '../lib/abort.ts';
 import { DEFAULT_QUEUE_TIMING, ExclusiveKeyConflict, JobIdTaken } from './job-queue.ts';
 import { lostJobError, STOPPED_BEFORE_START_ERROR, STOPPED_LOST_ERROR, statusAfterFail, type JobError } from './lease.ts';
+import { createRedisWake } from './redis-wake.ts';
 
 export type BullmqConnection = { readonly url: string } | RedisOptions;
 
@@ -42,6 +47,8 @@ export interface BullmqQueueOptions {
   /** BullMQ key prefix (default "bull"). */
   readonly prefix?: string;
   readonly timing?: Partial<QueueTiming>;
+  /** Wake waiting claimers on BullMQ's marker when a job becomes claimable (default true); false: poll only. */
+  readonly wakeOnEnqueue?: boolean;
 }
 
 const STOP_FIELD = 'scribaStop';
@@ -93,6 +100,23 @@ redis.call('HINCRBY', KEYS[3], 'ats', 1)
 redis.call('XADD', KEYS[4], '*', 'event', 'active', 'jobId', ARGV[1], 'prev', 'delayed')
 return 1
 `;
+/**
+ * Hands a claimed job back untouched (admission refused it): drops the lock, returns it to the head of the
+ * wait list (where BullMQ's next claim takes it) and undoes the claim's attempt count, then leaves a marker
+ * so another waiting worker looks. KEYS: lock, active, wait, stalled, job, events, marker. ARGV: jobId,
+ * token. Returns 1, or 0 when the lock is no longer this token's.
+ */
+const RELEASE_CLAIM_LUA = `
+if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
+if redis.call('LREM', KEYS[2], 1, ARGV[1]) == 0 then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[4], ARGV[1])
+redis.call('HINCRBY', KEYS[5], 'ats', -1)
+redis.call('RPUSH', KEYS[3], ARGV[1])
+redis.call('ZADD', KEYS[7], 0, '0')
+redis.call('XADD', KEYS[6], '*', 'event', 'waiting', 'jobId', ARGV[1], 'prev', 'active')
+return 1
+`;
 /** Far enough ahead that no claimer ever promotes a parked job (about 24 days, below BullMQ's delay limit). */
 const PARKED_DELAY_MS = 2 ** 31 - 1;
 
@@ -103,6 +127,22 @@ const DELETE_IF_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redi
  * KEYS: the job's lock key, the checkpoint key. ARGV: token, checkpoint JSON, expiry (s). Returns 1, or 0.
  */
 const SAVE_IF_LOCKED_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], ARGV[2], 'EX', tonumber(ARGV[3])) return 1 end return 0`;
+/**
+ * countOpen: counts the members of a tag's open set (ids added on enqueue) whose job is still queued or active,
+ * and drops the rest (finished, or removed), so the set stays about as small as the tag's open jobs.
+ * KEYS: the open set, completed, failed. ARGV: the job key prefix. Returns the count.
+ */
+const COUNT_OPEN_LUA = `
+local n = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if redis.call('EXISTS', ARGV[1] .. id) == 0 or redis.call('ZSCORE', KEYS[2], id) or redis.call('ZSCORE', KEYS[3], id) then
+    redis.call('ZREM', KEYS[1], id)
+  else
+    n = n + 1
+  end
+end
+return n
+`;
 /** Checkpoints outlive any recording whose job could still be recovered (a week, like the longest link). */
 const CHECKPOINT_TTL_SEC = 7 * 24 * 3600;
 /** A holder id that names no job yet may be an enqueue in progress: only this old is it treated as stale. */
@@ -138,19 +178,6 @@ function toStatus(state: string): JobStatus | null {
     default:
       return null;
   }
-}
-
-/** Sleeps ms, or less when a signal aborts. */
-function sleep(ms: number, signals: readonly AbortSignal[]): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      for (const s of signals) s.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    for (const s of signals) s.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**
@@ -190,9 +217,10 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
   worker.on('error', () => undefined);
   queue.on('error', () => undefined);
   const closing = new AbortController();
+  const wake = opts.wakeOnEnqueue === false ? null : createRedisWake(raw, queue.keys['marker']!);
   const stopPollers = new Set<() => void>();
   redis.defineCommand(FAIL_WAITING_CMD, { numberOfKeys: 8, lua: FAIL_WAITING_LUA });
-  const scribaKey = (kind: 'tag' | 'excl' | 'ckpt', name: string): string => `${queue.keys['']}scriba:${kind}:${name}`;
+  const scribaKey = (kind: 'tag' | 'open' | 'excl' | 'ckpt', name: string): string => `${queue.keys['']}scriba:${kind}:${name}`;
   const savedCheckpoint = async (jobId: string): Promise<unknown> => {
     const json = await raw.get(scribaKey('ckpt', jobId));
     return json === null ? null : (JSON.parse(json) as unknown);
@@ -299,6 +327,32 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
     return true;
   }
 
+  /** Whether `admit` takes the job a claim would get next (the head of the wait list); true when there is none. */
+  async function headAdmitted(admit: (data: T) => boolean): Promise<boolean> {
+    const head = await raw.lindex(queue.keys['wait']!, -1);
+    if (head === null) return true;
+    const json = await raw.hget(queue.toKey(head), 'data');
+    return json === null || admit(JSON.parse(json) as T);
+  }
+
+  async function releaseClaim(jobId: string, token: string): Promise<void> {
+    const k = queue.keys;
+    const lock = `${queue.toKey(jobId)}:lock`;
+    await raw.eval(
+      RELEASE_CLAIM_LUA,
+      7,
+      lock,
+      k['active']!,
+      k['wait']!,
+      k['stalled']!,
+      queue.toKey(jobId),
+      k['events']!,
+      k['marker']!,
+      jobId,
+      token,
+    );
+  }
+
   let closed: Promise<void> | null = null;
 
   const self: JobQueue<T> = {
@@ -315,6 +369,7 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
       }
       if (job.id === undefined) throw new Error('BullMQ returned a job without an id');
       for (const tag of options?.tags ?? []) await raw.zadd(scribaKey('tag', tag), job.timestamp, job.id);
+      for (const tag of options?.tags ?? []) await raw.zadd(scribaKey('open', tag), job.timestamp, job.id);
       return fromBullId(job.id);
     },
 
@@ -353,16 +408,19 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
         throw err;
       }
       for (const tag of options.tags ?? []) await raw.zadd(scribaKey('tag', tag), job.timestamp, jobId);
+      for (const tag of options.tags ?? []) await raw.zadd(scribaKey('open', tag), job.timestamp, jobId);
       return { id: publicId, data, attempts: 1, enqueuedAtMs: job.timestamp, token, checkpoint: null };
     },
 
-    async claim({ workerId, signal }: ClaimOptions): Promise<ClaimedJob<T> | null> {
-      const signals = [signal, closing.signal];
+    async claim({ workerId, signal, admit }: ClaimOptions<T>): Promise<ClaimedJob<T> | null> {
+      const stopped = AbortSignal.any([signal, closing.signal]);
       while (!signal.aborted && !closing.signal.aborted) {
         const token = `${workerId}:${randomUUID()}`;
         let job: Job<T> | undefined;
         try {
-          job = (await worker.getNextJob(token, { block: false })) as Job<T> | undefined;
+          if (admit === undefined || (await headAdmitted(admit))) {
+            job = (await worker.getNextJob(token, { block: false })) as Job<T> | undefined;
+          }
         } catch (err) {
           if (signal.aborted || closing.signal.aborted) return null;
           if (!isConnectionError(err)) throw err;
@@ -370,6 +428,13 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
         }
         if (job !== undefined && job.id !== undefined) {
           if (!(await vetClaim(job, token))) continue;
+          if (admit !== undefined && !admit(job.data)) {
+            // Another worker took the head we priced; this one does not fit: back to the head, untouched.
+            await releaseClaim(job.id, token);
+            job = undefined;
+          }
+        }
+        if (job !== undefined && job.id !== undefined) {
           return {
             id: fromBullId(job.id),
             data: job.data,
@@ -379,7 +444,7 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
             checkpoint: await savedCheckpoint(job.id),
           };
         }
-        await sleep(timing.pollMs, signals);
+        await (wake === null ? pause(timing.pollMs, stopped) : wake.wait(timing.pollMs, signal));
       }
       return null;
     },
@@ -464,7 +529,7 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
           } catch {
             // connection trouble: look again next time
           }
-          await sleep(timing.pollMs, [closing.signal]);
+          await pause(timing.pollMs, closing.signal);
         }
       })();
       return stop;
@@ -500,6 +565,11 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
       return records.filter((r): r is JobRecord<T> => r !== null);
     },
 
+    async countOpen(tag: string): Promise<number> {
+      const k = queue.keys;
+      return Number(await raw.eval(COUNT_OPEN_LUA, 3, scribaKey('open', tag), k.completed!, k.failed!, queue.toKey('')));
+    },
+
     async counts(): Promise<QueueCounts> {
       const c = await queue.getJobCounts('waiting', 'delayed', 'prioritized', 'waiting-children', 'active', 'completed', 'failed');
       const n = (k: string): number => c[k] ?? 0;
@@ -514,6 +584,7 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
     close() {
       closed ??= (async () => {
         closing.abort();
+        await wake?.close();
         for (const stop of [...stopPollers]) stop();
         const results = await Promise.allSettled([worker.close(), queue.close(), stalledChecks]);
         await raw.quit().catch(() => raw.disconnect());

@@ -77,10 +77,16 @@ export interface ListOptions {
   readonly limit?: number;
 }
 
-export interface ClaimOptions {
+export interface ClaimOptions<T = unknown> {
   readonly workerId: string;
   /** Waiting for a job ends (with null) when this aborts. */
   readonly signal: AbortSignal;
+  /**
+   * Whether this claimer can take the oldest claimable job now (e.g. its price fits the worker's free CPU).
+   * When it says no, that job stays queued, for this claimer's next look or another worker; jobs behind it
+   * are not handed out past it (first in, first out, so a dear job is not starved by cheap ones).
+   */
+  readonly admit?: (data: T) => boolean;
 }
 
 export interface QueueCounts {
@@ -100,7 +106,7 @@ export interface JobQueue<T> {
    */
   enqueueClaimed(data: T, options: EnqueueClaimedOptions): Promise<ClaimedJob<T>>;
   /** Waits until a job can be claimed (oldest first) or the signal aborts (→ null). */
-  claim(options: ClaimOptions): Promise<ClaimedJob<T> | null>;
+  claim(options: ClaimOptions<T>): Promise<ClaimedJob<T> | null>;
   /** Extends the claim's lease; false when the lease was already lost (another worker may have the job). */
   renew(jobId: string, token: string): Promise<boolean>;
   /**
@@ -119,6 +125,8 @@ export interface JobQueue<T> {
   get(jobId: string): Promise<JobRecord<T> | null>;
   /** Jobs enqueued with this tag, newest first. */
   list(options: ListOptions): Promise<JobRecord<T>[]>;
+  /** Jobs enqueued with this tag that are queued or active (per-caller admission caps); reads no job data. */
+  countOpen(tag: string): Promise<number>;
   counts(): Promise<QueueCounts>;
   close(): Promise<void>;
 }
@@ -126,7 +134,11 @@ export interface JobQueue<T> {
 export interface QueueTiming {
   /** How long a claim lasts without renewal. */
   readonly leaseMs: number;
-  /** How often waiting claimers and stop-request listeners look again. */
+  /**
+   * How often waiting claimers and stop-request listeners look again. A claimer is also woken as soon as a
+   * job is enqueued (an in-process wake plus a cross-process one: a notify file next to the embedded queue's
+   * file, BullMQ's marker key on Redis), so this is the fallback, not the pick-up delay.
+   */
   readonly pollMs: number;
   readonly maxAttempts: number;
 }

@@ -5,6 +5,9 @@
  *   read-modify-write runs in a short `BEGIN IMMEDIATE` transaction (the write lock is taken up front, so two
  *   claimers serialize and can never be handed the same job).
  * - FIFO by enqueue order (the row's `seq`); a recovered job keeps its place at the front.
+ * - Pick-up without a polling delay: an enqueue wakes waiting claimers in this process directly and those of
+ *   other processes through `<file>-wake` (file-wake.ts); the poll (pollMs) remains the fallback, and the only
+ *   way an expired lease is noticed.
  * - Leases and failure decisions follow `lease.ts` (pure, tested on their own). In short: the token decides
  *   ownership; an expired lease is taken over by the next claim (attempt + 1), or failed with
  *   "worker lost the job N times" once attempts reach maxAttempts.
@@ -15,7 +18,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import { ScribaError } from '../domain/errors.ts';
+import { pause } from '../lib/abort.ts';
 import { isSqliteBusy, openSharedDatabase, rowReader, type Row } from '../sqlite/sqlite-db.ts';
+import { openFileWake, type FileWake } from './file-wake.ts';
 import {
   DEFAULT_QUEUE_TIMING,
   type ClaimOptions,
@@ -49,6 +54,11 @@ export interface SqliteQueueOptions {
   readonly now?: () => number;
   /** How long one call waits for another process's write lock before failing (ms). */
   readonly busyTimeoutMs?: number;
+  /**
+   * Wake claimers in other processes sharing the file when a job is enqueued (a `<path>-wake` notify file);
+   * default true. false: they find it at their next poll (pollMs).
+   */
+  readonly wakeOnEnqueue?: boolean;
 }
 
 const SCHEMA_VERSION = 3;
@@ -127,9 +137,10 @@ class SqliteQueue<T> implements JobQueue<T> {
   readonly #db: DatabaseSync;
   readonly #timing: QueueTiming;
   readonly #now: () => number;
-  /** Wakes sleeping claimers (on enqueue/requeue in this process, and on close). */
+  /** Wakes sleeping claimers (on enqueue/requeue here or, through the notify file, in another process; on close). */
   readonly #wakers = new Set<() => void>();
   readonly #stopPollers = new Set<() => void>();
+  readonly #fileWake: FileWake | null;
   #closing: Promise<void> | null = null;
 
   constructor(opts: SqliteQueueOptions) {
@@ -143,6 +154,8 @@ class SqliteQueue<T> implements JobQueue<T> {
       ownerOnly: true,
     });
     this.#db = db;
+    this.#fileWake =
+      opts.path === ':memory:' || opts.wakeOnEnqueue === false ? null : openFileWake(`${opts.path}-wake`, () => this.#wakeLocal());
   }
 
   async enqueue(data: T, options?: EnqueueOptions): Promise<string> {
@@ -199,11 +212,11 @@ class SqliteQueue<T> implements JobQueue<T> {
     return now;
   }
 
-  async claim(options: ClaimOptions): Promise<ClaimedJob<T> | null> {
+  async claim(options: ClaimOptions<T>): Promise<ClaimedJob<T> | null> {
     for (;;) {
       if (this.#closing !== null || options.signal.aborted) return null;
       try {
-        const job = this.#tryClaim(options.workerId);
+        const job = this.#tryClaim(options.workerId, options.admit);
         if (job !== null) return job;
       } catch (err) {
         // Another process held the write lock for longer than busy_timeout: look again at the next poll.
@@ -340,6 +353,16 @@ class SqliteQueue<T> implements JobQueue<T> {
     return rows.map((row) => toRecord<T>(row));
   }
 
+  async countOpen(tag: string): Promise<number> {
+    this.#assertOpen();
+    this.#transaction(() => this.#sweepLost(this.#now()));
+    const row = this.#db
+      .prepare(`SELECT COUNT(*) AS n FROM job_keys k JOIN jobs j ON j.seq = k.job_seq
+                WHERE k.kind = 'tag' AND k.key = ? AND j.status IN ('queued', 'active')`)
+      .get(tag);
+    return row === undefined ? 0 : num(row, 'n');
+  }
+
   async counts(): Promise<QueueCounts> {
     this.#assertOpen();
     this.#transaction(() => this.#sweepLost(this.#now()));
@@ -353,7 +376,8 @@ class SqliteQueue<T> implements JobQueue<T> {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       for (const unsubscribe of [...this.#stopPollers]) unsubscribe();
-      this.#wake();
+      this.#fileWake?.close();
+      this.#wakeLocal();
       this.#db.close();
     })();
     return this.#closing;
@@ -399,17 +423,18 @@ class SqliteQueue<T> implements JobQueue<T> {
       .run(error.message, error.retryable ? 1 : 0, opts.stopRequested === true ? 1 : 0, this.#now(), jobId);
   }
 
-  #tryClaim(workerId: string): ClaimedJob<T> | null {
+  #tryClaim(workerId: string, admit: ((data: T) => boolean) | undefined): ClaimedJob<T> | null {
     const now = this.#now();
     return this.#transaction(() => {
       this.#sweepLost(now);
       // After the sweep every expired active job left is claimable; take the oldest of those and the queued.
       const row = this.#db
-        .prepare(`SELECT seq, status, attempts, lease_until_ms, stop_requested FROM jobs
+        .prepare(`SELECT seq, status, attempts, lease_until_ms, stop_requested, data FROM jobs
                   WHERE status = 'queued' OR (status = 'active' AND (lease_until_ms IS NULL OR lease_until_ms <= ?))
                   ORDER BY seq LIMIT 1`)
         .get(now);
       if (row === undefined || decideClaim(leaseState(row), now, this.#timing.maxAttempts).kind !== 'claim') return null;
+      if (admit !== undefined && !admit(JSON.parse(str(row, 'data')) as T)) return null; // stays first in line
       const token = randomUUID();
       const claimed = this.#db
         .prepare(
@@ -431,21 +456,30 @@ class SqliteQueue<T> implements JobQueue<T> {
     });
   }
 
-  #sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#wakers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      this.#wakers.add(done);
-    });
+  /** Sleeps ms, or less when the signal aborts or a job becomes claimable (#wake). */
+  async #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    const woken = new AbortController();
+    // Leaves the set as soon as it is called, so the set holds only sleepers still waiting.
+    const wake = (): void => {
+      this.#wakers.delete(wake);
+      woken.abort();
+    };
+    this.#wakers.add(wake);
+    this.#fileWake?.arm();
+    try {
+      await pause(ms, AbortSignal.any([signal, woken.signal]));
+    } finally {
+      this.#wakers.delete(wake);
+    }
   }
 
+  /** A job became claimable: wake claimers here at once, and those of other processes through the notify file. */
   #wake(): void {
+    this.#wakeLocal();
+    this.#fileWake?.notify();
+  }
+
+  #wakeLocal(): void {
     for (const wake of [...this.#wakers]) wake();
   }
 }

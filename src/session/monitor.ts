@@ -9,8 +9,8 @@ import type { ScribaConfig } from '../config/config.ts';
 import { ScribaError, type ErrorCode } from '../domain/errors.ts';
 import type { StopReason } from '../domain/session-state.ts';
 import { evaluateLiveness, type FfmpegProgress } from '../ffmpeg/index.ts';
+import { pause } from '../lib/abort.ts';
 import type { Logger } from '../log/logger.ts';
-import { pause } from './abortable.ts';
 import type { CaptureProcess, SessionBrowser, SessionPage } from './session-runtime.ts';
 import type { SessionProgress } from './session-types.ts';
 

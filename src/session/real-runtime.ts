@@ -15,8 +15,7 @@ import type { SpeechEngine } from '../transcription/index.ts';
 import { writeMetadata } from './metadata.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import { reconnectPolicy } from './session-stream.ts';
-import { writeTranscriptFiles } from './transcript-writer.ts';
-import { TranscriptionRunner } from './transcription-runner.ts';
+import type { TranscriptionRunner } from './transcription-runner.ts';
 
 export interface RealRuntimeOptions {
   readonly config: ScribaConfig;
@@ -29,6 +28,12 @@ export interface RealRuntimeOptions {
 export function createRealRuntime(o: RealRuntimeOptions): SessionRuntime {
   const { config } = o;
   const now = o.now ?? Date.now;
+  // The transcription modules load with a session's first speech engine: a session (and `scriba record`'s
+  // start) that does not transcribe never loads them. A session always awaits engine() before runner().
+  let Runner: typeof TranscriptionRunner | null = null;
+  const loadRunner = async () => {
+    Runner ??= (await import('./transcription-runner.ts')).TranscriptionRunner;
+  };
   return {
     scratch: {
       async create(sessionId) {
@@ -101,14 +106,18 @@ export function createRealRuntime(o: RealRuntimeOptions): SessionRuntime {
       },
     },
     transcription: {
-      engine: async (name) => await o.speechEngine(name),
-      runner: (opts) => new TranscriptionRunner(opts),
+      engine: async (name) => (await Promise.all([o.speechEngine(name), loadRunner()]))[0],
+      runner(opts) {
+        if (Runner === null) throw new Error('transcription.runner() before transcription.engine()');
+        return new Runner(opts);
+      },
     },
     files: {
       makeDir: async (dir) => void (await mkdir(dir, { recursive: true, mode: 0o750 })),
       writeMetadata,
       async writeTranscript(transcript, files) {
         await mkdir(dirname(files.json), { recursive: true, mode: 0o750 });
+        const { writeTranscriptFiles } = await import('./transcript-writer.ts');
         await writeTranscriptFiles(transcript, files);
       },
       async removeRecording(paths) {

@@ -4,7 +4,6 @@
  * (session-runtime.ts), in order, and always runs every cleanup (ffmpeg is stopped first so the file is
  * finished before anything else is torn down).
  */
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Page } from 'puppeteer-core';
 import { buildMeetingUrl } from '../browser/meeting-url.ts';
@@ -22,12 +21,13 @@ import {
 } from '../domain/session-state.ts';
 import { inputStartEpochMs } from '../ffmpeg/input-start.ts';
 import type { FfmpegProgress } from '../ffmpeg/index.ts';
+import { onAbort, pause, settlesWithin } from '../lib/abort.ts';
 import { sessionLogger, type Logger } from '../log/logger.ts';
 import { scrubSecrets, sessionSecrets } from '../log/session-secrets.ts';
 import type { FileSinkResult, Sink } from '../sinks/sink.ts';
 import { redactStreamUrl, youtubeLiveViewUrl } from '../sinks/stream-url.ts';
 import type { SpeechEngine } from '../transcription/index.ts';
-import { pause, withTimeout } from './abortable.ts';
+import { SubtitleThrottle } from '../transcription/subtitle-throttle.ts';
 import { buildMetadata } from './metadata.ts';
 import { monitorSession } from './monitor.ts';
 import { outputsByKind, type OutputsByKind } from './session-outputs.ts';
@@ -37,6 +37,7 @@ import type {
   ParticipantInfo,
   RecordingRequest,
   SessionEvents,
+  SessionPhrase,
   SessionResult,
   StreamOutput,
   StreamStatus,
@@ -185,10 +186,7 @@ export class RecordingSession {
 
   /** Runs the whole session once; calling again returns the same promise. An abort of signal = stop(). */
   run(signal?: AbortSignal): Promise<SessionResult> {
-    if (signal) {
-      if (signal.aborted) this.stop();
-      else signal.addEventListener('abort', () => this.stop(), { once: true });
-    }
+    onAbort(signal, () => this.stop());
     this.#run ??= this.#lifecycle();
     return this.#run;
   }
@@ -382,6 +380,13 @@ export class RecordingSession {
     const engine = await this.#rt.transcription.engine(target.engine);
     this.#engine = engine;
     const { capture } = prepared;
+    // Interims and the final of a phrase share a message id: the room sees one line, replaced as it firms up.
+    const subtitles = new SubtitleThrottle();
+    const sendSubtitle = (phrase: SessionPhrase, interim: boolean): void => {
+      void opened.page
+        .sendJsonMessage(transcriptionResultMessage(phrase, startedAt, interim))
+        .then((ok) => ok || this.#log.debug('could not send a subtitle'));
+    };
     const runner = this.#rt.transcription.runner({
       page: opened.page,
       captureStartedAtMs: startedAt,
@@ -393,9 +398,16 @@ export class RecordingSession {
       log: this.#log,
       knownName: (id) => this.#participants.get(id)?.name,
       ...(capture.pulseSource ? { mixedAudio: { pulseSource: capture.pulseSource, env: capture.ffmpegEnv } } : {}),
+      onInterim: (p) => {
+        if (!this.#config.transcription.inMeetingSubtitles) return;
+        const id = subtitles.interim(p.speaker.id, p.result.text, Date.now());
+        if (id === null) return;
+        const { startSec, endSec, text, confidence } = p.result;
+        sendSubtitle({ id, speaker: p.speaker, startSec, endSec, text, confidence, language: target.language }, true);
+      },
       onPhrase: (p) => {
         const phrase = {
-          id: randomUUID(),
+          id: subtitles.final(p.speaker.id),
           speaker: p.speaker,
           startSec: p.result.startSec,
           endSec: p.result.endSec,
@@ -404,11 +416,7 @@ export class RecordingSession {
           language: target.language,
         };
         this.#events.emit('phrase', phrase);
-        if (this.#config.transcription.inMeetingSubtitles) {
-          void opened.page
-            .sendJsonMessage(transcriptionResultMessage(phrase, startedAt))
-            .then((ok) => ok || this.#log.debug('could not send a subtitle'));
-        }
+        if (this.#config.transcription.inMeetingSubtitles) sendSubtitle(phrase, false);
       },
     });
     this.#transcribing = { files, runner };
@@ -528,7 +536,14 @@ export class RecordingSession {
     await step('collect participants', async () => {
       if (opened) this.#recordParticipants(await opened.page.participants());
     });
-    await step('leave meeting', () => (opened ? withTimeout(opened.page.leave({ timeoutMs: 3000 }), 4000, undefined) : Promise.resolve()));
+    await step('leave meeting', () =>
+      opened
+        ? settlesWithin(
+            opened.page.leave({ timeoutMs: 3000 }).catch(() => undefined),
+            4000,
+          )
+        : Promise.resolve(),
+    );
     await step('close browser', () => this.#browser?.close() ?? Promise.resolve());
     await step('stop capture helpers', () => this.#prepared?.capture.close() ?? Promise.resolve());
     const recording = this.#file;

@@ -1,6 +1,7 @@
 /**
- * Jigasi's live transcription message (docs/jitsi-recorder.md, "Subtitles and transcripts as Jigasi makes them"), which Jitsi Meet shows as subtitles: one final
- * line per message_id. Pure.
+ * Jigasi's live transcription message (docs/jitsi-recorder.md, "Subtitles and transcripts as Jigasi makes them"), which Jitsi Meet shows as subtitles: one
+ * line per message_id, which each message of that id replaces: interims (`is_interim`, shown as unstable text) until the
+ * final. Pure.
  */
 import type { SessionPhrase } from './session-types.ts';
 
@@ -12,12 +13,13 @@ export interface TranscriptionResultMessage {
   readonly participant: { readonly id: string; readonly name: string };
   readonly transcript: ReadonlyArray<{ readonly text: string; readonly confidence: number }>;
   readonly language: string;
-  readonly is_interim: false;
+  readonly is_interim: boolean;
   readonly message_id: string;
   readonly stability: number;
 }
 
-export function transcriptionResultMessage(phrase: SessionPhrase, captureStartedAtMs: number): TranscriptionResultMessage {
+/** `interim`: a hypothesis the final of the same message_id replaces (stability 0: engines here give none). */
+export function transcriptionResultMessage(phrase: SessionPhrase, captureStartedAtMs: number, interim = false): TranscriptionResultMessage {
   return {
     type: 'transcription-result',
     event: 'SPEECH',
@@ -25,8 +27,8 @@ export function transcriptionResultMessage(phrase: SessionPhrase, captureStarted
     participant: { id: phrase.speaker.id, name: phrase.speaker.name },
     transcript: [{ text: phrase.text, confidence: phrase.confidence ?? 0 }],
     language: phrase.language,
-    is_interim: false,
+    is_interim: interim,
     message_id: phrase.id,
-    stability: 1,
+    stability: interim ? 0 : 1,
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Pure pieces of the transcription runner: a speech stream's final result → a speaker phrase on the
- * recording's timeline, and the transcript files' names.
+ * Pure pieces of the transcription runner: a speech stream's result (final, or interim for live subtitles) →
+ * a speaker phrase on the recording's timeline, and the transcript files' names.
  */
 import type { SpeakerPhrase, SpeechResult, TranscriptSpeaker } from '../transcription/index.ts';
 
@@ -23,7 +23,16 @@ function endOnRecording(clock: StreamClock, startSec: number, endSec: number): n
  * Null for interim or empty results, or before the stream has any audio.
  */
 export function phraseOnRecording(result: SpeechResult, clock: StreamClock, speaker: TranscriptSpeaker): SpeakerPhrase | null {
-  if (!result.final || result.text.trim() === '') return null;
+  return result.final ? onRecording(result, clock, speaker) : null;
+}
+
+/** An interim, non-empty result the same way (`final: false`): a live subtitle only, never the transcript's. */
+export function interimOnRecording(result: SpeechResult, clock: StreamClock, speaker: TranscriptSpeaker): SpeakerPhrase | null {
+  return result.final ? null : onRecording(result, clock, speaker);
+}
+
+function onRecording(result: SpeechResult, clock: StreamClock, speaker: TranscriptSpeaker): SpeakerPhrase | null {
+  if (result.text.trim() === '') return null;
   const startMs = clock.toRecordingMs(result.startSec);
   const endMs = endOnRecording(clock, result.startSec, result.endSec);
   if (startMs === null || endMs === null) return null;
@@ -36,7 +45,7 @@ export function phraseOnRecording(result: SpeechResult, clock: StreamClock, spea
     speaker,
     streamOffsetSec: 0,
     result: {
-      final: true,
+      final: result.final,
       text: result.text.trim(),
       confidence: result.confidence,
       startSec: sec(startMs),

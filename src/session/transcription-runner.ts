@@ -18,8 +18,9 @@ import {
 } from '../transcription/index.ts';
 import { buildMixedAudioPcmCommand, type FfmpegHandle, startFfmpeg } from '../ffmpeg/index.ts';
 import { PcmPlacer } from '../transcription/pcm-placer.ts';
+import { onAbort, settlesWithin } from '../lib/abort.ts';
 import type { Logger } from '../log/logger.ts';
-import { phraseOnRecording, speakerName } from './transcript-phrase.ts';
+import { interimOnRecording, phraseOnRecording, speakerName } from './transcript-phrase.ts';
 
 export interface TranscriptionRunnerOptions {
   readonly page: AudioTapPage;
@@ -33,6 +34,8 @@ export interface TranscriptionRunnerOptions {
   readonly log: Logger;
   /** Each final phrase, as it arrives. */
   onPhrase?(phrase: SpeakerPhrase): void;
+  /** Each interim hypothesis (`result.final` false), for live subtitles: never part of the transcript. */
+  onInterim?(phrase: SpeakerPhrase): void;
   /** Names the session already knows (the tap may report null before a display name arrives). */
   knownName?(id: string): string | null | undefined;
   /** How long stop() waits for the engines to flush before discarding them. Default 40 s. */
@@ -80,9 +83,7 @@ export class TranscriptionRunner {
 
   constructor(options: TranscriptionRunnerOptions) {
     this.#o = options;
-    const abort = (): void => this.#abort.abort();
-    if (options.signal.aborted) abort();
-    else options.signal.addEventListener('abort', abort, { once: true });
+    onAbort(options.signal, () => this.#abort.abort());
     this.#tap = new AudioTap(options.page, { captureStartedAtMs: options.captureStartedAtMs });
     this.#tap.on('participant', (p) => this.#onParticipant(p));
     this.#tap.on('chunk', (c) => this.#onChunk(c));
@@ -120,14 +121,11 @@ export class TranscriptionRunner {
         await this.#mixed.drained;
       }
       for (const s of this.#all) this.#end(s);
-      const timeout = setTimeout(() => {
+      const flushed = Promise.all(this.#all.map((s) => s.done));
+      if (!(await settlesWithin(flushed, this.#o.flushTimeoutMs ?? 40_000))) {
         this.#o.log.warn('speech engines did not flush in time; discarding their last audio');
         this.#abort.abort();
-      }, this.#o.flushTimeoutMs ?? 40_000);
-      try {
-        await Promise.all(this.#all.map((s) => s.done));
-      } finally {
-        clearTimeout(timeout);
+        await flushed;
       }
       if (this.#tapOk) this.#o.log.info({ phrases: this.#phrases.length, speakers: this.#all.length }, 'transcription stopped');
       return assembleTranscript({
@@ -236,6 +234,10 @@ export class TranscriptionRunner {
   async #consume(s: SpeakerStream): Promise<void> {
     try {
       for await (const result of s.stream.results) {
+        if (!result.final) {
+          this.#interim(interimOnRecording(result, s.clock, { id: s.id, name: s.name }));
+          continue;
+        }
         const phrase = phraseOnRecording(result, s.clock, { id: s.id, name: s.name });
         if (phrase === null) continue;
         this.#phrases.push(phrase);
@@ -248,6 +250,15 @@ export class TranscriptionRunner {
     } catch (err) {
       if (!this.#abort.signal.aborted)
         this.#o.log.error({ err, participant: s.id }, 'speech stream failed; this speaker is no longer transcribed');
+    }
+  }
+
+  #interim(phrase: SpeakerPhrase | null): void {
+    if (phrase === null || !this.#o.onInterim) return;
+    try {
+      this.#o.onInterim(phrase);
+    } catch (err) {
+      this.#o.log.warn({ err }, 'interim listener failed');
     }
   }
 

@@ -6,6 +6,7 @@
  */
 import { buildRtmpRelayCommand, type FfmpegExit, type FfmpegHandle, startFfmpeg, type StartFfmpegOptions } from '../ffmpeg/index.ts';
 import type { FfmpegCommandSpec } from '../ffmpeg/index.ts';
+import { settlesWithin } from '../lib/abort.ts';
 import { classifyRelayEnd, EMPTY_OBSERVATION, observeRelayLine, type RelayFailure, type RelayObservation } from './stream-policy.ts';
 import { streamUrlScrubber } from './stream-url.ts';
 
@@ -112,12 +113,8 @@ export function startRelayAttempt(o: RelayAttemptOptions): RelayAttempt {
     async finish(graceMs: number): Promise<RelayOutcome> {
       endedOnPurpose = true;
       stdin?.end();
-      const timer = setTimeout(() => void handle.stop(), graceMs);
-      try {
-        return await outcome;
-      } finally {
-        clearTimeout(timer);
-      }
+      if (!(await settlesWithin(outcome, graceMs))) void handle.stop();
+      return outcome;
     },
     abort(): Promise<RelayOutcome> {
       endedOnPurpose = true;

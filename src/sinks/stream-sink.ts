@@ -10,6 +10,7 @@
 import type { Readable } from 'node:stream';
 import { startRelayAttempt, type RelayAttempt, type RelayAttemptOptions, type RelayOutcome } from './rtmp-relay.ts';
 import { mpegtsPipeLeg } from '../ffmpeg/index.ts';
+import { onAbort, pause } from '../lib/abort.ts';
 import type { Sink, SinkDeps, SinkSpec, SinkStartContext, StreamSinkDeps, StreamSinkResult } from './sink.ts';
 import { CONFIRM_MS, decideAfterFailure } from './stream-policy.ts';
 import type { StreamEnd, StreamEndCode, StreamStatus, StreamSummary } from './stream-status.ts';
@@ -20,10 +21,6 @@ import { TsSplicer } from './ts-splicer.ts';
 const RELAY_FINISH_GRACE_MS = 5000;
 /** At finalize the capture has exited; its stdout closes right after. Do not wait for it forever. */
 const SOURCE_CLOSE_WAIT_MS = 2000;
-
-function pauseMs(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
 
 type StreamSpec = Extract<SinkSpec, { kind: 'stream' }>;
 
@@ -105,18 +102,19 @@ class StreamRelayLoop {
   /** Called once the capture has exited: its last bytes are on their way; the relay gets them, then EOF. */
   async finalize(signal: AbortSignal): Promise<StreamSinkResult> {
     if (!this.#started) this.#finish('stopped', 'the stream was not started', false, false);
-    else void Promise.race([this.#sourceClosed, pauseMs(SOURCE_CLOSE_WAIT_MS)]).then(() => this.#windDown('the session stopped'));
+    else
+      void Promise.race([this.#sourceClosed, pause(SOURCE_CLOSE_WAIT_MS, undefined, { unref: true })]).then(() =>
+        this.#windDown('the session stopped'),
+      );
     // Out of time: kill the relay and end the stream without waiting for it any longer.
-    const onAbort = (): void => {
+    const stopListening = onAbort(signal, () => {
       void this.#relay?.abort();
       this.#finish('stopped', 'the stream did not end in time and was cut', false, false);
-    };
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    });
     try {
       await this.#ended;
     } finally {
-      signal.removeEventListener('abort', onAbort);
+      stopListening();
     }
     return { kind: 'stream', summary: this.#summary() };
   }

@@ -20,6 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { onAbort } from '../lib/abort.ts';
 import type { Logger } from '../log/logger.ts';
 import {
   StorageError,
@@ -367,9 +368,7 @@ class Uploader implements GrowingFileUpload {
   }
 
   async #finish(signal: AbortSignal | undefined): Promise<UploadResult> {
-    const onAbort = (): void => this.#stop.abort(abortedError(signal?.reason));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (signal?.aborted) onAbort();
+    const stopListening = onAbort(signal, () => this.#stop.abort(abortedError(signal?.reason)));
     this.#finishing = true;
     this.#wake.abort();
     try {
@@ -381,7 +380,7 @@ class Uploader implements GrowingFileUpload {
       await this.#discard();
       throw this.#signal.aborted && !(err instanceof StorageError && err.reason === 'aborted') ? abortedError(err) : err;
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      stopListening();
       await this.#fh?.close().catch(() => undefined);
       this.#fh = null;
     }

@@ -14,6 +14,7 @@ import { dirname, join, posix } from 'node:path';
 import {
   StorageError,
   assertLinkTtl,
+  readSpan,
   throwIfAborted,
   type MultipartUpload,
   type ObjectInfo,
@@ -172,10 +173,11 @@ class LocalFsStore implements LocalStore {
     const opened = await this.openForRead(key);
     if (opened === null) return null;
     try {
-      if (options.maxBytes !== undefined && opened.size > options.maxBytes) {
-        throw new StorageError('rejected', `reading ${key}: ${opened.size} bytes is more than ${options.maxBytes}`);
+      const { start, end } = readSpan(key, opened.size, options.range);
+      if (options.maxBytes !== undefined && end - start > options.maxBytes) {
+        throw new StorageError('rejected', `reading ${key}: ${end - start} bytes is more than ${options.maxBytes}`);
       }
-      return await readExactly(opened.handle, 0, opened.size);
+      return await readExactly(opened.handle, start, end - start);
     } catch (err) {
       throw localError(err, `reading ${key}`);
     } finally {

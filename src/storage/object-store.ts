@@ -70,8 +70,13 @@ export interface RecordedPart extends SentPart {
 }
 
 export interface ReadOptions extends OpOptions {
-  /** Refuse (`rejected`) an object larger than this instead of reading it into memory. */
+  /** Refuse (`rejected`) an object (or range) larger than this instead of reading it into memory. */
   readonly maxBytes?: number;
+  /**
+   * Only bytes [start, end) (end clipped to the object's size; start must be below it), e.g. the head and
+   * tail of a recording too long to read whole.
+   */
+  readonly range?: { readonly start: number; readonly end: number };
 }
 
 export interface ObjectStore {
@@ -189,4 +194,14 @@ export function assertRecordedParts(key: string, parts: readonly RecordedPart[])
       /^[0-9a-f]{64}$/.test(p.sha256);
     if (!ok) throw new StorageError('rejected', `resuming the upload of ${key}: recorded part ${i + 1} is malformed or out of order`);
   });
+}
+
+/** Bytes [start, end) a read covers in an object of `size` bytes (pure): all of it without a range. */
+export function readSpan(key: string, size: number, range: ReadOptions['range']): { start: number; end: number } {
+  if (range === undefined) return { start: 0, end: size };
+  const { start, end } = range;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end <= start || start >= size) {
+    throw new StorageError('rejected', `reading ${key}: range [${start}, ${end}) does not lie within its ${size} bytes`);
+  }
+  return { start, end: Math.min(end, size) };
 }

@@ -3,6 +3,7 @@
  * signal aborts. Several processes may each run one: the sweep is safe to run concurrently.
  */
 import cron, { type ScheduledTask } from 'node-cron';
+import { onAbort } from '../lib/abort.ts';
 import type { Logger } from '../log/logger.ts';
 
 export const DEFAULT_RETENTION_CRON = '*/10 * * * *';
@@ -63,8 +64,7 @@ export function scheduleRetention(options: RetentionScheduleOptions): RetentionS
         .then(() => running)
         .then(() => resolveStopped());
     };
-    if (options.signal.aborted) stop();
-    else options.signal.addEventListener('abort', stop, { once: true });
+    onAbort(options.signal, stop);
   });
   return { stopped };
 }

@@ -2,6 +2,7 @@
  * Retrying storage operations while the store is down: exponential back-off with jitter (pure), and a loop
  * that retries only StorageErrors marked retryable, with injected sleep and clock so tests take no time.
  */
+import { pause } from '../lib/abort.ts';
 import { StorageError, abortedError } from './object-store.ts';
 
 export interface RetryPolicy {
@@ -16,17 +17,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { initialDelayMs: 500, maxDelay
 /** Resolves after `ms`, or as soon as the signal aborts (never rejects). */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+export const realSleep: Sleep = (ms, signal) => pause(ms, signal);
 
 /**
  * Delay before the next attempt after `failures` consecutive failures (1, 2, …): initial × 2^(failures-1),

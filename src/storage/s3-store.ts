@@ -41,6 +41,7 @@ import {
   type StoredObject,
   type WriteOptions,
   assertRecordedParts,
+  readSpan,
 } from './object-store.ts';
 import { assertKey, assertPrefix, keyProblem, normalizeStorePrefix } from './object-key.ts';
 import { attachmentDisposition, contentTypeFor } from './content-type.ts';
@@ -290,7 +291,11 @@ class S3Store implements ObjectStore {
     const full = this.#full(key);
     try {
       return await this.#send(`reading ${key}`, options.signal, async (abortSignal) => {
-        const r = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: full }), sendOpts(abortSignal));
+        const range = options.range === undefined ? undefined : readSpan(key, Number.MAX_SAFE_INTEGER, options.range);
+        const r = await this.#client.send(
+          new GetObjectCommand({ Bucket: this.#bucket, Key: full, ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}) }),
+          sendOpts(abortSignal),
+        );
         if (options.maxBytes !== undefined && (r.ContentLength ?? 0) > options.maxBytes) {
           r.Body?.transformToWebStream()
             .cancel()

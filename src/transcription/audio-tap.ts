@@ -9,6 +9,7 @@
 import { EventEmitter } from 'node:events';
 import type { AudioTapStartOptions, AudioTapStartResult } from '../browser/page-audio-tap.ts';
 import { SPEECH_SAMPLE_RATE } from '../domain/audio-format.ts';
+import { onAbort } from '../lib/abort.ts';
 import { parseTapMessage, samplesIn, type TapMessage, type TapParticipantState } from './pcm-chunk.ts';
 import { ParticipantTimeline } from './tap-timeline.ts';
 
@@ -127,10 +128,8 @@ export class AudioTap {
       return result;
     }
     if (signal) {
-      const onAbort = (): void => void this.#stop('aborted');
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-      this.#events.once('end', () => signal.removeEventListener('abort', onAbort));
+      const stopListening = onAbort(signal, () => void this.#stop('aborted'));
+      this.#events.once('end', stopListening);
     }
     void this.#page.whenDead().then(() => this.#finish('page_died'));
     return result;

@@ -14,9 +14,9 @@ import { EndlessStreamBook } from './endless-stream.ts';
 import { classifyGoogleFailure } from './google-errors.ts';
 import { parseStreamingResponse, type ResponseLike } from './google-results.ts';
 import { bytesToSeconds, SampleAligner, secondsToByte } from './pcm.ts';
-import { ResultChannel } from './result-channel.ts';
-import { SPEECH_SAMPLE_RATE, type SpeechEngine, type SpeechResult, type SpeechStartOptions, type SpeechStream } from './speech-engine.ts';
-import { SpeechEngineError, speechAborted } from './speech-errors.ts';
+import { SPEECH_SAMPLE_RATE, type SpeechEngine, type SpeechStartOptions, type SpeechStream } from './speech-engine.ts';
+import { SpeechEngineError } from './speech-errors.ts';
+import { StreamLifecycle } from './stream-lifecycle.ts';
 
 /** The request messages we send (a subset of google.cloud.speech.v1.StreamingRecognizeRequest). */
 export type StreamingRequest =
@@ -170,7 +170,6 @@ interface ActiveCall {
 }
 
 class GoogleSpeechStream implements SpeechStream {
-  readonly results = new ResultChannel<SpeechResult>();
   readonly #client: SpeechCallClient;
   readonly #options: GoogleSpeechOptions;
   readonly #label: string;
@@ -178,21 +177,12 @@ class GoogleSpeechStream implements SpeechStream {
   readonly #book: EndlessStreamBook;
   readonly #aligner = new SampleAligner();
   readonly #now: () => number;
-  readonly #signal: AbortSignal;
-  readonly #onGone: () => void;
+  readonly #life: StreamLifecycle;
   #active: ActiveCall | null = null;
   #needsResend = false;
   /** The last call ended cleanly after our half-close: it heard its whole tail (see EndlessStreamBook.open). */
   #tailHeard = true;
-  #ending = false;
-  #settled = false;
-  #failures = 0;
-  #retryTimer: NodeJS.Timeout | null = null;
   #idleTimer: NodeJS.Timeout | null = null;
-  #endTimer: NodeJS.Timeout | null = null;
-  #resolveEnd!: () => void;
-  #rejectEnd!: (err: unknown) => void;
-  readonly #ended: Promise<void>;
 
   constructor(client: SpeechCallClient, options: GoogleSpeechOptions, start: SpeechStartOptions, onGone: () => void) {
     this.#client = client;
@@ -200,26 +190,28 @@ class GoogleSpeechStream implements SpeechStream {
     this.#label = start.label ?? 'stream';
     this.#config = googleStreamingConfig(options, start.language);
     this.#now = options.now ?? Date.now;
-    this.#signal = start.signal;
-    this.#onGone = onGone;
     this.#book = new EndlessStreamBook({
       sampleRateHertz: start.sampleRateHertz,
       streamLimitSec: options.streamLimitSec ?? DEFAULTS.streamLimitSec,
       maxResendSec: options.maxResendSec ?? DEFAULTS.maxResendSec,
       maxRequestBytes: options.maxRequestBytes ?? DEFAULTS.maxRequestBytes,
     });
-    this.#ended = new Promise<void>((resolve, reject) => {
-      this.#resolveEnd = resolve;
-      this.#rejectEnd = reject;
+    this.#life = new StreamLifecycle({
+      engine: 'Google',
+      label: this.#label,
+      signal: start.signal,
+      endTimeoutMs: options.endTimeoutMs ?? DEFAULTS.endTimeoutMs,
+      release: () => this.#release(),
+      onGone,
     });
-    this.#ended.catch(() => {}); // reported through end() and results; never an unhandled rejection
-    // Deferred: the engine registers the stream only after construction.
-    if (start.signal.aborted) queueMicrotask(() => this.abort());
-    else start.signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  get results(): StreamLifecycle['results'] {
+    return this.#life.results;
   }
 
   write(pcm: Buffer): void {
-    if (this.#ending || this.#settled || this.#signal.aborted) return;
+    if (!this.#life.accepting) return;
     const aligned = this.#aligner.push(pcm);
     if (aligned.length === 0) return;
     this.#book.append(Buffer.from(aligned)); // a copy: the caller may reuse its buffer
@@ -228,32 +220,22 @@ class GoogleSpeechStream implements SpeechStream {
   }
 
   end(): Promise<void> {
-    if (this.#signal.aborted) this.abort(); // before the deferred abort of a signal aborted at start
-    if (!this.#ending && !this.#settled) {
-      this.#ending = true;
+    return this.#life.end(() => {
       if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
-      const timeoutMs = this.#options.endTimeoutMs ?? DEFAULTS.endTimeoutMs;
-      this.#endTimer = setTimeout(
-        () => this.#fail(new SpeechEngineError('unavailable', `Google did not finish ${this.#label} within ${timeoutMs} ms of end()`)),
-        timeoutMs,
-      );
       this.#pump();
-    }
-    return this.#ended;
+    });
   }
 
   abort(): void {
-    this.#fail(speechAborted(this.#label));
+    this.#life.abort();
   }
-
-  readonly #onAbort = (): void => this.abort();
 
   /** Moves audio along: opens a call when one is needed, sends what there is, half-closes when due. */
   #pump(): void {
-    if (this.#settled || this.#retryTimer !== null) return;
+    if (this.#life.settled || this.#life.retrying) return;
     if (this.#active === null) {
       if (this.#book.unsentBytes > 0 || (this.#needsResend && this.#book.unconfirmedBytes > 0)) this.#open();
-      else if (this.#ending) this.#finish();
+      else if (this.#life.ending) this.#life.finish();
       return;
     }
     const active = this.#active;
@@ -265,7 +247,7 @@ class GoogleSpeechStream implements SpeechStream {
         continue;
       }
       if (next.kind === 'limit') this.#halfClose(active, 'limit');
-      else if (this.#ending) this.#halfClose(active, 'end');
+      else if (this.#life.ending) this.#halfClose(active, 'end');
       return;
     }
   }
@@ -319,15 +301,15 @@ class GoogleSpeechStream implements SpeechStream {
   }
 
   #onResponse(active: ActiveCall, response: ResponseLike): void {
-    if (active.done || this.#settled) return;
+    if (active.done || this.#life.settled) return;
     const parsed = parseStreamingResponse(response);
     for (const raw of parsed.results) {
       const result = this.#book.accept(raw);
       if (raw.final) {
         active.gotFinal = true;
-        this.#failures = 0;
+        this.#life.succeeded();
       }
-      if (result !== null) this.results.push(result);
+      if (result !== null) this.#life.results.push(result);
     }
     if (parsed.error !== null) {
       active.call.cancel();
@@ -344,7 +326,7 @@ class GoogleSpeechStream implements SpeechStream {
     this.#active = null;
     const sentSec = bytesToSeconds((this.#book.window?.sentByte ?? 0) - (this.#book.window?.startByte ?? 0), SPEECH_SAMPLE_RATE);
     this.#book.close();
-    if (this.#settled) return;
+    if (this.#life.settled) return;
     if (err === null && active.halfClosed === null && !active.gotFinal && sentSec < 1) {
       // Google closed a call we did not close, before it heard anything: count it, or we would spin.
       err = Object.assign(new Error('the call ended before any audio was recognized'), { code: 2 });
@@ -364,7 +346,7 @@ class GoogleSpeechStream implements SpeechStream {
   #onCallFailed(err: unknown, gotFinal: boolean, sentSec: number): void {
     const failure = classifyGoogleFailure(err, this.#label);
     if (failure.kind === 'fatal') {
-      this.#fail(failure.error);
+      this.#life.fail(failure.error);
       return;
     }
     this.#needsResend = true;
@@ -381,24 +363,18 @@ class GoogleSpeechStream implements SpeechStream {
       this.#pump();
       return;
     }
-    const delays = this.#options.retryDelaysMs ?? DEFAULTS.retryDelaysMs;
-    const delay = delays[this.#failures];
-    this.#failures += 1;
-    if (delay === undefined) {
-      this.#fail(
+    const delay = this.#life.retryAfter(
+      this.#options.retryDelaysMs ?? DEFAULTS.retryDelaysMs,
+      () => this.#pump(),
+      (n) =>
         new SpeechEngineError(
           'unavailable',
-          `Google Speech-to-Text failed ${this.#failures} times in a row for ${this.#label} (${failure.status}: ${failure.message})`,
+          `Google Speech-to-Text failed ${n} times in a row for ${this.#label} (${failure.status}: ${failure.message})`,
           { cause: err, engineCode: failure.status },
         ),
-      );
-      return;
-    }
-    this.#options.logger?.warn({ label: this.#label, status: failure.status, delayMs: delay }, 'google speech stream failed; retrying');
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = null;
-      this.#pump();
-    }, delay);
+    );
+    if (delay !== null)
+      this.#options.logger?.warn({ label: this.#label, status: failure.status, delayMs: delay }, 'google speech stream failed; retrying');
   }
 
   #armIdleClose(): void {
@@ -406,21 +382,12 @@ class GoogleSpeechStream implements SpeechStream {
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = null;
       const active = this.#active;
-      if (active !== null && active.halfClosed === null && !this.#ending) this.#halfClose(active, 'idle');
+      if (active !== null && active.halfClosed === null && !this.#life.ending) this.#halfClose(active, 'idle');
     }, this.#options.idleCloseMs ?? DEFAULTS.idleCloseMs);
   }
 
-  #finish(): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#cleanup();
-    this.results.close();
-    this.#resolveEnd();
-  }
-
-  #fail(err: unknown): void {
-    if (this.#settled) return;
-    this.#settled = true;
+  /** The stream settled: a call still open is cancelled, the idle timer goes. */
+  #release(): void {
     const active = this.#active;
     this.#active = null;
     if (active !== null && !active.done) {
@@ -428,15 +395,7 @@ class GoogleSpeechStream implements SpeechStream {
       if (active.timer !== null) clearTimeout(active.timer);
       active.call.cancel();
     }
-    this.#cleanup();
-    this.results.fail(err);
-    this.#rejectEnd(err);
-  }
-
-  #cleanup(): void {
-    for (const t of [this.#retryTimer, this.#idleTimer, this.#endTimer]) if (t !== null) clearTimeout(t);
-    this.#retryTimer = this.#idleTimer = this.#endTimer = null;
-    this.#signal.removeEventListener('abort', this.#onAbort);
-    this.#onGone();
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Whisper (or any model) behind an OpenAI-compatible `POST {baseUrl}/audio/transcriptions`: OpenAI itself,
  * faster-whisper servers, whisper.cpp's server, LocalAI, vLLM. Each speaker's audio is cut into utterances by
- * the Silero VAD (utterance-stream.ts); each utterance goes as one 16 kHz mono WAV in a multipart request
+ * the Silero VAD (utterance-stream.ts); each utterance goes as one 16 kHz mono WAV or FLAC (`format`) in a multipart request
  * (fields file, model, language, response_format, timestamp_granularities[]); segment and word times in the
  * answer become the results' times (docs/transcription.md, "openai").
  *
@@ -10,6 +10,8 @@
  * into the Authorization header: never into logs or error messages (the server's error text is scrubbed of it).
  */
 import type { Logger } from '../log/logger.ts';
+import { sleep } from '../lib/abort.ts';
+import { encodeFlac } from './flac-encoder.ts';
 import { wavHeader } from './pcm-chunk.ts';
 import {
   classifyOpenAiStatus,
@@ -35,6 +37,10 @@ export interface OpenAiSpeechOptions {
   readonly model: string;
   /** Default 'verbose_json' (segment and word times); 'json' for models that only give text. */
   readonly responseFormat?: OpenAiResponseFormat;
+  /** The uploaded file. Default 'wav'; 'flac' is ~40 % smaller, for an ffmpeg run per utterance. */
+  readonly format?: OpenAiAudioFormat;
+  /** Encodes FLAC (tests); default ffmpeg (flac-encoder.ts). */
+  readonly encodeFlac?: typeof encodeFlac;
   /** One request's limit, retries aside. Default 60 s. */
   readonly timeoutMs?: number;
   /** Requests under way at once, across all streams of the engine. Default 4. */
@@ -75,16 +81,28 @@ export function openAiTranscriptionsUrl(baseUrl: string): URL {
   return url;
 }
 
+export type OpenAiAudioFormat = 'wav' | 'flac';
+
+/** The uploaded file: a WAV from the PCM, or the FLAC already encoded from it. */
+export type OpenAiAudioFile = { readonly format: 'wav'; readonly pcm: Buffer } | { readonly format: 'flac'; readonly flac: Buffer };
+
+/** Servers pick the decoder by the file name's extension (OpenAI, faster-whisper) or its type. Pure. */
+function audioBlob(file: OpenAiAudioFile): { blob: Blob; name: string } {
+  if (file.format === 'flac') return { blob: new Blob([new Uint8Array(file.flac)], { type: 'audio/flac' }), name: 'utterance.flac' };
+  const wav = new Uint8Array(44 + file.pcm.length);
+  wav.set(wavHeader(file.pcm.length), 0);
+  wav.set(file.pcm, 44);
+  return { blob: new Blob([wav], { type: 'audio/wav' }), name: 'utterance.wav' };
+}
+
 /** The multipart body of one request. Pure. */
 export function openAiTranscriptionForm(
-  pcm: Buffer,
+  audio: Buffer | OpenAiAudioFile,
   fields: { model: string; language: string; responseFormat: OpenAiResponseFormat },
 ): FormData {
   const form = new FormData();
-  const wav = new Uint8Array(44 + pcm.length);
-  wav.set(wavHeader(pcm.length), 0);
-  wav.set(pcm, 44);
-  form.append('file', new Blob([wav], { type: 'audio/wav' }), 'utterance.wav');
+  const { blob, name } = audioBlob(Buffer.isBuffer(audio) ? { format: 'wav', pcm: audio } : audio);
+  form.append('file', blob, name);
   form.append('model', fields.model);
   form.append('language', fields.language);
   form.append('response_format', fields.responseFormat);
@@ -136,16 +154,19 @@ export async function createOpenAiSpeechEngine(options: OpenAiSpeechOptions): Pr
 
 function poster(url: URL, o: OpenAiSpeechOptions) {
   const responseFormat = o.responseFormat ?? 'verbose_json';
+  const format = o.format ?? 'wav';
+  const flac = o.encodeFlac ?? encodeFlac;
   const delays = o.retryDelaysMs ?? DEFAULTS.retryDelaysMs;
   const secrets = o.apiKey ? [o.apiKey] : [];
   const where = url.origin;
   return async function transcribe(u: Utterance, language: string, label: string, signal: AbortSignal): Promise<readonly SpeechResult[]> {
     const durationSec = u.pcm.length / 2 / SPEECH_SAMPLE_RATE;
+    const file: OpenAiAudioFile = format === 'flac' ? { format, flac: await flac(u.pcm, { signal, label }) } : { format, pcm: u.pcm };
     // Encoded once into bytes: a retry sends the same body, and undici's streamed FormData body can fail
     // unhandled when the connection is refused mid-upload.
     const encoded = new Request(url, {
       method: 'POST',
-      body: openAiTranscriptionForm(u.pcm, { model: o.model, language, responseFormat }),
+      body: openAiTranscriptionForm(file, { model: o.model, language, responseFormat }),
     });
     const body = Buffer.from(await encoded.arrayBuffer());
     const contentType = encoded.headers.get('content-type')!;
@@ -219,19 +240,4 @@ function poster(url: URL, o: OpenAiSpeechOptions) {
       });
     }
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

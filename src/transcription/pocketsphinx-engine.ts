@@ -9,8 +9,10 @@
  * one that does not exit within endTimeoutMs gets SIGTERM, then SIGKILL after killGraceMs.
  */
 import { spawn } from 'node:child_process';
-import { findSetpriv } from '../ffmpeg/ffmpeg-process.ts';
 import type { Logger } from '../log/logger.ts';
+import { onAbort, settlesWithin } from '../lib/abort.ts';
+import { findSetpriv, planSpawn, type SpawnPlan } from '../process/spawn-plan.ts';
+import { childSignalSender, createStagedStop } from '../process/staged-stop.ts';
 import { SampleAligner } from './pcm.ts';
 import { LineSplitter, PocketsphinxUtteranceAssembler, type PocketsphinxUtterance } from './pocketsphinx-output.ts';
 import { ResultChannel } from './result-channel.ts';
@@ -79,10 +81,7 @@ export function pocketsphinxArgs(options: Pick<PocketsphinxEngineOptions, 'hmmPa
   ];
 }
 
-export interface SpawnPlan {
-  readonly program: string;
-  readonly args: readonly string[];
-}
+export type { SpawnPlan };
 
 /**
  * How to start the recognizer. Pure. Node's stdio pipes are socketpairs, which pocketsphinx cannot open by
@@ -91,11 +90,8 @@ export interface SpawnPlan {
  * spawned one. With setpriv, both pocketsphinx and cat die with their parent.
  */
 export function pocketsphinxSpawnPlan(binary: string, args: readonly string[], setpriv: string | null): SpawnPlan {
-  const cat = setpriv === null ? 'exec cat' : `exec ${setpriv} --pdeathsig SIGKILL -- cat`;
-  const bash = ['bash', '-c', `exec "$@" < <(${cat})`, 'pocketsphinx', binary, ...args];
-  return setpriv === null
-    ? { program: bash[0]!, args: bash.slice(1) }
-    : { program: setpriv, args: ['--pdeathsig', 'SIGKILL', '--', ...bash] };
+  const cat = planSpawn('cat', [], setpriv);
+  return planSpawn('bash', ['-c', `exec "$@" < <(exec ${[cat.program, ...cat.args].join(' ')})`, 'pocketsphinx', binary, ...args], setpriv);
 }
 
 function toResult(u: PocketsphinxUtterance): SpeechResult {
@@ -115,8 +111,11 @@ class PocketsphinxStream implements SpeechStream {
   #failure: unknown = null;
   #ending: Promise<void> | null = null;
   #stopping = false;
+  readonly #stagedStop: (graceMs: number) => Promise<void>;
   #idleTimer: NodeJS.Timeout | null = null;
   #lastEndSec = 0;
+  /** Removes the signal's abort listener (once the process is gone). */
+  #stopListening = (): void => undefined;
 
   constructor(options: PocketsphinxEngineOptions, start: SpeechStartOptions, onGone: () => void) {
     this.#options = options;
@@ -152,11 +151,15 @@ class PocketsphinxStream implements SpeechStream {
     }).finally(() => {
       this.#child.stdin?.destroy(); // lets cat (between us and pocketsphinx) see EOF even without setpriv
       if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
-      start.signal.removeEventListener('abort', this.#onAbort);
+      this.#stopListening();
       onGone();
     });
-    if (start.signal.aborted) this.#onAbort();
-    else start.signal.addEventListener('abort', this.#onAbort, { once: true });
+    this.#stagedStop = createStagedStop(
+      childSignalSender(() => this.#child),
+      this.#exited,
+      'SIGTERM',
+    );
+    this.#stopListening = onAbort(start.signal, () => void this.abort());
     options.logger?.debug({ label: this.#label, pid: this.#child.pid }, 'pocketsphinx started');
   }
 
@@ -170,15 +173,7 @@ class PocketsphinxStream implements SpeechStream {
     this.#ending ??= (async () => {
       this.#child.stdin?.end();
       const timeoutMs = this.#options.endTimeoutMs ?? 30_000;
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        this.#exited.then(() => false),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) {
+      if (!(await settlesWithin(this.#exited, timeoutMs))) {
         this.#fail(new SpeechEngineError('engine_failed', `pocketsphinx did not finish within ${timeoutMs} ms of end()`));
         await this.kill();
       }
@@ -190,22 +185,8 @@ class PocketsphinxStream implements SpeechStream {
 
   /** SIGTERM, then SIGKILL after the grace period; resolves once the process is gone. */
   kill(): Promise<void> {
-    if (!this.#stopping) {
-      this.#stopping = true;
-      this.#signal('SIGTERM');
-      const timer = setTimeout(() => this.#signal('SIGKILL'), this.#options.killGraceMs ?? 2_000);
-      void this.#exited.finally(() => clearTimeout(timer));
-    }
-    return this.#exited;
-  }
-
-  #signal(name: NodeJS.Signals): void {
-    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
-    try {
-      this.#child.kill(name);
-    } catch {
-      // already gone
-    }
+    this.#stopping = true;
+    return this.#stagedStop(this.#options.killGraceMs ?? 2_000);
   }
 
   /** What the signal's abort does: discard the stream and kill the process. */
@@ -213,10 +194,6 @@ class PocketsphinxStream implements SpeechStream {
     this.#fail(speechAborted(this.#label));
     return this.kill();
   }
-
-  readonly #onAbort = (): void => {
-    void this.abort();
-  };
 
   #onStdout(chunk: string): void {
     for (const line of this.#lines.push(chunk)) this.#emit(this.#assembler.push(line));

@@ -14,6 +14,7 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.ts';
+import { onAbort } from '../lib/abort.ts';
 import { SampleAligner } from './pcm.ts';
 import { ResultChannel } from './result-channel.ts';
 import { probeSherpaRecognizer } from './sherpa-probe.ts';
@@ -261,6 +262,7 @@ class SherpaOnlineStream implements SpeechStream {
   #lastPartial = '';
   #lastEndSec = 0;
   #settled: Promise<void> | null = null;
+  #stopListening = (): void => undefined;
 
   constructor(recognizer: OnlineRecognizer, start: SpeechStartOptions, onGone: () => void) {
     this.#recognizer = recognizer;
@@ -269,7 +271,7 @@ class SherpaOnlineStream implements SpeechStream {
     this.#signal = start.signal;
     this.#onGone = onGone;
     if (start.signal.aborted) queueMicrotask(() => this.abort());
-    else start.signal.addEventListener('abort', this.#onAbort, { once: true });
+    else this.#stopListening = onAbort(start.signal, () => this.abort());
   }
 
   write(pcm: Buffer): void {
@@ -308,8 +310,6 @@ class SherpaOnlineStream implements SpeechStream {
   abort(): void {
     this.#fail(speechAborted(this.#label));
   }
-
-  readonly #onAbort = (): void => this.abort();
 
   #decode(ending: boolean): void {
     const r = this.#recognizer;
@@ -354,7 +354,7 @@ class SherpaOnlineStream implements SpeechStream {
   }
 
   #cleanup(): void {
-    this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#stopListening();
     this.#onGone();
   }
 }

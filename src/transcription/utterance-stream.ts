@@ -15,6 +15,7 @@ import type { SpeechResult, SpeechStartOptions, SpeechStream, SpeechWord } from 
 import { speechAborted } from './speech-errors.ts';
 import { VadSegmenter, type VadSegmenterOptions } from './vad-segmenter.ts';
 import { SPEECH_SAMPLE_RATE } from '../domain/audio-format.ts';
+import { onAbort } from '../lib/abort.ts';
 
 export interface Utterance {
   /** 0, 1, 2… in the stream. */
@@ -48,17 +49,16 @@ export class ConcurrencyLimit {
     else {
       // Woken by #finally, which hands its slot over without releasing it.
       await new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => {
+        if (signal.aborted) return reject(signal.reason);
+        const go = (): void => {
+          stopListening();
+          resolve();
+        };
+        const stopListening = onAbort(signal, () => {
           const i = this.#waiting.indexOf(go);
           if (i >= 0) this.#waiting.splice(i, 1);
           reject(signal.reason);
-        };
-        const go = (): void => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        if (signal.aborted) return onAbort();
-        signal.addEventListener('abort', onAbort, { once: true });
+        });
         this.#waiting.push(go);
       });
     }
@@ -140,7 +140,7 @@ export class UtteranceStream implements SpeechStream {
     this.#signal = start.signal;
     this.#segmenter = new VadSegmenter({ ...options.segmenter, frameSamples: SILERO_FRAME_SAMPLES, sampleRate: RATE });
     if (start.signal.aborted) queueMicrotask(this.#onAbort);
-    else start.signal.addEventListener('abort', this.#onAbort, { once: true });
+    else this.#stopListening = onAbort(start.signal, this.#onAbort);
   }
 
   write(pcm: Buffer): void {
@@ -167,6 +167,7 @@ export class UtteranceStream implements SpeechStream {
   }
 
   readonly #onAbort = (): void => this.abort();
+  #stopListening = (): void => undefined;
 
   async #finish(): Promise<void> {
     if (this.#failure !== null) throw this.#failure;
@@ -277,7 +278,7 @@ export class UtteranceStream implements SpeechStream {
   }
 
   #cleanup(): void {
-    this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#stopListening();
     this.#o.onGone();
   }
 }

@@ -14,9 +14,9 @@
 import type WebSocket from 'ws';
 import type { Logger } from '../log/logger.ts';
 import { SampleAligner } from './pcm.ts';
-import { ResultChannel } from './result-channel.ts';
-import { SPEECH_SAMPLE_RATE, type SpeechEngine, type SpeechResult, type SpeechStartOptions, type SpeechStream } from './speech-engine.ts';
-import { SpeechEngineError, speechAborted } from './speech-errors.ts';
+import { SPEECH_SAMPLE_RATE, type SpeechEngine, type SpeechStartOptions, type SpeechStream } from './speech-engine.ts';
+import { SpeechEngineError } from './speech-errors.ts';
+import { StreamLifecycle } from './stream-lifecycle.ts';
 import { parseVoskReply, VOSK_EOF, voskConfigMessage } from './vosk-messages.ts';
 
 export interface VoskSpeechOptions {
@@ -131,13 +131,11 @@ interface Connection {
 }
 
 class VoskStream implements SpeechStream {
-  readonly results = new ResultChannel<SpeechResult>();
   readonly #Ws: WsModule['WebSocket'];
   readonly #url: URL;
   readonly #o: VoskSpeechOptions;
   readonly #label: string;
-  readonly #signal: AbortSignal;
-  readonly #onGone: () => void;
+  readonly #life: StreamLifecycle;
   readonly #aligner = new SampleAligner();
   readonly #window = new ByteWindow();
   #conn: Connection | null = null;
@@ -147,33 +145,28 @@ class VoskStream implements SpeechStream {
   #confirmed = 0;
   #lastFinalEndSec = 0;
   #lastPartial = '';
-  #failures = 0;
-  #retryTimer: NodeJS.Timeout | null = null;
-  #endTimer: NodeJS.Timeout | null = null;
-  #ending = false;
-  #settled = false;
-  readonly #ended: Promise<void>;
-  #resolveEnd!: () => void;
-  #rejectEnd!: (err: unknown) => void;
 
   constructor(Ws: WsModule['WebSocket'], url: URL, options: VoskSpeechOptions, start: SpeechStartOptions, onGone: () => void) {
     this.#Ws = Ws;
     this.#url = url;
     this.#o = options;
     this.#label = start.label ?? 'stream';
-    this.#signal = start.signal;
-    this.#onGone = onGone;
-    this.#ended = new Promise<void>((resolve, reject) => {
-      this.#resolveEnd = resolve;
-      this.#rejectEnd = reject;
+    this.#life = new StreamLifecycle({
+      engine: 'Vosk',
+      label: this.#label,
+      signal: start.signal,
+      endTimeoutMs: options.endTimeoutMs ?? DEFAULTS.endTimeoutMs,
+      release: () => this.#release(),
+      onGone,
     });
-    this.#ended.catch(() => {});
-    if (start.signal.aborted) queueMicrotask(() => this.abort());
-    else start.signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  get results(): StreamLifecycle['results'] {
+    return this.#life.results;
   }
 
   write(pcm: Buffer): void {
-    if (this.#ending || this.#settled || this.#signal.aborted) return;
+    if (!this.#life.accepting) return;
     const aligned = this.#aligner.push(pcm);
     if (aligned.length === 0) return;
     this.#window.append(Buffer.from(aligned));
@@ -181,43 +174,31 @@ class VoskStream implements SpeechStream {
   }
 
   end(): Promise<void> {
-    if (this.#signal.aborted) this.abort();
-    if (!this.#ending && !this.#settled) {
-      this.#ending = true;
-      const timeoutMs = this.#o.endTimeoutMs ?? DEFAULTS.endTimeoutMs;
-      this.#endTimer = setTimeout(
-        () => this.#fail(new SpeechEngineError('unavailable', `Vosk did not finish ${this.#label} within ${timeoutMs} ms of end()`)),
-        timeoutMs,
-      );
-      this.#pump();
-    }
-    return this.#ended;
+    return this.#life.end(() => this.#pump());
   }
 
   abort(): void {
-    this.#fail(speechAborted(this.#label));
+    this.#life.abort();
   }
 
-  readonly #onAbort = (): void => this.abort();
-
   #pump(): void {
-    if (this.#settled || this.#retryTimer !== null) return;
+    if (this.#life.settled || this.#life.retrying) return;
     const conn = this.#conn;
     if (conn === null) {
       if (this.#window.end > this.#sent) this.#connect();
-      else if (this.#ending) this.#finish();
+      else if (this.#life.ending) this.#life.finish();
       return;
     }
     if (!conn.open || conn.eofSent) return;
     const chunk = this.#o.chunkBytes ?? DEFAULTS.chunkBytes;
-    while (this.#window.end - this.#sent >= chunk || (this.#ending && this.#window.end > this.#sent)) {
+    while (this.#window.end - this.#sent >= chunk || (this.#life.ending && this.#window.end > this.#sent)) {
       const to = Math.min(this.#window.end, this.#sent + chunk);
       conn.ws.send(this.#window.slice(this.#sent, to));
       conn.pending.push(to);
       this.#sent = to;
     }
     this.#trim();
-    if (this.#ending && this.#sent === this.#window.end) {
+    if (this.#life.ending && this.#sent === this.#window.end) {
       conn.ws.send(VOSK_EOF);
       conn.eofSent = true;
     }
@@ -254,7 +235,7 @@ class VoskStream implements SpeechStream {
         `Vosk server ${this.#url.host} refused the WebSocket upgrade for ${this.#label}: HTTP ${status}`,
         { engineCode: String(status) },
       );
-      if (status >= 400 && status < 500) this.#fail(err);
+      if (status >= 400 && status < 500) this.#life.fail(err);
       else this.#onDrop(conn, err.message);
       ws.terminate();
     });
@@ -280,7 +261,7 @@ class VoskStream implements SpeechStream {
     if (reply.kind === 'partial') {
       if ((this.#o.interimResults ?? true) && reply.text !== '' && reply.text !== this.#lastPartial) {
         this.#lastPartial = reply.text;
-        this.results.push({
+        this.#life.results.push({
           final: false,
           text: reply.text,
           confidence: null,
@@ -291,7 +272,7 @@ class VoskStream implements SpeechStream {
       return;
     }
     this.#lastPartial = '';
-    this.#failures = 0;
+    this.#life.succeeded();
     const words = reply.words.map((w) => ({ word: w.word, startSec: w.startSec + offsetSec, endSec: w.endSec + offsetSec }));
     const endSec = Math.min(ackedSec, words.at(-1)?.endSec ?? ackedSec);
     const confirmedByte = reply.text === '' ? ackedByte : Math.round(endSec * SPEECH_SAMPLE_RATE) * 2;
@@ -304,7 +285,7 @@ class VoskStream implements SpeechStream {
     const kept = words
       .filter((w) => w.endSec > this.#lastFinalEndSec)
       .map((w) => ({ word: w.word, startSec: Math.max(startSec, w.startSec), endSec: Math.min(endSec, Math.max(startSec, w.endSec)) }));
-    this.results.push({
+    this.#life.results.push({
       final: true,
       text: reply.text,
       confidence: reply.confidence,
@@ -321,7 +302,7 @@ class VoskStream implements SpeechStream {
     if (conn.done) return;
     conn.done = true;
     this.#conn = null;
-    this.#finish();
+    this.#life.finish();
   }
 
   #onDrop(conn: Connection, detail: string): void {
@@ -336,51 +317,23 @@ class VoskStream implements SpeechStream {
     } catch {
       // already gone
     }
-    if (this.#settled) return;
-    const delay = (this.#o.retryDelaysMs ?? DEFAULTS.retryDelaysMs)[this.#failures];
-    this.#failures += 1;
-    if (delay === undefined) {
-      this.#fail(
-        new SpeechEngineError(
-          'unavailable',
-          `Vosk server ${this.#url.host} failed ${this.#failures} times in a row for ${this.#label} (${detail})`,
-        ),
-      );
-      return;
-    }
-    this.#o.logger?.warn({ label: this.#label, detail, delayMs: delay }, 'vosk connection lost; reconnecting');
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = null;
-      this.#pump();
-    }, delay);
+    if (this.#life.settled) return;
+    const delay = this.#life.retryAfter(
+      this.#o.retryDelaysMs ?? DEFAULTS.retryDelaysMs,
+      () => this.#pump(),
+      (n) =>
+        new SpeechEngineError('unavailable', `Vosk server ${this.#url.host} failed ${n} times in a row for ${this.#label} (${detail})`),
+    );
+    if (delay !== null) this.#o.logger?.warn({ label: this.#label, detail, delayMs: delay }, 'vosk connection lost; reconnecting');
   }
 
-  #finish(): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#cleanup();
-    this.results.close();
-    this.#resolveEnd();
-  }
-
-  #fail(err: unknown): void {
-    if (this.#settled) return;
-    this.#settled = true;
+  /** The stream settled: its connection, if any, goes. */
+  #release(): void {
     const conn = this.#conn;
     this.#conn = null;
     if (conn !== null && !conn.done) {
       conn.done = true;
       conn.ws.terminate();
     }
-    this.#cleanup();
-    this.results.fail(err);
-    this.#rejectEnd(err);
-  }
-
-  #cleanup(): void {
-    for (const t of [this.#retryTimer, this.#endTimer]) if (t !== null) clearTimeout(t);
-    this.#retryTimer = this.#endTimer = null;
-    this.#signal.removeEventListener('abort', this.#onAbort);
-    this.#onGone();
   }
 }

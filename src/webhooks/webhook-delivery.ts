@@ -6,6 +6,7 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { onAbort } from '../lib/abort.ts';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.ts';
 import { BlockedAddressError, blockedLiteralHost, guardedLookup } from './ssrf-guard.ts';
 
@@ -89,11 +90,10 @@ export function deliverWebhook(req: DeliveryRequest, options: DeliveryOptions): 
     timedOut = true;
     controller.abort();
   }, req.timeoutMs);
-  const onStop = (): void => controller.abort();
-  options.signal.addEventListener('abort', onStop, { once: true });
+  const stopListening = onAbort(options.signal, () => controller.abort());
   const cleanup = (): void => {
     clearTimeout(timer);
-    options.signal.removeEventListener('abort', onStop);
+    stopListening();
   };
   const lookup = options.lookup ?? (req.allowPrivateAddresses ? undefined : guardedLookup());
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;

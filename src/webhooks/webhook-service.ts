@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { ScribaError } from '../domain/errors.ts';
+import { onAbort, pause } from '../lib/abort.ts';
 import type { Logger } from '../log/logger.ts';
 import { retryDecision, type RetryPolicy } from './retry-decision.ts';
 import { buildEnvelope, type WebhookEventInput } from './webhook-event.ts';
@@ -112,20 +113,21 @@ export function createWebhookService(options: WebhookServiceOptions, deps: Webho
   };
 
   /** Sleeps up to `ms`; any wake (publish, a finished attempt, stop) ends it early. */
-  const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-    new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        wakers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
+  const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
+    const woken = new AbortController();
+    // Leaves the set as soon as it is called, so the set holds only sleepers still waiting.
+    const ring = (): void => {
+      wakers.delete(ring);
+      woken.abort();
+    };
+    wakers.add(ring);
+    try {
       // The sender alone never keeps the process alive; close() is what ends it.
-      timer.unref();
-      signal?.addEventListener('abort', done, { once: true });
-      wakers.add(done);
-    });
+      await pause(ms, signal === undefined ? woken.signal : AbortSignal.any([signal, woken.signal]), { unref: true });
+    } finally {
+      wakers.delete(ring);
+    }
+  };
 
   const settle = (row: ClaimedOutboxRow, outcome: () => boolean): void => {
     try {
@@ -268,14 +270,10 @@ export function createWebhookService(options: WebhookServiceOptions, deps: Webho
 
     start(signal) {
       if (loop !== null || closing !== null || signal.aborted) return;
-      signal.addEventListener(
-        'abort',
-        () => {
-          stop.abort();
-          wake();
-        },
-        { once: true },
-      );
+      onAbort(signal, () => {
+        stop.abort();
+        wake();
+      });
       loop = run().catch((err: unknown) => log.error({ err }, 'webhook sender stopped on an error'));
     },
 

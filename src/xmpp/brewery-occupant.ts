@@ -6,8 +6,8 @@
  */
 import type { Element } from '@xmpp/xml';
 import { xml } from '@xmpp/xml';
+import { pause } from '../lib/abort.ts';
 import type { Logger } from '../log/logger.ts';
-import { pause } from '../session/abortable.ts';
 import {
   instantRoomConfig,
   jibriAttrs,

@@ -148,6 +148,29 @@ export function describeJobQueueConformance(name: string, factory: QueueFactory)
       expect((await queue.list({ tag: 'room:x' })).find((j) => j.id === 'a')?.status).toBe('active');
     });
 
+    it('counts the queued and active jobs of a tag, not the finished ones', async () => {
+      const { queue } = await open();
+      for (const id of ['o1', 'o2', 'o3', 'o4']) await queue.enqueue({ n: 1 }, { jobId: id, tags: ['user:u', 'tenant:t'] });
+      await queue.enqueue({ n: 2 }, { jobId: 'other', tags: ['tenant:t'] });
+      expect(await queue.countOpen('user:u')).toBe(4);
+      expect(await queue.countOpen('tenant:t')).toBe(5);
+      expect(await queue.countOpen('nothing')).toBe(0);
+      const done = await mustClaim(queue, 'w1');
+      expect(await queue.complete(done.id, done.token, null)).toBe(true);
+      const failed = await mustClaim(queue, 'w1');
+      expect(await queue.fail(failed.id, failed.token, { message: 'bad', retryable: false })).toBe(true);
+      const retried = await mustClaim(queue, 'w1');
+      expect(retried.id).toBe('o3');
+      expect(await queue.fail(retried.id, retried.token, { message: 'flaky', retryable: true })).toBe(true);
+      expect(await queue.requestStop('o4')).toBe(true);
+      const pinned = await queue.enqueueClaimed({ n: 3 }, { workerId: 'w2', jobId: 'pinned-o', tags: ['user:u'] });
+      // o3 queued again after its retryable failure, and the pinned one active.
+      expect(await queue.countOpen('user:u')).toBe(2);
+      expect(await queue.countOpen('tenant:t')).toBe(2);
+      expect(await queue.complete(pinned.id, pinned.token, null)).toBe(true);
+      expect(await queue.countOpen('user:u')).toBe(1);
+    });
+
     it('refuses a second job holding an exclusive key until the first finishes', async () => {
       const { queue } = await open();
       await queue.enqueue({ n: 1 }, { jobId: 'first', exclusiveKeys: ['room:x:file'] });

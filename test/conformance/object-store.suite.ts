@@ -408,6 +408,19 @@ export function describeObjectStoreConformance(name: string, factory: StoreFacto
       expect((await rejection(store.read('../x'))).reason).toBe('invalid_key');
     });
 
+    it('reads a byte range of an object without the rest', async () => {
+      const { store } = await open_();
+      const bytes = randomBytes(200_000);
+      await store.put('rg/obj.bin', { bytes });
+      const part = async (start: number, end: number): Promise<Buffer> =>
+        Buffer.from((await store.read('rg/obj.bin', { range: { start, end }, maxBytes: end - start })) ?? []);
+      expect((await part(0, 1000)).equals(bytes.subarray(0, 1000))).toBe(true);
+      expect((await part(150_000, 160_000)).equals(bytes.subarray(150_000, 160_000))).toBe(true);
+      // The end is clipped to the object's size.
+      expect((await part(199_000, 300_000)).equals(bytes.subarray(199_000))).toBe(true);
+      expect(await store.read('rg/missing', { range: { start: 0, end: 10 } })).toBeNull();
+    });
+
     it('a growing upload checkpoints as it goes; salvage finishes it from the checkpoint alone', async () => {
       const under = await open_();
       const { store } = under;

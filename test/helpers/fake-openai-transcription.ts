@@ -2,7 +2,9 @@
  * A local stand-in for an OpenAI-compatible `POST /v1/audio/transcriptions` (OpenAI's API reference; what
  * faster-whisper servers and whisper.cpp's server also accept), on 127.0.0.1, port 0.
  *
- * It takes the request as OpenAI does: multipart/form-data with `file` (here a WAV, which must be 16-bit PCM),
+ * It takes the request as OpenAI does: multipart/form-data with `file` (here a 16-bit PCM WAV or a FLAC, told
+ * apart by the file name's extension as OpenAI does; its content type and content must agree: FLAC is decoded
+ * with ffmpeg, lossless, so the samples are the ones sent),
  * `model`, optional `language` (ISO-639-1), `response_format` (json | text | verbose_json),
  * `timestamp_granularities[]` (word | segment, verbose_json only), `temperature`; `Authorization: Bearer`
  * checked when it is given a key (401 with OpenAI's error body otherwise, which quotes the key masked); an
@@ -14,6 +16,7 @@
  * phrase's voiced part (its samples with the leading and trailing near-silence trimmed) in the uploaded audio
  * by exact match; segment times are where that part lies in the file.
  */
+import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -41,7 +44,7 @@ export interface FakeOpenAiRequest {
   readonly fields: Record<string, string[]>;
   readonly fileName: string | null;
   readonly fileType: string | null;
-  /** The WAV's samples. */
+  /** The file's samples (the WAV's, or the FLAC's decoded). */
   readonly pcm: Buffer;
   readonly authorization: string | null;
   readonly status: number;
@@ -95,6 +98,40 @@ function readWav(file: Buffer): { pcm: Buffer; rate: number; channels: number } 
     at += 8 + size + (size % 2);
   }
   return 'WAV without data';
+}
+
+/** FLAC's STREAMINFO (the first metadata block, which the format requires) and its samples through ffmpeg. */
+async function readFlac(file: Buffer): Promise<{ pcm: Buffer; rate: number; channels: number } | string> {
+  if (file.length < 42 || file.toString('ascii', 0, 4) !== 'fLaC' || (file[4]! & 0x7f) !== 0) return 'not a FLAC file';
+  const rate = (file[18]! << 12) | (file[19]! << 4) | (file[20]! >> 4);
+  const channels = ((file[20]! >> 1) & 7) + 1;
+  const bits = (((file[20]! & 1) << 4) | (file[21]! >> 4)) + 1;
+  if (bits !== 16) return `FLAC is ${bits}-bit`;
+  const pcm = await new Promise<Buffer | string>((resolve) => {
+    const child = execFile(
+      'ffmpeg',
+      ['-nostdin', '-v', 'error', '-f', 'flac', '-i', 'pipe:0', '-f', 's16le', 'pipe:1'],
+      { encoding: 'buffer', maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => resolve(err ? `FLAC does not decode: ${String(stderr).trim() || err.message}` : stdout),
+    );
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(file);
+  });
+  return typeof pcm === 'string' ? pcm : { pcm, rate, channels };
+}
+
+/** The uploaded file by its extension, as OpenAI decides; the content type, when given, must say the same. */
+async function readAudio(file: File): Promise<{ pcm: Buffer; rate: number; channels: number } | string> {
+  const ext = /\.([a-z0-9]+)$/i.exec(file.name)?.[1]?.toLowerCase() ?? '';
+  const bytes = Buffer.from(await file.arrayBuffer());
+  const types: Record<string, readonly string[]> = {
+    wav: ['audio/wav', 'audio/x-wav', 'audio/wave'],
+    flac: ['audio/flac', 'audio/x-flac'],
+  };
+  const accepted = types[ext];
+  if (accepted === undefined) return `file name ${JSON.stringify(file.name)}: supported formats are ['flac', 'wav']`;
+  if (file.type !== '' && !accepted.includes(file.type)) return `content type ${file.type} does not match .${ext}`;
+  return ext === 'flac' ? readFlac(bytes) : readWav(bytes);
 }
 
 function openAiError(
@@ -181,7 +218,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
     if (granularities.length > 0 && format !== 'verbose_json') return bad('timestamp_granularities requires response_format=verbose_json');
     const language = fields['language']?.[0];
     if (language !== undefined && !/^[a-z]{2,3}$/.test(language)) return bad(`Invalid language ${language}: use ISO-639-1`);
-    const wav = readWav(Buffer.from(await file.arrayBuffer()));
+    const wav = await readAudio(file);
     if (typeof wav === 'string') return bad(`Invalid file format: ${wav}`);
     if (!models.includes(model)) {
       record(404, { fields });

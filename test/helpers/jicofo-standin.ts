@@ -4,6 +4,7 @@
  * occupant, and answers each status IQ an occupant sends with an empty result (recording it).
  */
 import { xml, type Element } from '@xmpp/xml';
+import { settlesWithin } from '../../src/lib/abort.ts';
 import { JIBRI_NS, readJibriStatus, type OccupantStatus } from '../../src/xmpp/jibri-stanzas.ts';
 import { createXmppConnection, type XmppConnection } from '../../src/xmpp/xmpp-connection.ts';
 import { waitUntil } from './processes.ts';
@@ -141,6 +142,9 @@ export class JicofoStandin {
   }
 
   async close(): Promise<void> {
-    await Promise.race([this.#conn.client.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 3_000))]);
+    await settlesWithin(
+      this.#conn.client.stop().catch(() => undefined),
+      3_000,
+    );
   }
 }

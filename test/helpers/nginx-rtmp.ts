@@ -11,6 +11,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { settlesWithin } from '../../src/lib/abort.ts';
+import { planChildSpawn } from '../../src/process/spawn-plan.ts';
 import { descendants, isAlive, waitUntil } from './processes.ts';
 import { freePort } from './redis-server.ts';
 
@@ -100,14 +102,9 @@ export async function startNginxRtmp(): Promise<NginxRtmp> {
 
   const start = async (): Promise<void> => {
     if (child !== null) return;
-    // setpriv: the kernel kills nginx's master if the test process dies without stopping it.
-    const c = spawn(
-      'setpriv',
-      ['--pdeathsig', 'SIGKILL', '--', 'nginx', '-p', dir, '-c', `${dir}/nginx.conf`, '-g', 'daemon off; master_process on;'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    // Under setpriv where installed: the kernel kills nginx's master if the test process dies without stopping it.
+    const plan = planChildSpawn('nginx', ['-p', dir, '-c', `${dir}/nginx.conf`, '-g', 'daemon off; master_process on;']);
+    const c = spawn(plan.program, plan.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     c.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     c.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -128,7 +125,7 @@ export async function startNginxRtmp(): Promise<NginxRtmp> {
     if (pid !== undefined && c.exitCode === null && c.signalCode === null) {
       const workers = descendants(pid);
       process.kill(pid, 'SIGTERM');
-      const gone = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+      const gone = await settlesWithin(exited, 5000);
       if (!gone) {
         for (const p of [pid, ...workers]) {
           try {
@@ -204,7 +201,8 @@ export function probeLiveStream(url: string, seconds = 3, timeoutMs = 15_000): P
       'json',
       url,
     ];
-    const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', 'ffprobe', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const plan = planChildSpawn('ffprobe', args);
+    const child = spawn(plan.program, plan.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,5 +1,6 @@
 /** Process-tree helpers for tests (Linux /proc). */
 import { readdirSync, readFileSync } from 'node:fs';
+import { sleep } from '../../src/lib/abort.ts';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -45,7 +46,7 @@ export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutM
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await cond()) return true;
-    await new Promise((r) => setTimeout(r, stepMs));
+    await sleep(stepMs);
   }
   return cond();
 }

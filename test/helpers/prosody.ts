@@ -10,6 +10,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { childSignalSender, createStagedStop } from '../../src/process/staged-stop.ts';
 import { waitUntil } from './processes.ts';
 import { freePort } from './redis-server.ts';
 
@@ -120,6 +121,7 @@ Component ${luaString(mucDomain)} "muc"
   chmodSync(dir, 0o700);
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
+  let stopChild = (_graceMs: number): Promise<void> => exited;
   const readLog = (): string => {
     try {
       return execFileSync('cat', [join(dir, 'prosody.log')]).toString();
@@ -136,6 +138,10 @@ Component ${luaString(mucDomain)} "muc"
     const c = spawn(cmd, args, { stdio: 'ignore' });
     child = c;
     exited = new Promise((resolve) => c.once('exit', () => resolve()));
+    stopChild = createStagedStop(
+      childSignalSender(() => c),
+      exited,
+    );
     if (!(await waitUntil(() => c.exitCode === null && listening(port), 15_000, 50))) {
       if (c.exitCode === null) c.kill('SIGKILL');
       throw new Error(`prosody did not listen on ${port}:\n${readLog()}`);
@@ -144,10 +150,7 @@ Component ${luaString(mucDomain)} "muc"
   const stop = async (): Promise<void> => {
     const c = child;
     if (c === null || c.exitCode !== null || c.signalCode !== null) return;
-    c.kill('SIGTERM');
-    const timer = setTimeout(() => c.exitCode === null && c.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(5_000);
   };
   await start();
   let closed: Promise<void> | null = null;

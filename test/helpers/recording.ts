@@ -22,6 +22,9 @@ export function testConfig(overrides: Record<string, unknown> = {}): ScribaConfi
       storage: { backend: 'none', local: { root: `${root}/store` } },
       logLevel: 'warn',
       ...overrides,
+      // Cold starts unless a test asks for the warm pool (test/integration/warm-pool.test.ts): an idle
+      // Chromium beside every test worker only costs the capture tests CPU.
+      worker: { warmSessions: 0, ...(overrides.worker as Record<string, unknown> | undefined) },
     },
   });
 }

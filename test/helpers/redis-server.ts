@@ -1,6 +1,8 @@
 /** Starts a private redis-server on a free 127.0.0.1 port for a test; stops it by pid. */
 import { spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
+import { sleep } from '../../src/lib/abort.ts';
+import { childSignalSender, createStagedStop } from '../../src/process/staged-stop.ts';
 
 export interface RedisServer {
   readonly url: string;
@@ -60,22 +62,18 @@ export async function startRedis(opts: { dir?: string; port?: number } = {}): Pr
       child.kill('SIGKILL');
       throw new Error(`redis-server on port ${port} did not answer PING:\n${output}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
+  const stop = createStagedStop(
+    childSignalSender(() => child),
+    exited,
+    'SIGTERM',
+  );
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     pid,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        process.kill(pid, 'SIGTERM');
-        const timer = setTimeout(() => {
-          if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL');
-        }, 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
+    stop: () => stop(5_000),
     kill9() {
       if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL');
     },

@@ -152,3 +152,60 @@ describe('bullmq queue: Redis restart with persistence', () => {
     }
   });
 });
+
+describe('bullmq queue: pick-up and admission', () => {
+  // A poll far longer than the limits below: only the marker wake explains a fast pick-up.
+  const slowPoll = { pollMs: 60_000 };
+
+  it("wakes another instance's waiting claimer on enqueue (BullMQ's marker), and without the wake it waits", async () => {
+    const name = `wake-${randomUUID()}`;
+    const api = open<TestJob>(name, slowPoll);
+    const worker = open<TestJob>(name, slowPoll);
+    const polling = createBullmqQueue<TestJob>({
+      connection: { url: redis.url },
+      queueName: `${name}-poll`,
+      timing: slowPoll,
+      wakeOnEnqueue: false,
+    });
+    const pollingApi = open<TestJob>(`${name}-poll`, slowPoll);
+    try {
+      for (let n = 0; n < 3; n++) {
+        const claiming = worker.claim({ workerId: 'w', signal: AbortSignal.timeout(10_000) });
+        await new Promise((r) => setTimeout(r, 100)); // asleep
+        const started = Date.now();
+        await api.enqueue({ n });
+        const job = await claiming;
+        expect(job?.data.n).toBe(n);
+        expect(Date.now() - started).toBeLessThan(1_000);
+        expect(await worker.complete(job!.id, job!.token, null)).toBe(true);
+      }
+      const claiming = polling.claim({ workerId: 'p', signal: AbortSignal.timeout(600) });
+      await new Promise((r) => setTimeout(r, 100));
+      await pollingApi.enqueue({ n: 9 });
+      expect(await claiming).toBeNull();
+    } finally {
+      await Promise.all([api.close(), worker.close(), polling.close(), pollingApi.close()]);
+    }
+  });
+
+  it('admit: a refused head stays queued, first in line, and its attempt is not counted', async () => {
+    const q = open<TestJob>(`admit-${randomUUID()}`, { pollMs: 50 });
+    try {
+      await q.enqueue({ n: 1 }, { jobId: 'head' });
+      await q.enqueue({ n: 2 }, { jobId: 'next' });
+      expect(await q.claim({ workerId: 'w', signal: AbortSignal.timeout(300), admit: (d) => d.n === 2 })).toBeNull();
+      expect((await q.get('head'))?.status).toBe('queued');
+      // Priced as fitting, then taken in a "race" as not fitting: handed back untouched.
+      let asked = 0;
+      const flip = (): boolean => ++asked === 1;
+      expect(await q.claim({ workerId: 'w', signal: AbortSignal.timeout(300), admit: flip })).toBeNull();
+      expect(asked).toBeGreaterThanOrEqual(2);
+      expect(await q.get('head')).toMatchObject({ status: 'queued', attempts: 0 });
+      const job = await q.claim({ workerId: 'w', signal: AbortSignal.timeout(2_000), admit: () => true });
+      expect(job).toMatchObject({ id: 'head', attempts: 1 });
+      expect(await q.complete('head', job!.token, null)).toBe(true);
+    } finally {
+      await q.close();
+    }
+  });
+});

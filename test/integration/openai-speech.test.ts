@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CorpusVoice, loadVoiceCorpus } from '../../bench/lib/wer-direct.ts';
+import { encodeFlac } from '../../src/transcription/flac-encoder.ts';
 import { createOpenAiSpeechEngine, type OpenAiSpeechOptions } from '../../src/transcription/openai-engine.ts';
 import { loadSileroVad, type SileroVadModel } from '../../src/transcription/silero-vad.ts';
 import type { SpeechEngine, SpeechResult, SpeechStream } from '../../src/transcription/speech-engine.ts';
@@ -121,6 +122,47 @@ describe('openai speech engine', () => {
       // Utterances: speech with a little padding, capped; never the whole stream.
       expect(req.pcm.length / BPS).toBeLessThan(20.1);
     }
+  });
+
+  it('sends FLAC when asked (format flac): the same samples, losslessly, in a smaller upload', async () => {
+    const { fake, engine } = await setUp({}, { format: 'flac' });
+    const v = corpus[0]!;
+    const { results, error } = await run(engine, Buffer.concat([silence(0.5), v.pcm, silence(1)])).done;
+    expect(error).toBeNull();
+    expect(results.map((r) => r.text).join(' ')).toBe(v.sentences.map((s) => s.text).join(' '));
+    expect(fake.requests.length).toBeGreaterThan(0);
+    for (const req of fake.requests) {
+      expect(req.status).toBe(200);
+      expect(req.fileName).toBe('utterance.flac');
+      expect(req.fileType).toBe('audio/flac');
+    }
+  });
+
+  it('the FLAC encoder round-trips exactly; a mislabelled upload is refused', async () => {
+    const pcm = corpus[1]!.pcm;
+    const flac = await encodeFlac(pcm, { signal: AbortSignal.timeout(10_000) });
+    expect(flac.subarray(0, 4).toString('ascii')).toBe('fLaC');
+    expect(flac.length).toBeLessThan(pcm.length * 0.8);
+    const ac = new AbortController();
+    ac.abort();
+    await expect(encodeFlac(pcm, { signal: ac.signal, label: 'bob' })).rejects.toMatchObject({ code: 'aborted' });
+    await expect(encodeFlac(pcm, { signal: AbortSignal.timeout(10_000), ffmpegPath: '/nonexistent/ffmpeg' })).rejects.toMatchObject({
+      reason: 'engine_failed',
+    });
+
+    const fake = await startFakeOpenAi({ phrases: [] });
+    cleanups.push(() => fake.close());
+    const post = async (name: string, type: string, bytes: Uint8Array<ArrayBuffer>): Promise<number> => {
+      const form = new FormData();
+      form.append('file', new Blob([bytes], { type }), name);
+      form.append('model', 'whisper-1');
+      return (await fetch(`${fake.baseUrl}/audio/transcriptions`, { method: 'POST', body: form })).status;
+    };
+    expect(await post('u.flac', 'audio/flac', new Uint8Array(flac))).toBe(200);
+    expect(fake.requests.at(-1)!.pcm.equals(pcm)).toBe(true);
+    expect(await post('u.flac', 'audio/wav', new Uint8Array(flac))).toBe(400);
+    expect(await post('u.wav', 'audio/wav', new Uint8Array(flac))).toBe(400);
+    expect(await post('u.ogg', 'audio/ogg', new Uint8Array(flac))).toBe(400);
   });
 
   it('falls back to text-only answers (response_format json): one phrase per utterance', async () => {

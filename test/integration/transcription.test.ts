@@ -227,6 +227,13 @@ describe('transcription sessions on the synthetic meeting', () => {
       message_id: seen.phrases[0]!.id,
     });
     expect(sub['participant']).toEqual(seen.phrases[0]!.speaker);
+    // pocketsphinx gives no interims: every subtitle is a final, under its phrase's id (the webhook's messageID).
+    const ids = new Set(seen.phrases.map((p) => p.id));
+    for (const raw of seen.subtitles) {
+      const m = JSON.parse(raw) as { is_interim: boolean; message_id: string };
+      expect(m.is_interim).toBe(false);
+      expect(ids.has(m.message_id)).toBe(true);
+    }
     expect(session.pids().filter(isAlive)).toEqual([]);
   }, 120_000);
 

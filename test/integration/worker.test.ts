@@ -35,7 +35,7 @@ function job(config: ReturnType<typeof testConfig>, sessionId: string, seconds: 
 describe('worker on the embedded queue', () => {
   it('admits by CPU budget: with room for two recordings, the third waits until one ends; endpoints report it', async () => {
     const dir = mkdtempSync(`${tmpdir()}/scriba-worker-`);
-    const config = testConfig({ queue: { sqlitePath: `${dir}/queue.sqlite`, leaseSec: 5 }, worker: { cores: 1.5, port: 0 } });
+    const config = testConfig({ queue: { sqlitePath: `${dir}/queue.sqlite`, leaseSec: 5 }, worker: { cores: 1.4, port: 0 } });
     const worker = await startWorker(config, memoryLogger().logger);
     try {
       for (const id of ['w-a', 'w-b', 'w-c']) await worker.queue.enqueue(job(config, id, 6), { jobId: id });
@@ -49,7 +49,8 @@ describe('worker on the embedded queue', () => {
       expect((await fetch(`${worker.url}/healthz`)).status).toBe(200);
       const metrics = await (await fetch(`${worker.url}/metrics`)).text();
       expect(metrics).toMatch(/scriba_jobs_started_total\{kind="file"\} 2/);
-      // Two file recordings at their admission price (0.6 cores each) on a 1.5-core budget.
+      // Two file recordings at their admission price (0.6 cores each) on a 1.4-core budget: 0.2 left, so not even
+      // a transcription (0.3) fits and the worker reports itself full.
       expect(metrics).toMatch(/scriba_capacity_cores\{state="used"\} 1\.2\b/);
       // The third starts once a slot frees, and all three finish.
       expect(await waitUntil(async () => (await worker.queue.counts()).completed === 3, 60_000)).toBe(true);

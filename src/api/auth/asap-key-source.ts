@@ -5,6 +5,7 @@
  * The fetch itself is injected (fetch-pem.ts in production), as is the clock.
  */
 import { createHash, type KeyObject } from 'node:crypto';
+import { raceSignal } from '../../lib/abort.ts';
 import { AuthConfigError, AuthError } from './auth-error.ts';
 import { rsaPublicKeyFromPem } from './public-key.ts';
 
@@ -65,26 +66,6 @@ function why(err: unknown, timedOut: boolean, timeoutMs: number): string {
   if (typeof status === 'number') return `the key server answered HTTP ${status}`;
   // Connection details (addresses, system errors) stay in `cause` for the logs, not in the caller's message.
   return 'the key server could not be reached';
-}
-
-/** Waits for `promise`, or rejects with the signal's reason when it aborts first (the promise itself runs on). */
-function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 export function createAsapKeySource(options: AsapKeySourceOptions): AsapKeySource {
@@ -160,7 +141,8 @@ export function createAsapKeySource(options: AsapKeySourceOptions): AsapKeySourc
         entry = load(kid);
         entries.set(kid, entry);
       }
-      return waitFor(entry.key, signal);
+      // Only this caller's wait ends on its signal (with the signal's reason); the shared fetch runs on.
+      return raceSignal(entry.key, signal, (s) => s.reason);
     },
   };
 }

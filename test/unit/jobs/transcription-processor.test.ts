@@ -34,10 +34,20 @@ describe('processJob with transcription', () => {
     );
     const put: string[] = [];
     const store = {
+      minPartSize: 5 * 1024 * 1024,
+      maxParts: 10_000,
       put: async (key: string) => (put.push(key), { key, size: 1, sha256: '' }),
       link: async (key: string, ttl: number) => `https://store.example/${key}?ttl=${ttl}`,
     } as unknown as ObjectStore;
-    const storage = { store, linkTtlSec: 86_400 } as unknown as StorageDeps;
+    // The transcript journal uploads with these too (nothing reaches the store in a session this short).
+    const storage = {
+      store,
+      linkTtlSec: 86_400,
+      partSizeBytes: 8 * 1024 * 1024,
+      retryInitialMs: 10,
+      retryMaxMs: 100,
+      retentionSec: 3600,
+    } as unknown as StorageDeps;
     const completed: unknown[] = [];
     const queue = {
       renew: async () => true,

@@ -27,4 +27,22 @@ describe('transcriptionResultMessage', () => {
       stability: 1,
     });
   });
+
+  it('marks an interim as Jigasi does: is_interim, unstable, under the message id its final will reuse', () => {
+    const phrase = {
+      id: 'm2',
+      speaker: { id: 'abcd', name: 'Alice' },
+      startSec: 2,
+      endSec: 2.5,
+      text: 'hel',
+      confidence: null,
+      language: 'en-US',
+    };
+    expect(transcriptionResultMessage(phrase, Date.UTC(2026, 10, 23, 10, 0, 0), true)).toMatchObject({
+      is_interim: true,
+      message_id: 'm2',
+      stability: 0,
+      transcript: [{ text: 'hel', confidence: 0 }],
+    });
+  });
 });

@@ -10,8 +10,11 @@ import type { SpeakerPhrase, SpeechEngine, SpeechResult, SpeechStartOptions } fr
 const T0 = 1_700_000_000_000;
 const log = createLogger({ level: 'silent' });
 
-/** Emits one final result per 1 s of audio written, "<label> <n>", over that second; flushes on end(). */
-function fakeEngine(): SpeechEngine & { starts: SpeechStartOptions[] } {
+/**
+ * Emits one final result per 1 s of audio written, "<label> <n>", over that second; flushes on end(). With
+ * `interims`, an interim "<label> <n>…" over its first half comes before each final.
+ */
+function fakeEngine(interims = false): SpeechEngine & { starts: SpeechStartOptions[] } {
   const starts: SpeechStartOptions[] = [];
   return {
     name: 'fake',
@@ -24,6 +27,8 @@ function fakeEngine(): SpeechEngine & { starts: SpeechStartOptions[] } {
       let written = 0;
       let n = 0;
       const emit = (endSec: number): void => {
+        if (interims)
+          queue.push({ final: false, text: `${o.label} ${n + 1}…`, confidence: null, startSec: endSec - 1, endSec: endSec - 0.5 });
         queue.push({ final: true, text: `${o.label} ${++n}`, confidence: 0.5, startSec: endSec - 1, endSec });
         wake?.();
       };
@@ -118,6 +123,34 @@ describe('TranscriptionRunner', () => {
       { id: 'b', name: 'Bob' },
     ]);
     expect(runner.phraseCount).toBe(3);
+  });
+
+  it('hands interim results to onInterim on the recording’s timeline, never to the transcript', async () => {
+    const page = scriptedPage();
+    const finals: SpeakerPhrase[] = [];
+    const interims: SpeakerPhrase[] = [];
+    const runner = new TranscriptionRunner({
+      page,
+      captureStartedAtMs: T0,
+      engine: fakeEngine(true),
+      language: 'en-US',
+      room: 'standup',
+      signal: new AbortController().signal,
+      log,
+      onPhrase: (p) => finals.push(p),
+      onInterim: (p) => interims.push(p),
+    });
+    expect(await runner.start()).toBe(true);
+    page.send({ type: 'participant', id: 'a', name: 'Alice', state: 'joined' });
+    for (let ms = 3000; ms < 5000; ms += 200) page.send(chunk('a', ms, ms > 3000));
+    const t = await runner.stop(T0 + 6_000);
+    expect(interims.map((p) => [p.result.final, p.result.text, p.result.startSec, p.result.endSec])).toEqual([
+      [false, 'a 1…', 3, 3.5],
+      [false, 'a 2…', 4, 4.5],
+    ]);
+    expect(finals.map((p) => p.result.text)).toEqual(['a 1', 'a 2']);
+    expect(t.events.filter((e) => e.kind === 'speech').map((e) => e.kind === 'speech' && e.text)).toEqual(['a 1', 'a 2']);
+    expect(runner.phraseCount).toBe(2);
   });
 
   it('opens a new stream when a participant comes back', async () => {

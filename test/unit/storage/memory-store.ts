@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { assertKey } from '../../../src/storage/object-key.ts';
 import {
   StorageError,
+  readSpan,
   type MultipartUpload,
   type ObjectInfo,
   type ObjectStore,
@@ -114,9 +115,10 @@ export class MemoryStore implements ObjectStore {
   async read(key: string, options: ReadOptions = {}): Promise<Uint8Array | null> {
     this.#enter(`read ${key}`);
     const o = this.objects.get(key);
-    if (o !== undefined && options.maxBytes !== undefined && o.bytes.length > options.maxBytes)
-      throw new StorageError('rejected', 'too big');
-    return o === undefined ? null : Buffer.from(o.bytes);
+    if (o === undefined) return null;
+    const { start, end } = readSpan(key, o.bytes.length, options.range);
+    if (options.maxBytes !== undefined && end - start > options.maxBytes) throw new StorageError('rejected', 'too big');
+    return Buffer.from(o.bytes.subarray(start, end));
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
