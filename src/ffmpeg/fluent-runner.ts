@@ -15,7 +15,16 @@
  * shared by every command in the process.
  */
 import type { ChildProcess } from 'node:child_process';
-import ffmpeg from 'fluent-ffmpeg';
+import { createRequire } from 'node:module';
+import type ffmpegModule from 'fluent-ffmpeg';
+
+// Loaded on first use, not at import: fluent-ffmpeg (CommonJS, with its dependencies) costs about 100 ms to
+// load, which every command importing src/ffmpeg would pay before it even starts (`scriba record --help`).
+let fluent: typeof ffmpegModule | undefined;
+function loadFluent(): typeof ffmpegModule {
+  fluent ??= createRequire(import.meta.url)('fluent-ffmpeg') as typeof ffmpegModule;
+  return fluent;
+}
 
 /** The private part of fluent-ffmpeg 2.1.3 that we rely on (lib/processor.js, lib/capabilities.js). */
 interface FluentPrivateCommand {
@@ -69,7 +78,7 @@ export function spawnThroughFluent(
   onSpawn: (proc: ChildProcess) => void,
   onEnd: (err: Error | null) => void,
 ): void {
-  const command = ffmpeg() as unknown as FluentPrivateCommand;
+  const command = loadFluent()() as unknown as FluentPrivateCommand;
   command._getFfmpegPath = (callback) => callback(null, program);
   const spawnOptions: FluentSpawnOptions = {
     ...(options.env === undefined ? {} : { env: options.env }),
@@ -85,7 +94,7 @@ export function spawnThroughFluent(
 }
 
 /** What ffprobe printed, as fluent-ffmpeg parses it (numbers where the text was a plain number). */
-export type FfprobeResult = ffmpeg.FfprobeData;
+export type FfprobeResult = ffmpegModule.FfprobeData;
 
 /**
  * `ffprobe -show_streams -show_format <extraArgs> <path>` through fluent-ffmpeg (which finds ffprobe via
@@ -94,7 +103,7 @@ export type FfprobeResult = ffmpeg.FfprobeData;
  */
 export function ffprobeThroughFluent(path: string, extraArgs: readonly string[]): Promise<FfprobeResult> {
   return new Promise((resolve, reject) => {
-    ffmpeg.ffprobe(path, [...extraArgs], (err: unknown, data: FfprobeResult) => {
+    loadFluent().ffprobe(path, [...extraArgs], (err: unknown, data: FfprobeResult) => {
       if (err !== null && err !== undefined) reject(err instanceof Error ? err : new Error(String(err)));
       else resolve(data);
     });

@@ -45,7 +45,7 @@ import type {
   TranscriptionOutput,
   TranscriptResult,
 } from './session-types.ts';
-import { transcriptionResultMessage } from './subtitle-message.ts';
+import { clearingMessage, transcriptionResultMessage } from './subtitle-message.ts';
 import { transcriptFiles } from './transcript-phrase.ts';
 
 export interface SessionDeps {
@@ -404,6 +404,13 @@ export class RecordingSession {
         if (id === null) return;
         const { startSec, endSec, text, confidence } = p.result;
         sendSubtitle({ id, speaker: p.speaker, startSec, endSec, text, confidence, language: target.language }, true);
+      },
+      onWithdraw: (last) => {
+        const id = subtitles.withdraw(last.speaker.id);
+        if (id === null) return;
+        const { startSec, endSec } = last.result;
+        const line = { id, speaker: last.speaker, startSec, endSec, confidence: null, language: target.language };
+        void opened.page.sendJsonMessage(clearingMessage(line, startedAt)).then((ok) => ok || this.#log.debug('could not send a subtitle'));
       },
       onPhrase: (p) => {
         const phrase = {

@@ -36,6 +36,12 @@ export interface TranscriptionRunnerOptions {
   onPhrase?(phrase: SpeakerPhrase): void;
   /** Each interim hypothesis (`result.final` false), for live subtitles: never part of the transcript. */
   onInterim?(phrase: SpeakerPhrase): void;
+  /**
+   * The utterance of the interims given since the speaker's last final ended without one (an empty final, a
+   * final off the recording, the stream's end or failure): whatever showed them is to be withdrawn. `last` is
+   * the latest of those interims.
+   */
+  onWithdraw?(last: SpeakerPhrase): void;
   /** Names the session already knows (the tap may report null before a display name arrives). */
   knownName?(id: string): string | null | undefined;
   /** How long stop() waits for the engines to flush before discarding them. Default 40 s. */
@@ -64,6 +70,8 @@ interface SpeakerStream {
   readonly stream: SpeechStream;
   readonly clock: StreamTimeMap;
   ended: boolean;
+  /** The last interim given since the last final: an utterance still open on the subtitles. */
+  shown: SpeakerPhrase | null;
   /** Settles when the stream's results are all read (never rejects). */
   done: Promise<void>;
 }
@@ -224,7 +232,7 @@ export class TranscriptionRunner {
     const name = speakerName(id, tapName, this.#o.knownName?.(id));
     if (!this.#speakers.has(id)) this.#speakers.set(id, { id, name });
     const clock = new StreamTimeMap();
-    const s: SpeakerStream = { id, name, stream, clock, ended: false, done: Promise.resolve() };
+    const s: SpeakerStream = { id, name, stream, clock, ended: false, shown: null, done: Promise.resolve() };
     s.done = this.#consume(s);
     this.#current.set(id, s);
     this.#all.push(s);
@@ -235,11 +243,16 @@ export class TranscriptionRunner {
     try {
       for await (const result of s.stream.results) {
         if (!result.final) {
-          this.#interim(interimOnRecording(result, s.clock, { id: s.id, name: s.name }));
+          const interim = interimOnRecording(result, s.clock, { id: s.id, name: s.name });
+          if (interim !== null && this.#interim(interim)) s.shown = interim;
           continue;
         }
         const phrase = phraseOnRecording(result, s.clock, { id: s.id, name: s.name });
-        if (phrase === null) continue;
+        if (phrase === null) {
+          this.#withdraw(s);
+          continue;
+        }
+        s.shown = null;
         this.#phrases.push(phrase);
         try {
           this.#o.onPhrase?.(phrase);
@@ -251,14 +264,30 @@ export class TranscriptionRunner {
       if (!this.#abort.signal.aborted)
         this.#o.log.error({ err, participant: s.id }, 'speech stream failed; this speaker is no longer transcribed');
     }
+    // No final can follow now.
+    this.#withdraw(s);
   }
 
-  #interim(phrase: SpeakerPhrase | null): void {
-    if (phrase === null || !this.#o.onInterim) return;
+  /** True when a listener took it. */
+  #interim(phrase: SpeakerPhrase): boolean {
+    if (!this.#o.onInterim) return false;
     try {
       this.#o.onInterim(phrase);
     } catch (err) {
       this.#o.log.warn({ err }, 'interim listener failed');
+    }
+    return true;
+  }
+
+  /** The stream's open utterance ended without a final: what showed its interims withdraws them. */
+  #withdraw(s: SpeakerStream): void {
+    if (s.shown === null) return;
+    const last = s.shown;
+    s.shown = null;
+    try {
+      this.#o.onWithdraw?.(last);
+    } catch (err) {
+      this.#o.log.warn({ err }, 'withdraw listener failed');
     }
   }
 

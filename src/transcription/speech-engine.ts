@@ -32,7 +32,10 @@ export interface SpeechWord {
 }
 
 export interface SpeechResult {
-  /** false: an interim hypothesis that later results replace, up to the final one of the same phrase. */
+  /**
+   * false: an interim hypothesis that later results replace, up to the final one of the same phrase. A final
+   * with empty text: the utterance ended with nothing recognized (its interims, if any, are withdrawn).
+   */
   readonly final: boolean;
   readonly text: string;
   /** 0–1, or null when the engine gives none. */

@@ -2,7 +2,9 @@
  * Live subtitles from interim results: Jitsi Meet shows one line per message id and replaces it with each
  * message of that id, so a speaker's interims and the final of the same phrase share one id. Interims go at
  * most every `minIntervalMs` per speaker (Vosk sends a partial per 0.25 s chunk; the room need not see each).
- * A skipped interim is not sent later: the next one, or the final, carries newer text. Pure: time is given.
+ * A skipped interim is not sent later: the next one, or the final, carries newer text. An utterance can also
+ * end with no final text (noise, a stream ending): its line is then withdrawn under the same id, since only a
+ * message of that id replaces it in the room. Pure: time is given.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -31,7 +33,7 @@ export class SubtitleThrottle {
     this.#newId = options.newId ?? randomUUID;
   }
 
-  /** An interim hypothesis: the message id to send it under, or null to skip it (too soon, unchanged, empty). */
+  /** An interim hypothesis: the message id to send it under, or null to skip it (empty, too soon, unchanged). */
   interim(speakerId: string, text: string, nowMs: number): string | null {
     const t = text.trim();
     if (t === '') return null;
@@ -54,5 +56,15 @@ export class SubtitleThrottle {
     const s = this.#speaking.get(speakerId);
     this.#speaking.delete(speakerId);
     return s?.id ?? this.#newId();
+  }
+
+  /**
+   * The speaker's utterance ended without a final: the id its interims went under, to clear that line at once
+   * (never throttled), else null (no line open, nothing to clear).
+   */
+  withdraw(speakerId: string): string | null {
+    const s = this.#speaking.get(speakerId);
+    this.#speaking.delete(speakerId);
+    return s?.id ?? null;
   }
 }

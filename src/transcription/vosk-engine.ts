@@ -7,7 +7,9 @@
  *
  * A connection that drops is replaced (after a back-off, a bounded number of times in a row): the new one is
  * sent again the audio after the last final (at most `maxResendSec`), and its times are offset by where it
- * started, so results continue on the same timeline; a final ending where one already did is dropped. A
+ * started, so results continue on the same timeline; a final ending where one already did is dropped. An
+ * utterance whose partials went out but whose result is dropped (empty: Vosk's answer to noise; or already
+ * finalized) ends with an empty final, so what showed the partials can withdraw them. A
  * server refusing the upgrade with 4xx (wrong path, auth proxy) fails the stream as `invalid_request`.
  * The `ws` package loads on first use.
  */
@@ -145,6 +147,8 @@ class VoskStream implements SpeechStream {
   #confirmed = 0;
   #lastFinalEndSec = 0;
   #lastPartial = '';
+  /** Partials went out since the last final. */
+  #interimOpen = false;
 
   constructor(Ws: WsModule['WebSocket'], url: URL, options: VoskSpeechOptions, start: SpeechStartOptions, onGone: () => void) {
     this.#Ws = Ws;
@@ -261,6 +265,7 @@ class VoskStream implements SpeechStream {
     if (reply.kind === 'partial') {
       if ((this.#o.interimResults ?? true) && reply.text !== '' && reply.text !== this.#lastPartial) {
         this.#lastPartial = reply.text;
+        this.#interimOpen = true;
         this.#life.results.push({
           final: false,
           text: reply.text,
@@ -279,6 +284,7 @@ class VoskStream implements SpeechStream {
     if (reply.text === '' || endSec <= this.#lastFinalEndSec) {
       // Silence, or a phrase a dropped connection already finalized (heard again after the reconnection).
       this.#confirmed = Math.max(this.#confirmed, confirmedByte);
+      this.#endWithoutText();
       return;
     }
     const startSec = Math.max(this.#lastFinalEndSec, words[0]?.startSec ?? this.#lastFinalEndSec);
@@ -293,9 +299,18 @@ class VoskStream implements SpeechStream {
       endSec: Math.max(startSec, endSec),
       ...(kept.length > 0 ? { words: kept } : {}),
     });
+    this.#interimOpen = false;
     this.#lastFinalEndSec = Math.max(startSec, endSec);
     this.#confirmed = Math.max(this.#confirmed, confirmedByte);
     this.#trim();
+  }
+
+  /** The open utterance's partials get no final text: an empty final, at the last final's end, closes them. */
+  #endWithoutText(): void {
+    if (!this.#interimOpen) return;
+    this.#interimOpen = false;
+    const at = this.#lastFinalEndSec;
+    this.#life.results.push({ final: true, text: '', confidence: null, startSec: at, endSec: at });
   }
 
   #onClosedAfterEof(conn: Connection): void {

@@ -6,86 +6,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemoMeeting, type DemoMeeting } from '../../src/demo-meeting/demo-meeting-server.ts';
-import { parseJobRequest, type JobRequest } from '../../src/domain/job-request.ts';
+import { describe, expect, it } from 'vitest';
 import { probeMedia } from '../../src/ffmpeg/index.ts';
-import { createBullmqQueue } from '../../src/queue/bullmq-queue.ts';
-import type { JobQueue } from '../../src/queue/job-queue.ts';
-import { jobPolicy } from '../../src/config/job-policy.ts';
-import { spawnCli, type CliProcess } from '../helpers/cli.ts';
+import type { CliProcess } from '../helpers/cli.ts';
+import { usePodStack } from '../helpers/pod-stack.ts';
 import { killTree, waitUntil } from '../helpers/processes.ts';
-import { testConfig } from '../helpers/recording.ts';
-import { startRedis, type RedisServer } from '../helpers/redis-server.ts';
-import { S3RVER_CREDENTIALS, startS3Server, type S3TestServer } from '../helpers/s3-server.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
-let meeting: DemoMeeting;
-let redis: RedisServer;
-let s3: S3TestServer;
-let receiver: WebhookReceiver;
-let queue: JobQueue<JobRequest>;
-const QUEUE_NAME = 'scriba-salvage';
-
-beforeAll(async () => {
-  meeting = await startDemoMeeting({ port: 0 });
-  redis = await startRedis();
-  s3 = await startS3Server();
-  receiver = await startWebhookReceiver();
-  queue = createBullmqQueue<JobRequest>({ connection: { url: redis.url }, queueName: QUEUE_NAME, timing: { leaseMs: 3000 } });
-});
-afterAll(async () => {
-  await queue?.close();
-  await receiver?.stop();
-  await s3?.close();
-  await redis?.stop();
-  await meeting?.close();
-});
-
-/** A worker process as a pod would run it: its own recordings and work directories, S3, Redis. */
-function startWorker(name: string): CliProcess {
-  const dir = mkdtempSync(join(tmpdir(), `scriba-pod-${name}-`));
-  return spawnCli(['worker'], {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    SCRIBA_QUEUE_BACKEND: 'bullmq',
-    SCRIBA_REDIS_URL: redis.url,
-    SCRIBA_QUEUE_NAME: QUEUE_NAME,
-    SCRIBA_QUEUE_LEASE_SEC: '3',
-    SCRIBA_RECORDINGS_DIR: join(dir, 'recordings'),
-    SCRIBA_WORK_DIR: join(dir, 'work'),
-    SCRIBA_STORAGE_BACKEND: 's3',
-    SCRIBA_S3_BUCKET: s3.bucket,
-    SCRIBA_S3_ENDPOINT: s3.endpoint,
-    SCRIBA_S3_FORCE_PATH_STYLE: 'true',
-    SCRIBA_S3_REGION: 'us-east-1',
-    SCRIBA_STORAGE_TAIL_INTERVAL_SEC: '3',
-    SCRIBA_WEBHOOK_URLS: receiver.url(`/hooks/${name}`),
-    SCRIBA_WEBHOOK_ALLOW_PRIVATE: 'true',
-    SCRIBA_WEBHOOK_OUTBOX_PATH: join(dir, 'outbox.sqlite'),
-    SCRIBA_WORKER_PORT: '0',
-    SCRIBA_WORKER_CORES: '0.9',
-    SCRIBA_LOG_LEVEL: 'info',
-  });
-}
-
-type Event = { eventType: string; sessionId: string; data: Record<string, any> };
-const eventsOf = (sessionId: string): Event[] =>
-  receiver
-    .acknowledged()
-    .map((r) => JSON.parse(r.rawBody) as Event)
-    .filter((e) => e.sessionId === sessionId);
-
-async function enqueue(sessionId: string, seconds: number): Promise<void> {
-  const config = testConfig();
-  const request = parseJobRequest(
-    { sessionId, meetingUrl: `${meeting.url}/${sessionId}?participants=2`, file: true, maxDurationSec: seconds },
-    { ...jobPolicy(config), allowHttp: true },
-    () => sessionId,
-  );
-  await queue.enqueue(request, { jobId: sessionId });
-}
+const stack = usePodStack('scriba-salvage');
+const { startWorker, eventsOf } = stack;
+const enqueue = (sessionId: string, seconds: number) => stack.enqueue(sessionId, seconds, { participants: 2 });
 
 /** Downloads an object through its link and probes it. */
 async function probeLink(link: string): Promise<{ durationSec: number; video: boolean }> {
@@ -112,11 +41,11 @@ describe('a worker killed mid-recording', () => {
       const capturedSec = (Date.now() - runningAt) / 1000;
       expect(await killTree(a.child.pid!)).toBe(true);
       // The store is down when the successor starts: salvage retries until it is back.
-      await s3.stop();
+      await stack.s3.stop();
       b = startWorker('b');
       expect(await waitUntil(() => b!.stderr().includes('salvage: store unavailable'), 60_000), b.stderr()).toBe(true);
-      await s3.start();
-      expect(await waitUntil(async () => (await queue.get(id))?.status === 'completed', 120_000), b.stderr()).toBe(true);
+      await stack.s3.start();
+      expect(await waitUntil(async () => (await stack.queue.get(id))?.status === 'completed', 120_000), b.stderr()).toBe(true);
       expect(await waitUntil(() => eventsOf(id).filter((e) => e.eventType === 'RECORDING_UPLOADED').length === 2, 30_000)).toBe(true);
       await new Promise((r) => setTimeout(r, 1000)); // no late duplicates
       const uploaded = eventsOf(id).filter((e) => e.eventType === 'RECORDING_UPLOADED');
@@ -132,7 +61,7 @@ describe('a worker killed mid-recording', () => {
       const two = await probeLink(second[0]!.data['preAuthenticatedLink'] as string);
       expect(two.durationSec).toBeGreaterThan(15);
       expect(eventsOf(id).filter((e) => e.eventType === 'RECORDING_FAILED')).toEqual([]);
-      const record = await queue.get(id);
+      const record = await stack.queue.get(id);
       expect(record?.result).toMatchObject({
         segment: 2,
         segments: [{ segment: 1, status: 'uploaded', partial: true, reason: 'worker_lost' }],
@@ -140,7 +69,7 @@ describe('a worker killed mid-recording', () => {
     } finally {
       if (a.child.exitCode === null) await killTree(a.child.pid!);
       if (b && b.child.exitCode === null) await killTree(b.child.pid!);
-      if (!s3.isRunning()) await s3.start();
+      if (!stack.s3.isRunning()) await stack.s3.start();
     }
   });
 
@@ -148,7 +77,7 @@ describe('a worker killed mid-recording', () => {
     const id = 'salvage-gone';
     await enqueue(id, 8);
     // Play the worker that died: claim the job, checkpoint an upload the store never had, then vanish.
-    const claimed = await queue.claim({ workerId: 'dead-pod', signal: AbortSignal.timeout(10_000) });
+    const claimed = await stack.queue.claim({ workerId: 'dead-pod', signal: AbortSignal.timeout(10_000) });
     expect(claimed?.id).toBe(id);
     const bogus = {
       version: 1,
@@ -169,10 +98,10 @@ describe('a worker killed mid-recording', () => {
         updatedAtMs: Date.now() - 1000,
       },
     };
-    expect(await queue.saveCheckpoint(id, claimed!.token, bogus)).toBe(true);
+    expect(await stack.queue.saveCheckpoint(id, claimed!.token, bogus)).toBe(true);
     const b = startWorker('c');
     try {
-      expect(await waitUntil(async () => (await queue.get(id))?.status === 'completed', 150_000), b.stderr()).toBe(true);
+      expect(await waitUntil(async () => (await stack.queue.get(id))?.status === 'completed', 150_000), b.stderr()).toBe(true);
       expect(await waitUntil(() => eventsOf(id).some((e) => e.eventType === 'RECORDING_UPLOADED'), 30_000)).toBe(true);
       const failed = eventsOf(id).filter((e) => e.eventType === 'RECORDING_FAILED');
       expect(failed).toHaveLength(1);
@@ -189,11 +118,11 @@ describe('a worker killed mid-recording', () => {
   it('a job killed before anything went up: nothing to salvage, no error, recorded again', { timeout: 180_000 }, async () => {
     const id = 'salvage-nothing';
     await enqueue(id, 6);
-    const claimed = await queue.claim({ workerId: 'dead-pod', signal: AbortSignal.timeout(10_000) });
+    const claimed = await stack.queue.claim({ workerId: 'dead-pod', signal: AbortSignal.timeout(10_000) });
     expect(claimed?.id).toBe(id);
     const b = startWorker('d');
     try {
-      expect(await waitUntil(async () => (await queue.get(id))?.status === 'completed', 150_000), b.stderr()).toBe(true);
+      expect(await waitUntil(async () => (await stack.queue.get(id))?.status === 'completed', 150_000), b.stderr()).toBe(true);
       expect(await waitUntil(() => eventsOf(id).some((e) => e.eventType === 'RECORDING_UPLOADED'), 30_000)).toBe(true);
       expect(eventsOf(id).filter((e) => e.eventType === 'RECORDING_FAILED')).toEqual([]);
       const uploaded = eventsOf(id).filter((e) => e.eventType === 'RECORDING_UPLOADED');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { transcriptionResultMessage } from '../../../src/session/subtitle-message.ts';
+import { clearingMessage, transcriptionResultMessage } from '../../../src/session/subtitle-message.ts';
 
 describe('transcriptionResultMessage', () => {
   it('is Jigasi’s final transcription-result, timed on the wall clock of the phrase', () => {
@@ -44,5 +44,22 @@ describe('transcriptionResultMessage', () => {
       stability: 0,
       transcript: [{ text: 'hel', confidence: 0 }],
     });
+  });
+
+  it('clears a line with an empty final under its id', () => {
+    const line = { id: 'm3', speaker: { id: 'abcd', name: 'Alice' }, startSec: 2, endSec: 2.5, confidence: 0.4, language: 'en-US' };
+    const expected = {
+      type: 'transcription-result',
+      event: 'SPEECH',
+      timestamp: '2026-11-23T10:00:02.000Z',
+      participant: { id: 'abcd', name: 'Alice' },
+      transcript: [{ text: '', confidence: 0 }],
+      language: 'en-US',
+      is_interim: false,
+      message_id: 'm3',
+      stability: 1,
+    };
+    const t0 = Date.UTC(2026, 10, 23, 10, 0, 0);
+    expect(clearingMessage(line, t0)).toEqual(expected);
   });
 });

@@ -153,6 +153,111 @@ describe('TranscriptionRunner', () => {
     expect(runner.phraseCount).toBe(2);
   });
 
+  it('withdraws interims whose utterance ends without a final: empty final, stream end or failure', async () => {
+    const r = (final: boolean, text: string, startSec: number, endSec: number): SpeechResult => ({
+      final,
+      text,
+      confidence: null,
+      startSec,
+      endSec,
+    });
+    // a: noise (empty final), then a phrase, then interims cut by the stream's end; b: interims, then a failure.
+    const scripts: Record<string, Array<SpeechResult | Error>> = {
+      a: [
+        r(false, 'um', 0, 0.2),
+        r(false, 'um so', 0, 0.4),
+        r(true, '', 0.5, 0.5),
+        r(false, 'hi', 0.5, 0.6),
+        r(true, 'hi', 0.5, 0.8),
+        r(false, 'and', 0.9, 1),
+      ],
+      b: [r(false, 'well', 0, 0.3), new Error('engine died')],
+    };
+    const engine: SpeechEngine = {
+      name: 'scripted',
+      start(o) {
+        let finish: () => void = () => {};
+        const ended = new Promise<void>((resolve) => (finish = resolve));
+        return {
+          write() {},
+          async end() {
+            finish();
+          },
+          results: (async function* () {
+            for (const item of scripts[o.label!]!) {
+              if (item instanceof Error) throw item;
+              yield item;
+            }
+            await ended;
+          })(),
+        };
+      },
+      async close() {},
+    };
+    const page = scriptedPage();
+    const finals: SpeakerPhrase[] = [];
+    const interims: SpeakerPhrase[] = [];
+    const runner = new TranscriptionRunner({
+      page,
+      captureStartedAtMs: T0,
+      engine,
+      language: 'en-US',
+      room: 'r',
+      signal: new AbortController().signal,
+      log,
+      onPhrase: (p) => finals.push(p),
+      onInterim: (p) => interims.push(p),
+      // Recorded as '' after the interims: the withdrawal names the last interim shown.
+      onWithdraw: (last) => interims.push({ ...last, result: { ...last.result, text: '' } }),
+    });
+    await runner.start();
+    page.send({ type: 'participant', id: 'a', name: 'Alice', state: 'joined' });
+    page.send({ type: 'participant', id: 'b', name: 'Bob', state: 'joined' });
+    page.send(chunk('a', 1000, false, 1000));
+    page.send(chunk('b', 1000, false, 1000));
+    const t = await runner.stop(T0 + 3000);
+    const seen = (id: string) =>
+      interims.filter((p) => p.speaker.id === id).map((p) => [p.result.text, p.result.startSec, p.result.endSec]);
+    expect(seen('a')).toEqual([
+      ['um', 1, 1.2],
+      ['um so', 1, 1.4],
+      ['', 1, 1.4], // the empty final: withdrawn, on the last interim's span
+      ['hi', 1.5, 1.6],
+      ['and', 1.9, 2],
+      ['', 1.9, 2], // the stream's end
+    ]);
+    expect(seen('b')).toEqual([
+      ['well', 1, 1.3],
+      ['', 1, 1.3], // the failure
+    ]);
+    expect(finals.map((p) => p.result.text)).toEqual(['hi']);
+    expect(t.events.filter((e) => e.kind === 'speech').map((e) => e.kind === 'speech' && e.text)).toEqual(['hi']);
+  });
+
+  it('withdraws nothing after a final', async () => {
+    const withdrawn: SpeakerPhrase[] = [];
+    const page = scriptedPage();
+    const interims: SpeakerPhrase[] = [];
+    const runner = new TranscriptionRunner({
+      page,
+      captureStartedAtMs: T0,
+      engine: fakeEngine(true),
+      language: 'en-US',
+      room: 'r',
+      signal: new AbortController().signal,
+      log,
+      onInterim: (p) => interims.push(p),
+      onWithdraw: (last) => withdrawn.push(last),
+    });
+    await runner.start();
+    page.send({ type: 'participant', id: 'a', name: 'A', state: 'joined' });
+    page.send(chunk('a', 0, false, 1000));
+    await runner.stop(T0 + 2000);
+    // Each interim was followed by its final: nothing to withdraw at the end.
+    expect(interims.map((p) => p.result.text)).toEqual(['a 1…']);
+    expect(withdrawn).toEqual([]);
+  });
+
   it('opens a new stream when a participant comes back', async () => {
     const page = scriptedPage();
     const engine = fakeEngine();

@@ -50,4 +50,25 @@ describe('SubtitleThrottle', () => {
     expect(t.final('b')).toBe('m2');
     expect(t.final('a')).toBe('m1');
   });
+
+  it('withdraws a line whose utterance ended without a final: its id at once, then a new line for the next', () => {
+    const t = throttle();
+    expect(t.withdraw('a')).toBeNull();
+    expect(t.interim('a', 'um', 0)).toBe('m1');
+    // Never throttled: the line goes as soon as the utterance is known to have ended.
+    expect(t.withdraw('a')).toBe('m1');
+    expect(t.withdraw('a')).toBeNull();
+    expect(t.interim('a', 'so', 600)).toBe('m2');
+    // An empty interim shows nothing and closes nothing.
+    expect(t.interim('a', ' ', 1200)).toBeNull();
+    expect(t.final('a')).toBe('m2');
+  });
+
+  it('withdraws only that speaker’s line', () => {
+    const t = throttle();
+    t.interim('a', 'one', 0);
+    t.interim('b', 'two', 0);
+    expect(t.withdraw('a')).toBe('m1');
+    expect(t.final('b')).toBe('m2');
+  });
 });
