@@ -1,30 +1,20 @@
 /**
  * A recovered job whose worker died mid-recording: finish the upload of what that worker had captured (its
  * checkpoint in the queue), check the object plays, store its metadata, announce it as a partial segment,
- * salvage its transcript so far (transcript-salvage.ts), and say which segment the new recording is. The store being down is retried (salvageUpload); an upload
- * the store no longer knows is reported lost, and the session goes on either way.
+ * salvage its transcript so far (transcript-salvage.ts), and say which segment the new recording is. The store
+ * being down is retried (salvageUpload); an upload the store no longer knows is reported lost, and the session
+ * goes on either way.
  */
 import type { JobRequest } from '../domain/job-request.ts';
-import type { Logger } from '../log/logger.ts';
 import { publicMeetingUrl } from '../session/metadata.ts';
-import { parseUploadCheckpoint, salvageUpload, type UploadCheckpoint } from '../storage/index.ts';
-import type { WebhookEventInput } from '../webhooks/webhook-event.ts';
-import type { JobEventTracker } from './job-events.ts';
+import { completeCheckpointedUpload, type SalvageDeps } from './checkpointed-upload.ts';
 import { nextSegment, type JobCheckpoint, type SegmentNote } from './job-checkpoint.ts';
 import { storedMp4Seconds } from './stored-media-probe.ts';
 import { salvageTranscript } from './transcript-salvage.ts';
-import { uploadedData, type StorageDeps } from './upload-phase.ts';
+import { uploadedData } from './upload-phase.ts';
 
 /** Why a salvaged segment ended early, in its events and metadata. */
 export const WORKER_LOST = 'worker_lost';
-
-export interface SalvageDeps {
-  readonly storage: StorageDeps;
-  readonly logger: Logger;
-  readonly events: JobEventTracker;
-  publish(events: readonly WebhookEventInput[]): Promise<void>;
-  readonly signal: AbortSignal;
-}
 
 /** The salvaged segment's metadata.json, beside it in the store (`<object key>.metadata.json`). */
 function segmentMetadata(job: JobRequest, cp: JobCheckpoint, durationSec: number): Record<string, unknown> {
@@ -64,21 +54,10 @@ export async function salvageSegment(job: JobRequest, cp: JobCheckpoint, deps: S
 /** The recording: how the segment ended, or null when the lost worker had uploaded none of it. */
 async function salvageMedia(job: JobRequest, cp: JobCheckpoint, deps: SalvageDeps): Promise<SegmentNote | null> {
   const log = deps.logger.child({ segment: cp.segment });
-  let upload: UploadCheckpoint;
-  try {
-    upload = parseUploadCheckpoint(cp.upload);
-  } catch (err) {
-    log.warn({ err: (err as Error).message }, 'the upload checkpoint is unusable; nothing to salvage');
-    return null;
-  }
+  const completed = await completeCheckpointedUpload(cp.upload, 'recording', deps, log);
+  if (completed === null) return null;
+  const { result } = completed;
   const { storage } = deps;
-  const result = await salvageUpload({
-    store: storage.store,
-    checkpoint: upload,
-    retry: { initialDelayMs: storage.retryInitialMs, maxDelayMs: storage.retryMaxMs, giveUpAfterMs: storage.retentionSec * 1000 },
-    logger: log,
-    signal: deps.signal,
-  });
   if (result.status === 'nothing') {
     log.info('the lost worker had uploaded none of the recording yet');
     return null;
@@ -106,7 +85,7 @@ async function salvageMedia(job: JobRequest, cp: JobCheckpoint, deps: SalvageDep
   } catch (err) {
     log.warn({ err }, 'the store cannot make a link for the salvaged segment');
   }
-  const startedAtMs = cp.captureStartedAtMs ?? upload.startedAtMs;
+  const startedAtMs = cp.captureStartedAtMs ?? completed.checkpoint.startedAtMs;
   const facts = {
     file: result.key,
     metadataFile: null,

@@ -5,25 +5,15 @@
  */
 import type { JobRequest } from '../domain/job-request.ts';
 import type { Logger } from '../log/logger.ts';
-import { parseUploadCheckpoint, salvageUpload, type UploadCheckpoint } from '../storage/index.ts';
 import { transcriptToJson, transcriptToTxt, transcriptToVtt } from '../transcription/index.ts';
+import { completeCheckpointedUpload, type SalvageDeps } from './checkpointed-upload.ts';
 import type { JobCheckpoint } from './job-checkpoint.ts';
-import type { StorageDeps } from './upload-phase.ts';
-import type { WebhookEventInput } from '../webhooks/webhook-event.ts';
-import type { JobEventTracker } from './job-events.ts';
 import { salvagedTranscriptKeys, transcriptFromJournal } from './transcript-journal.ts';
 
 /** Far above any transcript (an hour of speech is well under 1 MiB of journal): refuse to read more. */
 const MAX_JOURNAL_BYTES = 64 * 1024 * 1024;
 
 /** What segment-salvage.ts's SalvageDeps holds (declared here too: that module imports this one). */
-export interface TranscriptSalvageDeps {
-  readonly storage: StorageDeps;
-  readonly logger: Logger;
-  readonly events: JobEventTracker;
-  publish(events: readonly WebhookEventInput[]): Promise<void>;
-  readonly signal: AbortSignal;
-}
 
 export interface SalvagedTranscript {
   readonly key: string;
@@ -37,25 +27,14 @@ export interface SalvagedTranscript {
 export async function salvageTranscript(
   job: JobRequest,
   cp: JobCheckpoint,
-  deps: TranscriptSalvageDeps,
+  deps: SalvageDeps,
   reason: string,
 ): Promise<SalvagedTranscript | null> {
   const log: Logger = deps.logger.child({ segment: cp.segment, part: 'transcript' });
-  let upload: UploadCheckpoint;
-  try {
-    upload = parseUploadCheckpoint(cp.transcript);
-  } catch (err) {
-    log.warn({ err: (err as Error).message }, 'the transcript checkpoint is unusable; no transcript to salvage');
-    return null;
-  }
+  const completed = await completeCheckpointedUpload(cp.transcript, 'transcript', deps, log);
+  if (completed === null) return null;
+  const { result } = completed;
   const { storage } = deps;
-  const result = await salvageUpload({
-    store: storage.store,
-    checkpoint: upload,
-    retry: { initialDelayMs: storage.retryInitialMs, maxDelayMs: storage.retryMaxMs, giveUpAfterMs: storage.retentionSec * 1000 },
-    logger: log,
-    signal: deps.signal,
-  });
   if (result.status === 'nothing' || result.status === 'lost') {
     log.warn({ status: result.status }, 'no transcript journal to salvage');
     return null;
