@@ -14,6 +14,8 @@ import type { RecordingRequest } from '../src/session/session-types.ts';
 import type { WarmPoolStats } from '../src/session/warm-pool.ts';
 import { startWarmEnvPool, withWarmEnvs } from '../src/session/warm-runtime.ts';
 import type { SpeechEngine } from '../src/transcription/index.ts';
+// Only ScribaError underneath, already loaded: the engines themselves load on demand.
+import { SpeechEngineError } from '../src/transcription/speech-errors.ts';
 
 export function createBackend(config: ScribaConfig): CaptureBackend {
   switch (config.capture.backend) {
@@ -38,7 +40,6 @@ export async function createSpeechEngine(
 ): Promise<SpeechEngine> {
   const t = config.transcription;
   const engine = name as SpeechEngineName;
-  const { SpeechEngineError } = await import('../src/transcription/speech-errors.ts');
   if (!enabledSpeechEngines(config).includes(engine))
     throw new SpeechEngineError('invalid_request', `speech engine "${name}" is not enabled on this deployment`);
   const segmenter = {

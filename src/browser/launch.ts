@@ -14,7 +14,7 @@
 import type { Browser, Page } from 'puppeteer-core';
 import { readdir, readFile } from 'node:fs/promises';
 import { ScribaError } from '../domain/errors.ts';
-import { abortError as abortedAs, onAbort, raceSignal, settlesWithin, sleep, withDeadline } from '../lib/abort.ts';
+import { abortError, onAbort, raceSignal, settlesWithin, sleep, withDeadline } from '../lib/abort.ts';
 import { childExited } from '../process/spawn-child.ts';
 import { buildChromiumArgs, buildChromiumEnv } from './chromium-args.ts';
 
@@ -62,13 +62,12 @@ export interface LaunchedBrowser {
   close(): Promise<void>;
 }
 
-function abortError(signal: AbortSignal): ScribaError {
-  return abortedAs(signal, 'the browser launch');
-}
+/** What an abort error names: "the browser launch was aborted". */
+const LAUNCH = 'the browser launch';
 
 export async function launchBrowser(opts: LaunchBrowserOptions): Promise<LaunchedBrowser> {
   const { signal } = opts;
-  if (signal?.aborted) throw abortError(signal);
+  if (signal?.aborted) throw abortError(signal, LAUNCH);
   let args: string[];
   try {
     args = [
@@ -116,7 +115,7 @@ export async function launchBrowser(opts: LaunchBrowserOptions): Promise<Launche
       signal: launchAbort.signal,
     });
   } catch (err) {
-    if (signal?.aborted) throw abortError(signal);
+    if (signal?.aborted) throw abortError(signal, LAUNCH);
     throw new ScribaError('browser_crashed', `Chromium failed to start: ${launchFailureText(err)}`, {
       scope: 'system',
       retryable: true,
@@ -128,12 +127,15 @@ export async function launchBrowser(opts: LaunchBrowserOptions): Promise<Launche
 
   const launched = wrapBrowser(browser);
   try {
-    if (signal?.aborted) throw abortError(signal);
-    await raceAbort(launched.firstPage(), signal, timeoutMs);
+    if (signal?.aborted) throw abortError(signal, LAUNCH);
+    await withDeadline(
+      raceSignal(launched.firstPage(), signal, (s) => abortError(s, LAUNCH)),
+      timeoutMs,
+    );
     return launched;
   } catch (err) {
     await launched.close();
-    if (signal?.aborted) throw abortError(signal);
+    if (signal?.aborted) throw abortError(signal, LAUNCH);
     throw new ScribaError('browser_crashed', `Chromium started but opened no tab: ${err instanceof Error ? err.message : String(err)}`, {
       scope: 'system',
       retryable: true,
@@ -149,10 +151,6 @@ function launchFailureText(err: unknown): string {
     .replace(/\s+/g, ' ')
     .trim();
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
-}
-
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined, timeoutMs: number): Promise<T> {
-  return withDeadline(raceSignal(work, signal, abortError), timeoutMs);
 }
 
 function wrapBrowser(browser: Browser): LaunchedBrowser {

@@ -20,8 +20,6 @@ import { messageOf, pageCall, type PageCallResult } from './page-call.ts';
 import { isDeathError, PageDeath } from './page-death.ts';
 import { callExpression, pageScript } from './page-script.ts';
 
-// What the audio tap's users import from here.
-
 export const DEFAULT_PAGE_LOAD_TIMEOUT_MS = 60_000;
 export const DEFAULT_JOIN_TIMEOUT_MS = 30_000;
 export const DEFAULT_JOIN_POLL_MS = 500;
@@ -213,7 +211,7 @@ export class MeetingPage {
         case 'dead':
           throw result.error;
         case 'aborted':
-          throw abortError(signal ?? AbortSignal.abort());
+          throw abortError(signal);
         case 'timeout':
           // A probe cut short by the overall deadline says less than the previous answer.
           if (budget === SINGLE_PROBE_TIMEOUT_MS || !answered)

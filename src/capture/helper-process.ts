@@ -7,18 +7,16 @@ import type { StdioOptions } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { type ChildExit, spawnChild } from '../process/spawn-child.ts';
 
-export type HelperExit = ChildExit;
-
 export interface HelperProcess {
   readonly name: string;
   readonly pid: number | undefined;
-  readonly exited: Promise<HelperExit>;
+  readonly exited: Promise<ChildExit>;
   /** The extra pipes asked for (index 3 and up), e.g. Xvfb's -displayfd. */
   readonly extraPipes: readonly (Readable | null)[];
   /** Recent stderr/stdout text, for error messages. */
   recentOutput(): string;
   /** SIGTERM, then SIGKILL after graceMs. Idempotent. */
-  stop(graceMs?: number): Promise<HelperExit>;
+  stop(graceMs?: number): Promise<ChildExit>;
 }
 
 export interface SpawnHelperOptions {

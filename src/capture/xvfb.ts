@@ -48,6 +48,7 @@ export async function startXvfb(opts: {
           ),
         opts.timeoutMs ?? 10_000,
       );
+      // A raw listener, not lib/abort's onAbort: that would reject at once for an already-aborted signal.
       const onAbort = () => reject(opts.signal.reason ?? new Error('aborted'));
       opts.signal.addEventListener('abort', onAbort, { once: true });
       const done = () => {

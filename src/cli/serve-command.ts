@@ -4,34 +4,25 @@
  */
 import { loadConfig, loadConfigWithJibri } from '../config/config.ts';
 import { reportJibriConf } from '../config/jibri-conf.ts';
-import { createLogger, type Logger } from '../log/logger.ts';
+import { createLogger } from '../log/logger.ts';
 import { startApi } from '../../workers/api.ts';
 import { startServe } from '../../workers/serve.ts';
 import { createQueue } from '../queue/create-queue.ts';
 import { localLinkRoutes } from '../storage/configured-store.ts';
-import { listenForStop } from './stop-signals.ts';
+import { withStopSignals } from './stop-signals.ts';
 
-/** Runs `body` with SIGTERM/SIGINT already listened for, so a signal during startup still stops cleanly. */
-async function withStopSignals(body: (untilSignal: (logger: Logger) => Promise<void>) => Promise<number>): Promise<number> {
-  const stopSignals = listenForStop();
-  try {
-    return await body(async (logger) => logger.info({ signal: await stopSignals.received }, 'shutting down'));
-  } finally {
-    stopSignals.dispose();
-  }
-}
-
+/** A signal during startup still stops cleanly (withStopSignals listens from the first line). */
 export function runServe(): Promise<number> {
   return withStopSignals(serve);
 }
 
-async function serve(untilSignal: (logger: Logger) => Promise<void>): Promise<number> {
+async function serve(stopped: Promise<NodeJS.Signals>): Promise<number> {
   // The embedded worker joins Jibri breweries too: read Jibri's jibri.conf when one is named.
   const { config, jibri } = await loadConfigWithJibri();
   const logger = createLogger({ level: config.logLevel, destination: process.stderr as never });
   if (jibri) reportJibriConf(jibri, logger);
   const stack = await startServe(config, logger);
-  await untilSignal(logger);
+  logger.info({ signal: await stopped }, 'shutting down');
   // New starts are refused first; running sessions then drain as in `scriba worker`.
   await stack.shutdown();
   logger.info('stopped');
@@ -42,7 +33,7 @@ export function runApi(): Promise<number> {
   return withStopSignals(apiAlone);
 }
 
-async function apiAlone(untilSignal: (logger: Logger) => Promise<void>): Promise<number> {
+async function apiAlone(stopped: Promise<NodeJS.Signals>): Promise<number> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, destination: process.stderr as never });
   const queue = createQueue(config);
@@ -51,7 +42,7 @@ async function apiAlone(untilSignal: (logger: Logger) => Promise<void>): Promise
     await queue.close();
     throw err;
   });
-  await untilSignal(logger);
+  logger.info({ signal: await stopped }, 'shutting down');
   await api.close();
   await queue.close();
   return 0;

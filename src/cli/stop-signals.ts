@@ -25,3 +25,13 @@ export function listenForStop(): StopSignals {
   process.on('SIGINT', onSignal);
   return { received, dispose };
 }
+
+/** Runs a command's `body` under listenForStop: `stopped` is the first signal; the listeners go when it returns. */
+export async function withStopSignals<T>(body: (stopped: Promise<NodeJS.Signals>) => Promise<T>): Promise<T> {
+  const stopSignals = listenForStop();
+  try {
+    return await body(stopSignals.received);
+  } finally {
+    stopSignals.dispose();
+  }
+}

@@ -8,15 +8,10 @@ import { jobPolicy } from '../config/job-policy.ts';
 import { createQueue } from '../queue/create-queue.ts';
 import { startWorker } from '../../workers/worker.ts';
 import { isLoopbackUrl } from './record-options.ts';
-import { listenForStop } from './stop-signals.ts';
+import { withStopSignals } from './stop-signals.ts';
 
-export async function runWorker(): Promise<number> {
-  const stopSignals = listenForStop();
-  try {
-    return await workUntilStopped(stopSignals.received);
-  } finally {
-    stopSignals.dispose();
-  }
+export function runWorker(): Promise<number> {
+  return withStopSignals(workUntilStopped);
 }
 
 async function workUntilStopped(stopped: Promise<NodeJS.Signals>): Promise<number> {

@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { abortError, onAbort } from '../lib/abort.ts';
-import { findSetpriv, planSpawn, type SpawnPlan } from '../process/spawn-plan.ts';
+import { planChildSpawn } from '../process/spawn-plan.ts';
 import { childSignalSender, createStagedStop } from '../process/staged-stop.ts';
 import { type FfmpegCommandSpec, toArgv } from './command-spec.ts';
 import { type FfmpegExit, ffmpegExitToError } from './ffmpeg-exit.ts';
@@ -80,13 +80,6 @@ export interface FfmpegHandle {
   readonly stdout: Readable | null;
 }
 
-export { findSetpriv };
-
-/** Which program to spawn with which arguments. Pure: the ffmpeg command line, prefixed by setpriv if given. */
-export function planFfmpegSpawn(argv: readonly string[], ffmpegPath: string, setprivPath: string | null): SpawnPlan {
-  return planSpawn(ffmpegPath, argv, setprivPath);
-}
-
 export function startFfmpeg(spec: FfmpegCommandSpec, opts: StartFfmpegOptions = {}): FfmpegHandle {
   const argv = toArgv(spec);
   const now = opts.now ?? Date.now;
@@ -143,13 +136,10 @@ export function startFfmpeg(spec: FfmpegCommandSpec, opts: StartFfmpegOptions = 
     });
   };
 
-  const sendToChild = childSignalSender(() => child);
   // ffmpeg normally finishes the file and exits within a second of SIGINT; a wedged one (blocked on a dead X
-  // server, say) is killed after the grace.
+  // server, say) is killed after the grace (the kill timer is cleared once `exited` settles).
   const stagedStop = createStagedStop(
-    (name) => {
-      if (!settled) sendToChild(name);
-    },
+    childSignalSender(() => child),
     exited,
     'SIGINT',
   );
@@ -159,8 +149,6 @@ export function startFfmpeg(spec: FfmpegCommandSpec, opts: StartFfmpegOptions = 
     stoppedByUs = true;
     return stagedStop(killGraceMs);
   };
-
-  const plan = planFfmpegSpawn(argv, opts.ffmpegPath ?? 'ffmpeg', (opts.killOnParentDeath ?? true) ? findSetpriv() : null);
 
   if (opts.signal?.aborted === true) {
     stoppedByUs = true;
@@ -175,6 +163,7 @@ export function startFfmpeg(spec: FfmpegCommandSpec, opts: StartFfmpegOptions = 
     });
   } else {
     stopListening = onAbort(opts.signal, () => void stop());
+    const plan = planChildSpawn(opts.ffmpegPath ?? 'ffmpeg', argv, opts.killOnParentDeath ?? true);
     try {
       spawnThroughFluent(
         plan.program,

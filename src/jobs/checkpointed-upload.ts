@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger.ts';
 import { parseUploadCheckpoint, salvageUpload, type SalvageResult, type UploadCheckpoint } from '../storage/index.ts';
 import type { WebhookEventInput } from '../webhooks/webhook-event.ts';
 import type { JobEventTracker } from './job-events.ts';
-import type { StorageDeps } from './upload-phase.ts';
+import { storageRetry, type StorageDeps } from './upload-phase.ts';
 
 /** What salvaging a lost worker's segment needs (its recording and its transcript alike). */
 export interface SalvageDeps {
@@ -32,11 +32,10 @@ export async function completeCheckpointedUpload(
     log.warn({ err: (err as Error).message }, `the ${what}'s upload checkpoint is unusable; nothing of it to salvage`);
     return null;
   }
-  const { storage } = deps;
   const result = await salvageUpload({
-    store: storage.store,
+    store: deps.storage.store,
     checkpoint,
-    retry: { initialDelayMs: storage.retryInitialMs, maxDelayMs: storage.retryMaxMs, giveUpAfterMs: storage.retentionSec * 1000 },
+    retry: storageRetry(deps.storage),
     logger: log,
     signal: deps.signal,
   });

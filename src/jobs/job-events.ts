@@ -90,9 +90,15 @@ export class JobEventTracker {
     ];
   }
 
-  /** The transcript was stored; `link` is the JSON transcript's pre-authenticated link. */
-  onTranscriptUploaded(link: string): WebhookEventInput[] {
-    return [this.event({ eventType: 'TRANSCRIPTION_UPLOADED', data: { preAuthenticatedLink: link } })];
+  /**
+   * The transcript was stored; `link` is the JSON transcript's pre-authenticated link. `segment`: which segment
+   * it covers, on a session recorded in more than one (as RECORDING_UPLOADED says).
+   */
+  onTranscriptUploaded(
+    link: string,
+    segment?: { readonly segment: number; readonly partial: boolean; readonly reason?: string },
+  ): WebhookEventInput[] {
+    return [this.event({ eventType: 'TRANSCRIPTION_UPLOADED', data: { preAuthenticatedLink: link, ...segment } })];
   }
 
   /** At the end of an attempt. `final`: the job will not run again (so a failure is reported). */

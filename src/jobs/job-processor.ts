@@ -291,16 +291,7 @@ export async function processJob(job: ClaimedJob<JobRequest>, deps: ProcessorDep
         transcript = { key, link };
         log.info({ key }, 'transcript uploaded');
         // After a salvaged segment, this transcript too says which segment it is.
-        await publish(
-          segments === null
-            ? events.onTranscriptUploaded(link)
-            : [
-                events.event({
-                  eventType: 'TRANSCRIPTION_UPLOADED',
-                  data: { preAuthenticatedLink: link, segment: segments.segment, partial: false },
-                }),
-              ],
-        );
+        await publish(events.onTranscriptUploaded(link, segments === null ? undefined : { segment: segments.segment, partial: false }));
       } catch (err) {
         // The recording still goes on to its upload; the transcript stays on disk until retention removes it.
         log.error({ err }, 'transcript upload failed; the local copy is kept');

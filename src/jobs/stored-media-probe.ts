@@ -54,11 +54,18 @@ async function probeBytes(
   }
   if (head === null || typeof first !== 'number') return null;
   const headPart = head.subarray(0, first);
+  // The tail read so far, [tailStart, size); a wider reach reads only the bytes before it.
+  let tail: Uint8Array = new Uint8Array(0);
+  let tailStart = size;
   for (const reach of [w.tailBytes, w.maxWindowBytes]) {
-    const tailStart = Math.max(first, size - reach);
-    if (tailStart >= size) return [headPart];
-    const tail = await read(tailStart, size);
-    if (tail === null) return null;
+    const start = Math.max(first, size - reach);
+    if (start >= size) return [headPart];
+    if (start < tailStart) {
+      const before = await read(start, tailStart);
+      if (before === null) return null;
+      tail = tail.length === 0 ? before : Buffer.concat([before, tail]);
+      tailStart = start;
+    }
     const last = lastWholeFragment(tail, tailStart);
     if (last !== null) return [headPart, tail.subarray(last.start - tailStart, last.end - tailStart)];
     if (tailStart === first) return [headPart];

@@ -14,7 +14,7 @@ import { outputsByKind } from '../session/session-outputs.ts';
 import type { RecordingRequest, SessionPhrase } from '../session/session-types.ts';
 import { lineBoundary, startGrowingFileUpload, type GrowingFileUpload, type UploadCheckpoint } from '../storage/index.ts';
 import { headerLine, journalKey, phraseLine, type JournalHeader } from './transcript-journal.ts';
-import type { StorageDeps } from './upload-phase.ts';
+import { storageRetry, type StorageDeps } from './upload-phase.ts';
 
 export interface JournalUploadOptions {
   readonly storage: StorageDeps;
@@ -43,7 +43,7 @@ export class TranscriptJournalUpload {
       path: o.path,
       contentType: 'application/x-ndjson',
       partSize: s.partSizeBytes,
-      retry: { initialDelayMs: s.retryInitialMs, maxDelayMs: s.retryMaxMs, giveUpAfterMs: s.retentionSec * 1000 },
+      retry: storageRetry(s),
       logger: o.logger,
       checkpoint: {
         onCheckpoint: o.onCheckpoint,

@@ -13,8 +13,6 @@ import { salvagedTranscriptKeys, transcriptFromJournal } from './transcript-jour
 /** Far above any transcript (an hour of speech is well under 1 MiB of journal): refuse to read more. */
 const MAX_JOURNAL_BYTES = 64 * 1024 * 1024;
 
-/** What segment-salvage.ts's SalvageDeps holds (declared here too: that module imports this one). */
-
 export interface SalvagedTranscript {
   readonly key: string;
   readonly phrases: number;
@@ -65,11 +63,6 @@ export async function salvageTranscript(
     log.warn({ err }, 'the store cannot make a link for the salvaged transcript');
   }
   log.info({ key: keys.json, phrases: rebuilt.phrases }, 'salvaged the transcript a lost worker had written');
-  await deps.publish([
-    deps.events.event({
-      eventType: 'TRANSCRIPTION_UPLOADED',
-      data: { preAuthenticatedLink: link ?? '', segment: cp.segment, partial: true, reason },
-    }),
-  ]);
+  await deps.publish(deps.events.onTranscriptUploaded(link ?? '', { segment: cp.segment, partial: true, reason }));
   return { key: keys.json, phrases: rebuilt.phrases };
 }

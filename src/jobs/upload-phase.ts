@@ -10,6 +10,7 @@ import { sanitizeSessionId } from '../domain/output-naming.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { RecordingUpload, type UploadedRecording } from '../storage/recording-upload.ts';
+import type { RetryPolicy } from '../storage/retry.ts';
 import type { UploadCheckpoint } from '../storage/upload-checkpoint.ts';
 import type { SessionResult } from '../session/session-types.ts';
 import type { RecordingUploadedData } from '../webhooks/webhook-event.ts';
@@ -99,6 +100,11 @@ export function uploadedData(job: JobRequest, facts: RecordingFacts, link: strin
   };
 }
 
+/** The deployment's storage retries, given up after `giveUpAfterMs` (default: the retention, past which nothing is kept). */
+export function storageRetry(storage: StorageDeps, giveUpAfterMs = storage.retentionSec * 1000): RetryPolicy {
+  return { initialDelayMs: storage.retryInitialMs, maxDelayMs: storage.retryMaxMs, giveUpAfterMs };
+}
+
 export function newRecordingUpload(
   storage: StorageDeps,
   sessionId: string,
@@ -120,11 +126,7 @@ export function newRecordingUpload(
     ...(onCheckpoint === undefined
       ? {}
       : { checkpoint: { onCheckpoint, ...(storage.tailIntervalMs === undefined ? {} : { tailIntervalMs: storage.tailIntervalMs }) } }),
-    retry: {
-      initialDelayMs: storage.retryInitialMs,
-      maxDelayMs: storage.retryMaxMs,
-      giveUpAfterMs,
-    },
+    retry: storageRetry(storage, giveUpAfterMs),
   });
 }
 

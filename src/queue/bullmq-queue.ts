@@ -221,6 +221,13 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
   const stopPollers = new Set<() => void>();
   redis.defineCommand(FAIL_WAITING_CMD, { numberOfKeys: 8, lua: FAIL_WAITING_LUA });
   const scribaKey = (kind: 'tag' | 'open' | 'excl' | 'ckpt', name: string): string => `${queue.keys['']}scriba:${kind}:${name}`;
+  /** Lists the job under each tag (list) and counts it open under each (countOpen) until it finishes. */
+  const indexTags = async (tags: readonly string[] | undefined, timestamp: number, bullId: string): Promise<void> => {
+    for (const tag of tags ?? []) {
+      await raw.zadd(scribaKey('tag', tag), timestamp, bullId);
+      await raw.zadd(scribaKey('open', tag), timestamp, bullId);
+    }
+  };
   const savedCheckpoint = async (jobId: string): Promise<unknown> => {
     const json = await raw.get(scribaKey('ckpt', jobId));
     return json === null ? null : (JSON.parse(json) as unknown);
@@ -368,8 +375,7 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
         throw err;
       }
       if (job.id === undefined) throw new Error('BullMQ returned a job without an id');
-      for (const tag of options?.tags ?? []) await raw.zadd(scribaKey('tag', tag), job.timestamp, job.id);
-      for (const tag of options?.tags ?? []) await raw.zadd(scribaKey('open', tag), job.timestamp, job.id);
+      await indexTags(options?.tags, job.timestamp, job.id);
       return fromBullId(job.id);
     },
 
@@ -407,8 +413,7 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
         await release();
         throw err;
       }
-      for (const tag of options.tags ?? []) await raw.zadd(scribaKey('tag', tag), job.timestamp, jobId);
-      for (const tag of options.tags ?? []) await raw.zadd(scribaKey('open', tag), job.timestamp, jobId);
+      await indexTags(options.tags, job.timestamp, jobId);
       return { id: publicId, data, attempts: 1, enqueuedAtMs: job.timestamp, token, checkpoint: null };
     },
 
@@ -537,10 +542,11 @@ export function createBullmqQueue<T>(opts: BullmqQueueOptions): JobQueue<T> {
 
     async get(publicId): Promise<JobRecord<T> | null> {
       const jobId = toBullId(publicId);
+      // The state first: a job seen failed then has its reason in the hash read next (one script writes both).
+      const status = toStatus(await queue.getJobState(jobId));
+      if (status === null) return null;
       const job = await Job.fromId<T>(queue, jobId);
       if (job === undefined) return null;
-      const status = toStatus(await job.getState());
-      if (status === null) return null;
       const { stop, retryable } = await flags(jobId);
       const reason = job.failedReason as string | undefined | null;
       const message =

@@ -10,6 +10,7 @@
  */
 import type { Redis } from 'ioredis';
 import { pause } from '../lib/abort.ts';
+import { Sleepers } from './sleepers.ts';
 
 export interface RedisWake {
   /** Resolves after ms, when a marker arrives, or when the signal aborts, whichever is first. */
@@ -21,7 +22,7 @@ export interface RedisWake {
 const BLOCK_SEC = 1;
 
 export function createRedisWake(client: Redis, markerKey: string): RedisWake {
-  const waiters = new Set<() => void>();
+  const waiters = new Sleepers();
   let blocking: Redis | null = null;
   let looping = false;
   const closing = new AbortController();
@@ -48,7 +49,7 @@ export function createRedisWake(client: Redis, markerKey: string): RedisWake {
           await client.zadd(markerKey, 0, '0').catch(() => undefined);
           return;
         }
-        for (const wake of [...waiters]) wake();
+        waiters.wakeAll();
       }
     } finally {
       looping = false;
@@ -65,19 +66,10 @@ export function createRedisWake(client: Redis, markerKey: string): RedisWake {
   return {
     async wait(ms, signal) {
       if (signal.aborted || closing.signal.aborted) return;
-      const woken = new AbortController();
-      // Leaves the set as soon as it is called: the loop, which calls it, then sees whether anyone still waits.
-      const wake = (): void => {
-        waiters.delete(wake);
-        woken.abort();
-      };
-      waiters.add(wake);
+      // Counts as waiting from here on: the loop, which wakes it, then sees whether anyone still waits.
+      const slept = waiters.sleep(ms, AbortSignal.any([signal, closing.signal]));
       ensureLoop();
-      try {
-        await pause(ms, AbortSignal.any([signal, closing.signal, woken.signal]));
-      } finally {
-        waiters.delete(wake);
-      }
+      await slept;
     },
     async close() {
       closing.abort();

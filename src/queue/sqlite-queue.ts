@@ -18,9 +18,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import { ScribaError } from '../domain/errors.ts';
-import { pause } from '../lib/abort.ts';
 import { isSqliteBusy, openSharedDatabase, rowReader, type Row } from '../sqlite/sqlite-db.ts';
 import { openFileWake, type FileWake } from './file-wake.ts';
+import { Sleepers } from './sleepers.ts';
 import {
   DEFAULT_QUEUE_TIMING,
   type ClaimOptions,
@@ -138,7 +138,7 @@ class SqliteQueue<T> implements JobQueue<T> {
   readonly #timing: QueueTiming;
   readonly #now: () => number;
   /** Wakes sleeping claimers (on enqueue/requeue here or, through the notify file, in another process; on close). */
-  readonly #wakers = new Set<() => void>();
+  readonly #sleepers = new Sleepers();
   readonly #stopPollers = new Set<() => void>();
   readonly #fileWake: FileWake | null;
   #closing: Promise<void> | null = null;
@@ -429,27 +429,29 @@ class SqliteQueue<T> implements JobQueue<T> {
       this.#sweepLost(now);
       // After the sweep every expired active job left is claimable; take the oldest of those and the queued.
       const row = this.#db
-        .prepare(`SELECT seq, status, attempts, lease_until_ms, stop_requested, data FROM jobs
+        .prepare(`SELECT seq, id, status, attempts, lease_until_ms, stop_requested, data, enqueued_at_ms FROM jobs
                   WHERE status = 'queued' OR (status = 'active' AND (lease_until_ms IS NULL OR lease_until_ms <= ?))
                   ORDER BY seq LIMIT 1`)
         .get(now);
       if (row === undefined || decideClaim(leaseState(row), now, this.#timing.maxAttempts).kind !== 'claim') return null;
-      if (admit !== undefined && !admit(JSON.parse(str(row, 'data')) as T)) return null; // stays first in line
+      // Read and parsed once: priced by `admit`, then handed out as claimed.
+      const data = JSON.parse(str(row, 'data')) as T;
+      if (admit !== undefined && !admit(data)) return null; // stays first in line
       const token = randomUUID();
       const claimed = this.#db
         .prepare(
           `UPDATE jobs SET status = 'active', attempts = attempts + 1, token = ?, lease_until_ms = ?, worker_id = ?,
-             updated_at_ms = ? WHERE seq = ? RETURNING id, data, attempts, enqueued_at_ms`,
+             updated_at_ms = ? WHERE seq = ? RETURNING attempts`,
         )
         .get(token, leaseUntil(now, this.#timing.leaseMs), workerId, now, num(row, 'seq'));
       if (claimed === undefined) return null;
-      const id = str(claimed, 'id');
+      const id = str(row, 'id');
       const saved = this.#db.prepare('SELECT data FROM job_checkpoints WHERE job_id = ?').get(id);
       return {
         id,
-        data: JSON.parse(str(claimed, 'data')) as T,
+        data,
         attempts: num(claimed, 'attempts'),
-        enqueuedAtMs: num(claimed, 'enqueued_at_ms'),
+        enqueuedAtMs: num(row, 'enqueued_at_ms'),
         token,
         checkpoint: saved === undefined ? null : (JSON.parse(str(saved, 'data')) as unknown),
       };
@@ -457,20 +459,10 @@ class SqliteQueue<T> implements JobQueue<T> {
   }
 
   /** Sleeps ms, or less when the signal aborts or a job becomes claimable (#wake). */
-  async #sleep(ms: number, signal: AbortSignal): Promise<void> {
-    const woken = new AbortController();
-    // Leaves the set as soon as it is called, so the set holds only sleepers still waiting.
-    const wake = (): void => {
-      this.#wakers.delete(wake);
-      woken.abort();
-    };
-    this.#wakers.add(wake);
+  #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    const slept = this.#sleepers.sleep(ms, signal);
     this.#fileWake?.arm();
-    try {
-      await pause(ms, AbortSignal.any([signal, woken.signal]));
-    } finally {
-      this.#wakers.delete(wake);
-    }
+    return slept;
   }
 
   /** A job became claimable: wake claimers here at once, and those of other processes through the notify file. */
@@ -480,6 +472,6 @@ class SqliteQueue<T> implements JobQueue<T> {
   }
 
   #wakeLocal(): void {
-    for (const wake of [...this.#wakers]) wake();
+    this.#sleepers.wakeAll();
   }
 }

@@ -15,7 +15,6 @@ import type { SpeechEngine } from '../transcription/index.ts';
 import { writeMetadata } from './metadata.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import { reconnectPolicy } from './session-stream.ts';
-import type { TranscriptionRunner } from './transcription-runner.ts';
 
 export interface RealRuntimeOptions {
   readonly config: ScribaConfig;
@@ -28,12 +27,10 @@ export interface RealRuntimeOptions {
 export function createRealRuntime(o: RealRuntimeOptions): SessionRuntime {
   const { config } = o;
   const now = o.now ?? Date.now;
-  // The transcription modules load with a session's first speech engine: a session (and `scriba record`'s
-  // start) that does not transcribe never loads them. A session always awaits engine() before runner().
-  let Runner: typeof TranscriptionRunner | null = null;
-  const loadRunner = async () => {
-    Runner ??= (await import('./transcription-runner.ts')).TranscriptionRunner;
-  };
+  // The transcription modules load on first use, alongside a session's first speech engine: a session (and
+  // `scriba record`'s start) that does not transcribe never loads them.
+  let runnerModule: Promise<typeof import('./transcription-runner.ts')> | undefined;
+  const loadRunner = () => (runnerModule ??= import('./transcription-runner.ts'));
   return {
     scratch: {
       async create(sessionId) {
@@ -107,10 +104,7 @@ export function createRealRuntime(o: RealRuntimeOptions): SessionRuntime {
     },
     transcription: {
       engine: async (name) => (await Promise.all([o.speechEngine(name), loadRunner()]))[0],
-      runner(opts) {
-        if (Runner === null) throw new Error('transcription.runner() before transcription.engine()');
-        return new Runner(opts);
-      },
+      runner: async (opts) => new (await loadRunner()).TranscriptionRunner(opts),
     },
     files: {
       makeDir: async (dir) => void (await mkdir(dir, { recursive: true, mode: 0o750 })),

@@ -26,7 +26,7 @@ import { sessionLogger, type Logger } from '../log/logger.ts';
 import { scrubSecrets, sessionSecrets } from '../log/session-secrets.ts';
 import type { FileSinkResult, Sink } from '../sinks/sink.ts';
 import { redactStreamUrl, youtubeLiveViewUrl } from '../sinks/stream-url.ts';
-import type { SpeechEngine } from '../transcription/index.ts';
+import type { SpeakerPhrase, SpeechEngine } from '../transcription/index.ts';
 import { SubtitleThrottle } from '../transcription/subtitle-throttle.ts';
 import { buildMetadata } from './metadata.ts';
 import { monitorSession } from './monitor.ts';
@@ -45,7 +45,7 @@ import type {
   TranscriptionOutput,
   TranscriptResult,
 } from './session-types.ts';
-import { clearingMessage, transcriptionResultMessage } from './subtitle-message.ts';
+import { clearingMessage, type TranscriptionResultMessage, transcriptionResultMessage } from './subtitle-message.ts';
 import { transcriptFiles } from './transcript-phrase.ts';
 
 export interface SessionDeps {
@@ -382,12 +382,15 @@ export class RecordingSession {
     const { capture } = prepared;
     // Interims and the final of a phrase share a message id: the room sees one line, replaced as it firms up.
     const subtitles = new SubtitleThrottle();
-    const sendSubtitle = (phrase: SessionPhrase, interim: boolean): void => {
-      void opened.page
-        .sendJsonMessage(transcriptionResultMessage(phrase, startedAt, interim))
-        .then((ok) => ok || this.#log.debug('could not send a subtitle'));
+    const subtitlesOn = this.#config.transcription.inMeetingSubtitles;
+    const line = (id: string, p: SpeakerPhrase): SessionPhrase => {
+      const { startSec, endSec, text, confidence } = p.result;
+      return { id, speaker: p.speaker, startSec, endSec, text, confidence, language: target.language };
     };
-    const runner = this.#rt.transcription.runner({
+    const send = (message: TranscriptionResultMessage): void => {
+      void opened.page.sendJsonMessage(message).then((ok) => ok || this.#log.debug('could not send a subtitle'));
+    };
+    const runner = await this.#rt.transcription.runner({
       page: opened.page,
       captureStartedAtMs: startedAt,
       engine,
@@ -398,32 +401,23 @@ export class RecordingSession {
       log: this.#log,
       knownName: (id) => this.#participants.get(id)?.name,
       ...(capture.pulseSource ? { mixedAudio: { pulseSource: capture.pulseSource, env: capture.ffmpegEnv } } : {}),
-      onInterim: (p) => {
-        if (!this.#config.transcription.inMeetingSubtitles) return;
-        const id = subtitles.interim(p.speaker.id, p.result.text, Date.now());
-        if (id === null) return;
-        const { startSec, endSec, text, confidence } = p.result;
-        sendSubtitle({ id, speaker: p.speaker, startSec, endSec, text, confidence, language: target.language }, true);
-      },
-      onWithdraw: (last) => {
-        const id = subtitles.withdraw(last.speaker.id);
-        if (id === null) return;
-        const { startSec, endSec } = last.result;
-        const line = { id, speaker: last.speaker, startSec, endSec, confidence: null, language: target.language };
-        void opened.page.sendJsonMessage(clearingMessage(line, startedAt)).then((ok) => ok || this.#log.debug('could not send a subtitle'));
-      },
+      // Without subtitles no interim is wanted: the runner then neither places them nor withdraws any.
+      ...(subtitlesOn
+        ? {
+            onInterim: (p: SpeakerPhrase) => {
+              const id = subtitles.interim(p.speaker.id, p.result.text, Date.now());
+              if (id !== null) send(transcriptionResultMessage(line(id, p), startedAt, true));
+            },
+            onWithdraw: (last: SpeakerPhrase) => {
+              const id = subtitles.withdraw(last.speaker.id);
+              if (id !== null) send(clearingMessage(line(id, last), startedAt));
+            },
+          }
+        : {}),
       onPhrase: (p) => {
-        const phrase = {
-          id: subtitles.final(p.speaker.id),
-          speaker: p.speaker,
-          startSec: p.result.startSec,
-          endSec: p.result.endSec,
-          text: p.result.text,
-          confidence: p.result.confidence,
-          language: target.language,
-        };
+        const phrase = line(subtitles.final(p.speaker.id), p);
         this.#events.emit('phrase', phrase);
-        if (this.#config.transcription.inMeetingSubtitles) sendSubtitle(phrase, false);
+        if (subtitlesOn) send(transcriptionResultMessage(phrase, startedAt));
       },
     });
     this.#transcribing = { files, runner };

@@ -87,7 +87,7 @@ export type SessionTranscriber = Pick<TranscriptionRunner, 'start' | 'stop' | 'p
 export interface Transcribers {
   /** The speech engine a request chose (absent: the deployment's); one per session, closed by the session. */
   engine(name?: string): Promise<SpeechEngine>;
-  runner(opts: TranscriptionRunnerOptions): SessionTranscriber;
+  runner(opts: TranscriptionRunnerOptions): SessionTranscriber | Promise<SessionTranscriber>;
 }
 
 export interface SessionFiles {

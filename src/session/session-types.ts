@@ -40,12 +40,8 @@ export type FileOutput = Extract<JobOutput, { kind: 'file' }>;
 export type StreamOutput = Extract<JobOutput, { kind: 'stream' }>;
 export type TranscriptionOutput = Extract<JobOutput, { kind: 'transcription' }>;
 
-export interface TranscriptionTarget {
-  /** BCP-47, e.g. 'en-US'. */
-  readonly language: string;
-  /** The engine the request chose (already checked against the enabled ones); absent: the deployment's. */
-  readonly engine?: string;
-}
+/** A transcription output without its kind: language (BCP-47) and the engine the request chose, if any. */
+export type TranscriptionTarget = Omit<TranscriptionOutput, 'kind'>;
 
 /** One final phrase, as the session emits it ('phrase' event). Times: seconds on the recording's timeline. */
 export interface SessionPhrase {

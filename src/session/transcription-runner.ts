@@ -76,6 +76,8 @@ interface SpeakerStream {
   done: Promise<void>;
 }
 
+const LISTENER_NAMES = { onInterim: 'interim', onPhrase: 'phrase', onWithdraw: 'withdraw' } as const;
+
 export class TranscriptionRunner {
   readonly #o: TranscriptionRunnerOptions;
   readonly #abort = new AbortController();
@@ -243,8 +245,12 @@ export class TranscriptionRunner {
     try {
       for await (const result of s.stream.results) {
         if (!result.final) {
+          // Nobody shows interims: nothing to place, nothing to withdraw later.
+          if (this.#o.onInterim === undefined) continue;
           const interim = interimOnRecording(result, s.clock, { id: s.id, name: s.name });
-          if (interim !== null && this.#interim(interim)) s.shown = interim;
+          if (interim === null) continue;
+          s.shown = interim;
+          this.#notify('onInterim', interim);
           continue;
         }
         const phrase = phraseOnRecording(result, s.clock, { id: s.id, name: s.name });
@@ -254,11 +260,7 @@ export class TranscriptionRunner {
         }
         s.shown = null;
         this.#phrases.push(phrase);
-        try {
-          this.#o.onPhrase?.(phrase);
-        } catch (err) {
-          this.#o.log.warn({ err }, 'phrase listener failed');
-        }
+        this.#notify('onPhrase', phrase);
       }
     } catch (err) {
       if (!this.#abort.signal.aborted)
@@ -268,26 +270,20 @@ export class TranscriptionRunner {
     this.#withdraw(s);
   }
 
-  /** True when a listener took it. */
-  #interim(phrase: SpeakerPhrase): boolean {
-    if (!this.#o.onInterim) return false;
-    try {
-      this.#o.onInterim(phrase);
-    } catch (err) {
-      this.#o.log.warn({ err }, 'interim listener failed');
-    }
-    return true;
-  }
-
   /** The stream's open utterance ended without a final: what showed its interims withdraws them. */
   #withdraw(s: SpeakerStream): void {
     if (s.shown === null) return;
     const last = s.shown;
     s.shown = null;
+    this.#notify('onWithdraw', last);
+  }
+
+  /** Calls a listener; one that throws is logged and the stream goes on. */
+  #notify(listener: 'onInterim' | 'onPhrase' | 'onWithdraw', phrase: SpeakerPhrase): void {
     try {
-      this.#o.onWithdraw?.(last);
+      this.#o[listener]?.(phrase);
     } catch (err) {
-      this.#o.log.warn({ err }, 'withdraw listener failed');
+      this.#o.log.warn({ err }, `${LISTENER_NAMES[listener]} listener failed`);
     }
   }
 

@@ -17,7 +17,7 @@ export interface WarmSource {
 
 export function withWarmEnvs(base: SessionRuntime, warm: WarmSource, log: Pick<Logger, 'info'>): SessionRuntime {
   /** The session's own scratch directory → what it was given there. */
-  const bound = new Map<string, { env: WarmEnv; sessionId: string; browserTaken: boolean }>();
+  const bound = new Map<string, { env: WarmEnv; browserTaken: boolean }>();
   const sessionOf = new Map<string, string>();
   return {
     ...base,
@@ -42,9 +42,8 @@ export function withWarmEnvs(base: SessionRuntime, warm: WarmSource, log: Pick<L
         signal.throwIfAborted();
         const env = bound.has(workDir) ? null : warm.take(spec);
         if (env === null) return base.capture.prepare(spec, workDir, signal);
-        const sessionId = sessionOf.get(workDir) ?? '';
-        bound.set(workDir, { env, sessionId, browserTaken: false });
-        log.info({ sessionId, warmDir: env.workDir }, 'session uses a warm capture environment');
+        bound.set(workDir, { env, browserTaken: false });
+        log.info({ sessionId: sessionOf.get(workDir) ?? '', warmDir: env.workDir }, 'session uses a warm capture environment');
         return env.capture;
       },
     },

@@ -85,6 +85,7 @@ export class RecordingUpload {
   async complete(files: { readonly recording: string; readonly metadata: string | null }, signal: AbortSignal): Promise<UploadedRecording> {
     const o = this.#o;
     const onAbort = (): void => this.#abort.abort(signal.reason);
+    // Raw listener, not lib/abort's onAbort (which fires at once when already aborted): only an abort during complete() cuts it short.
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const key = artifactKey(o.sessionId, files.recording);

@@ -52,7 +52,7 @@ export interface RecordingUploadedData {
 export interface TranscriptionUploadedData {
   /** Valid 24 h. */
   readonly preAuthenticatedLink: string;
-  /** Ours, as on RECORDING_UPLOADED: only for a transcript salvaged after its worker died (segment, partial, reason). */
+  /** Ours, as on RECORDING_UPLOADED: only on sessions recorded in more than one segment (segment, partial, reason). */
   readonly segment?: number;
   readonly partial?: boolean;
   readonly reason?: string;

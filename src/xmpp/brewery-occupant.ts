@@ -202,6 +202,7 @@ export class BreweryOccupant {
     });
     await conn.client.send(occupantPresence(this.#occupantJid, this.#status, true));
     const waited = new AbortController();
+    // Raw listener, not lib/abort's onAbort (which fires at once when already aborted): only a close during the wait ends it early.
     this.#closing.signal.addEventListener('abort', () => waited.abort(), { once: true });
     const timeout = pause(15_000, waited.signal).then(
       () => ({ kind: 'refused', condition: 'remote-server-timeout', text: 'no answer from the MUC service' }) as const,
@@ -242,6 +243,7 @@ export class BreweryOccupant {
         }
       }
     })();
+    // Raw listener, not lib/abort's onAbort (which fires at once when already aborted): only a close during the watch ends it.
     const closing = new Promise<string>((resolve) =>
       this.#closing.signal.addEventListener('abort', () => resolve('closing'), { once: true }),
     );

@@ -16,7 +16,8 @@ import {
   DEFAULT_VIDEO_PROFILE_720P,
 } from '../../../src/ffmpeg/capture-args.ts';
 import { type FfmpegCommandSpec, toArgv } from '../../../src/ffmpeg/command-spec.ts';
-import { findSetpriv, planFfmpegSpawn, runFfmpeg, startFfmpeg } from '../../../src/ffmpeg/ffmpeg-process.ts';
+import { runFfmpeg, startFfmpeg } from '../../../src/ffmpeg/ffmpeg-process.ts';
+import { findSetpriv, planSpawn } from '../../../src/process/spawn-plan.ts';
 import type { FfmpegLine } from '../../../src/ffmpeg/progress-parser.ts';
 
 type EndCB = (err: Error | null) => void;
@@ -118,9 +119,9 @@ describe('what fluent-ffmpeg is asked to spawn', () => {
     }
   });
 
-  it('planFfmpegSpawn only prefixes', () => {
-    expect(planFfmpegSpawn(['-i', 'a', 'b'], 'ffmpeg', null)).toEqual({ program: 'ffmpeg', args: ['-i', 'a', 'b'] });
-    expect(planFfmpegSpawn(['-i', 'a', 'b'], '/opt/ff', '/usr/bin/setpriv')).toEqual({
+  it('the spawn plan (planSpawn) only prefixes', () => {
+    expect(planSpawn('ffmpeg', ['-i', 'a', 'b'], null)).toEqual({ program: 'ffmpeg', args: ['-i', 'a', 'b'] });
+    expect(planSpawn('/opt/ff', ['-i', 'a', 'b'], '/usr/bin/setpriv')).toEqual({
       program: '/usr/bin/setpriv',
       args: ['--pdeathsig', 'SIGKILL', '--', '/opt/ff', '-i', 'a', 'b'],
     });
