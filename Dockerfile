@@ -25,9 +25,14 @@ COPY src ./src
 COPY workers ./workers
 # Synthetic meeting media, so `scriba demo` works inside the image too.
 RUN bash scripts/make-fixtures.sh
+# Node's compile cache, filled at build time: a fresh container's first command does not compile and
+# type-strip its modules again (docs/operations.md, Install). Owned by the runtime user so it can add what it loads.
+ENV NODE_COMPILE_CACHE=/app/.compile-cache
+RUN node scripts/warm-compile-cache.ts
 
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin scriba \
- && mkdir -p /recordings /data && chown scriba:scriba /recordings /data
+ && mkdir -p /recordings /data && chown scriba:scriba /recordings /data \
+ && chown -R scriba:scriba /app/.compile-cache
 USER 10001
 # /data holds the embedded queue, the webhook outbox and the local store: everything that must outlive a
 # restart of the process. /recordings holds recordings until their upload is verified.

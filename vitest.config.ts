@@ -8,6 +8,7 @@ const services = [
   'test/integration/asap-key-server.test.ts',
   'test/integration/brewery-protocol.test.ts',
   'test/integration/bullmq-queue.test.ts',
+  'test/integration/compile-cache.test.ts',
   'test/integration/google-speech.test.ts',
   'test/integration/openai-speech.test.ts',
   'test/integration/pocketsphinx-engine.test.ts',

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ScribaError } from '../domain/errors.ts';
 import { scrubText } from '../log/redact.ts';
 import { asksForHelp, commandUsage } from './command-usage.ts';
+import { enableCompileCache } from './compile-cache.ts';
 
 // Each command's modules are imported when that command runs: `record` does not load the API server, the
 // queue, the storage SDKs or the speech engines a worker needs, and starts its session that much sooner.
@@ -22,6 +23,8 @@ const USAGE = `Usage:
   scriba demo [--seconds S]            record the synthetic meeting and print the file's summary
 
 Configuration: config/default.json, SCRIBA_CONFIG (a JSON file) and SCRIBA_* variables (docs/configuration.md).`;
+
+enableCompileCache();
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

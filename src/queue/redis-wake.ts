@@ -10,7 +10,7 @@
  */
 import type { Redis } from 'ioredis';
 import { pause } from '../lib/abort.ts';
-import { Sleepers } from './sleepers.ts';
+import { Sleepers } from '../lib/sleepers.ts';
 
 export interface RedisWake {
   /** Resolves after ms, when a marker arrives, or when the signal aborts, whichever is first. */

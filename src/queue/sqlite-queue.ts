@@ -20,7 +20,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { ScribaError } from '../domain/errors.ts';
 import { isSqliteBusy, openSharedDatabase, rowReader, type Row } from '../sqlite/sqlite-db.ts';
 import { openFileWake, type FileWake } from './file-wake.ts';
-import { Sleepers } from './sleepers.ts';
+import { Sleepers } from '../lib/sleepers.ts';
 import {
   DEFAULT_QUEUE_TIMING,
   type ClaimOptions,

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { ScribaError } from '../domain/errors.ts';
-import { onAbort, pause } from '../lib/abort.ts';
+import { onAbort } from '../lib/abort.ts';
+import { Sleepers } from '../lib/sleepers.ts';
 import type { Logger } from '../log/logger.ts';
 import { retryDecision, type RetryPolicy } from './retry-decision.ts';
 import { buildEnvelope, type WebhookEventInput } from './webhook-event.ts';
@@ -102,32 +103,16 @@ export function createWebhookService(options: WebhookServiceOptions, deps: Webho
   const outbox = openWebhookOutbox({ path: options.outboxPath, claimLeaseMs: options.timeoutMs + CLAIM_MARGIN_MS, now });
   const stop = new AbortController();
   const inFlight = new Set<Promise<void>>();
-  const wakers = new Set<() => void>();
   let loop: Promise<void> | null = null;
   let closing: Promise<void> | null = null;
 
   const metrics = createWebhookMetrics(deps.registry, () => (closing === null ? outbox.counts().pending : null));
 
-  const wake = (): void => {
-    for (const w of [...wakers]) w();
-  };
-
-  /** Sleeps up to `ms`; any wake (publish, a finished attempt, stop) ends it early. */
-  const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
-    const woken = new AbortController();
-    // Leaves the set as soon as it is called, so the set holds only sleepers still waiting.
-    const ring = (): void => {
-      wakers.delete(ring);
-      woken.abort();
-    };
-    wakers.add(ring);
-    try {
-      // The sender alone never keeps the process alive; close() is what ends it.
-      await pause(ms, signal === undefined ? woken.signal : AbortSignal.any([signal, woken.signal]), { unref: true });
-    } finally {
-      wakers.delete(ring);
-    }
-  };
+  // Any wake (publish, a finished attempt, stop) ends the sender's sleep early.
+  const sleepers = new Sleepers();
+  const wake = (): void => sleepers.wakeAll();
+  // The sender alone never keeps the process alive; close() is what ends it.
+  const sleep = (ms: number, signal: AbortSignal): Promise<void> => sleepers.sleep(ms, signal, { unref: true });
 
   const settle = (row: ClaimedOutboxRow, outcome: () => boolean): void => {
     try {
@@ -283,7 +268,7 @@ export function createWebhookService(options: WebhookServiceOptions, deps: Webho
         pump();
         const due = nextDue();
         if (inFlight.size === 0 && (due === null || due > now())) return;
-        await sleep(inFlight.size > 0 ? pollMs : MIN_SLEEP_MS, signal);
+        await sleep(inFlight.size > 0 ? pollMs : MIN_SLEEP_MS, signal ?? stop.signal);
       }
     },
 

@@ -53,4 +53,11 @@ describe('Dockerfile', () => {
     }
     expect(dockerfile).toMatch(/chown scriba:scriba \/recordings \/data/);
   });
+  it('fills the compile cache at build time, after the sources are in, for the runtime user to keep', () => {
+    const at = (re: RegExp) => dockerfile.search(re);
+    expect(at(/^ENV NODE_COMPILE_CACHE=\/app\/\.compile-cache$/m)).toBeGreaterThan(at(/^COPY workers \.\/workers$/m));
+    expect(at(/^RUN node scripts\/warm-compile-cache\.ts$/m)).toBeGreaterThan(at(/^ENV NODE_COMPILE_CACHE=/m));
+    expect(at(/chown -R scriba:scriba \/app\/\.compile-cache/)).toBeGreaterThan(at(/warm-compile-cache/));
+    expect(at(/^USER 10001$/m)).toBeGreaterThan(at(/chown -R scriba:scriba \/app\/\.compile-cache/));
+  });
 });

@@ -1,8 +1,9 @@
 /**
- * Claimers asleep until their next look, and the wake-up that cuts every sleep short at once (a job became
- * claimable, the queue closes). Shared by the embedded queue's in-process wake and the Redis marker wake.
+ * Loops asleep until their next look, and the wake-up that cuts every sleep short at once: a job became
+ * claimable or the queue closes (the embedded queue's wake and the Redis marker wake), an event was published
+ * or an attempt finished (the webhook sender).
  */
-import { pause } from '../lib/abort.ts';
+import { pause, type WaitOptions } from './abort.ts';
 
 export class Sleepers {
   /** Each sleeper's wake: it leaves the set as soon as it is called, so the set holds only those still asleep. */
@@ -15,9 +16,10 @@ export class Sleepers {
 
   /**
    * Resolves after ms, when the signal aborts, or at the next wakeAll(), whichever is first. The sleeper counts
-   * in `size` from the call on (synchronously), until it resolves.
+   * in `size` from the call on (synchronously), until it resolves. `unref`: the sleep alone does not keep the
+   * process alive.
    */
-  async sleep(ms: number, signal: AbortSignal): Promise<void> {
+  async sleep(ms: number, signal: AbortSignal, options: WaitOptions = {}): Promise<void> {
     const woken = new AbortController();
     const wake = (): void => {
       this.#waiting.delete(wake);
@@ -25,7 +27,7 @@ export class Sleepers {
     };
     this.#waiting.add(wake);
     try {
-      await pause(ms, AbortSignal.any([signal, woken.signal]));
+      await pause(ms, AbortSignal.any([signal, woken.signal]), options);
     } finally {
       this.#waiting.delete(wake);
     }
