@@ -5,9 +5,14 @@
  * any module loads) and NODE_DISABLE_COMPILE_CACHE=1 turns it off. Without either, the cache lives in the
  * checkout's node_modules/.cache, not in a /tmp that other users can write to. A directory that cannot be
  * written only means no cache: Node reports it in the returned status and never throws.
+ *
+ * Node writes the cache when the process exits. A worker may run for weeks and end by SIGKILL, so what was
+ * compiled in the first seconds (the command's modules) is also written FLUSH_AFTER_MS after start.
  */
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
+
+export const FLUSH_AFTER_MS = 5_000;
 
 export const DEFAULT_COMPILE_CACHE_DIR = new URL('../../node_modules/.cache/scriba-compile', import.meta.url);
 
@@ -16,5 +21,7 @@ export function enableCompileCache(dir: string | URL = DEFAULT_COMPILE_CACHE_DIR
   const wanted = process.env['NODE_COMPILE_CACHE'] || (dir instanceof URL ? fileURLToPath(dir) : dir);
   const { status, directory } = module.enableCompileCache(wanted);
   const { ENABLED, ALREADY_ENABLED } = module.constants.compileCacheStatus;
-  return status === ENABLED || status === ALREADY_ENABLED ? directory : undefined;
+  if (status !== ENABLED && status !== ALREADY_ENABLED) return undefined;
+  setTimeout(() => module.flushCompileCache(), FLUSH_AFTER_MS).unref();
+  return directory;
 }

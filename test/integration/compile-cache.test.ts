@@ -1,13 +1,15 @@
 /**
  * The command line keeps Node's compile cache: where NODE_COMPILE_CACHE says, else in the checkout's
- * node_modules/.cache; NODE_DISABLE_COMPILE_CACHE=1 turns it off; the image's build step fills it.
+ * node_modules/.cache; NODE_DISABLE_COMPILE_CACHE=1 turns it off; written seconds after start, not only at
+ * exit; the image's build step fills it.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FLUSH_AFTER_MS } from '../../src/cli/compile-cache.ts';
 import { ROOT } from '../helpers/scriba-bin.ts';
 
 const run = promisify(execFile);
@@ -38,6 +40,18 @@ describe('the compile cache', () => {
       env: cleanEnv({ NODE_COMPILE_CACHE: off, NODE_DISABLE_COMPILE_CACHE: '1' }),
     });
     expect(() => files(off)).toThrow(/ENOENT/);
+  });
+
+  it('is written a few seconds after start, so a command killed later (SIGKILL, no exit) still leaves it', async () => {
+    const killed = join(tmp, 'killed');
+    const child = spawn(process.execPath, [MAIN, 'demo-meeting', '--port', '0'], {
+      env: cleanEnv({ NODE_COMPILE_CACHE: killed }),
+      stdio: 'ignore',
+    });
+    await new Promise((r) => setTimeout(r, FLUSH_AFTER_MS + 1_500));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(files(killed).length).toBeGreaterThan(0);
   });
 
   it("defaults to the checkout's node_modules/.cache, not a shared /tmp", async () => {
