@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScribaError } from '../../../src/domain/errors.ts';
 import {
-  type AudioProfile,
   buildCaptureCommand,
   buildFragmentedMp4Output,
   buildRemuxToMp4Command,
@@ -9,77 +8,51 @@ import {
   type VideoProfile,
 } from '../../../src/ffmpeg/capture-args.ts';
 import { toArgv } from '../../../src/ffmpeg/command-spec.ts';
+import { aacArgs, audio, FRAG_MP4_MUX, mapArgs, video720, x264Args } from '../../helpers/encode-fixtures.ts';
 
-const video720: VideoProfile = { width: 1280, height: 720, fps: 30, preset: 'veryfast', crf: 23, gopSeconds: 2 };
-const video1080: VideoProfile = { width: 1920, height: 1080, fps: 30, preset: 'veryfast', crf: 23, gopSeconds: 2 };
-const audio: AudioProfile = { bitrateKbps: 128, sampleRate: 48_000, channels: 2 };
+const video1080: VideoProfile = { ...video720, width: 1920, height: 1080 };
 
-const inputs720 = (audioOffsetMs: number) =>
-  buildX11PulseInputs({ display: ':12', width: 1280, height: 720, fps: 30, pulseSource: 'scriba.monitor', audioOffsetMs });
+const x11Pulse720 = { display: ':12', width: 1280, height: 720, fps: 30, pulseSource: 'scriba.monitor', audioOffsetMs: 0 };
+const inputs720 = (audioOffsetMs: number) => buildX11PulseInputs({ ...x11Pulse720, audioOffsetMs });
+
+/** The x11grab input's options before any -itsoffset/-isync; defaults: 720p30 with the default queue. */
+const x11grabArgs = (size = '1280x720', fps = '30', queue = '32') => [
+  '-f',
+  'x11grab',
+  '-draw_mouse',
+  '0',
+  '-framerate',
+  fps,
+  '-video_size',
+  size,
+  '-thread_queue_size',
+  queue,
+];
+/** The pulse input's options before any -itsoffset/-isync. */
+const pulseArgs = (queue = '1024') => ['-f', 'pulse', '-thread_queue_size', queue, '-ac', '2', '-ar', '48000'];
+const globalArgs = (logLevel: string, stats = '-stats') => ['-hide_banner', '-nostdin', '-loglevel', `level+${logLevel}`, stats, '-y'];
+
+/** veryfast, crf 23, 60-frame gop at 30 fps into fragmented MP4: the same for video720 and video1080. */
+const FRAG_MP4_OPTIONS = [...mapArgs(), ...x264Args(), ...aacArgs(), ...FRAG_MP4_MUX];
 
 describe('buildX11PulseInputs', () => {
   it('with no offset: no -itsoffset, audio synced to video on the wall clock', () => {
     expect(inputs720(0)).toEqual([
-      {
-        options: ['-f', 'x11grab', '-draw_mouse', '0', '-framerate', '30', '-video_size', '1280x720', '-thread_queue_size', '32'],
-        source: ':12+0,0',
-      },
-      {
-        options: ['-f', 'pulse', '-thread_queue_size', '1024', '-ac', '2', '-ar', '48000', '-isync', '0'],
-        source: 'scriba.monitor',
-      },
+      { options: x11grabArgs(), source: ':12+0,0' },
+      { options: [...pulseArgs(), '-isync', '0'], source: 'scriba.monitor' },
     ]);
   });
 
   it('positive offset (audio captured late): delays the video input, which carries -isync', () => {
     const [v, a] = inputs720(320);
-    expect(v.options).toEqual([
-      '-f',
-      'x11grab',
-      '-draw_mouse',
-      '0',
-      '-framerate',
-      '30',
-      '-video_size',
-      '1280x720',
-      '-thread_queue_size',
-      '32',
-      '-itsoffset',
-      '0.320',
-      '-isync',
-      '1',
-    ]);
-    expect(a.options).toEqual(['-f', 'pulse', '-thread_queue_size', '1024', '-ac', '2', '-ar', '48000']);
+    expect(v.options).toEqual([...x11grabArgs(), '-itsoffset', '0.320', '-isync', '1']);
+    expect(a.options).toEqual(pulseArgs());
   });
 
   it('negative offset (audio captured early): delays the audio input', () => {
     const [v, a] = inputs720(-45);
-    expect(v.options).toEqual([
-      '-f',
-      'x11grab',
-      '-draw_mouse',
-      '0',
-      '-framerate',
-      '30',
-      '-video_size',
-      '1280x720',
-      '-thread_queue_size',
-      '32',
-    ]);
-    expect(a.options).toEqual([
-      '-f',
-      'pulse',
-      '-thread_queue_size',
-      '1024',
-      '-ac',
-      '2',
-      '-ar',
-      '48000',
-      '-itsoffset',
-      '0.045',
-      '-isync',
-      '0',
-    ]);
+    expect(v.options).toEqual(x11grabArgs());
+    expect(a.options).toEqual([...pulseArgs(), '-itsoffset', '0.045', '-isync', '0']);
   });
 
   it('rounds the offset to whole milliseconds (a sub-millisecond offset is none)', () => {
@@ -98,18 +71,12 @@ describe('buildX11PulseInputs', () => {
       threadQueueSize: 512,
       syncInputsOnWallclock: false,
     });
-    expect(v).toEqual({
-      options: ['-f', 'x11grab', '-draw_mouse', '0', '-framerate', '25', '-video_size', '1920x1080', '-thread_queue_size', '512'],
-      source: ':99.0+0,0',
-    });
-    expect(a).toEqual({
-      options: ['-f', 'pulse', '-thread_queue_size', '512', '-ac', '2', '-ar', '48000'],
-      source: 'sink7.monitor',
-    });
+    expect(v).toEqual({ options: x11grabArgs('1920x1080', '25', '512'), source: ':99.0+0,0' });
+    expect(a).toEqual({ options: pulseArgs('512'), source: 'sink7.monitor' });
   });
 
   it('rejects bad displays, odd sizes and non-finite offsets as invalid requests', () => {
-    const base = { display: ':12', width: 1280, height: 720, fps: 30, pulseSource: 'scriba.monitor', audioOffsetMs: 0 };
+    const base = x11Pulse720;
     for (const bad of [
       { ...base, display: '12' },
       { ...base, display: ':12; rm -rf /' },
@@ -129,55 +96,12 @@ describe('buildX11PulseInputs', () => {
 });
 
 describe('buildFragmentedMp4Output', () => {
-  const expected = (g: string) => [
-    '-map',
-    '0:v',
-    '-map',
-    '1:a',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-crf',
-    '23',
-    '-pix_fmt',
-    'yuv420p',
-    '-g',
-    g,
-    '-keyint_min',
-    g,
-    '-sc_threshold',
-    '0',
-    '-r',
-    '30',
-    '-fps_mode',
-    'cfr',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '128k',
-    '-ar',
-    '48000',
-    '-ac',
-    '2',
-    '-af',
-    'aresample=async=1:first_pts=0',
-    '-movflags',
-    '+frag_keyframe+empty_moov+default_base_moof',
-    '-frag_duration',
-    '1000000',
-    '-flush_packets',
-    '1',
-    '-f',
-    'mp4',
-  ];
-
   it('720p30', () => {
-    expect(buildFragmentedMp4Output('/rec/a.mp4', video720, audio)).toEqual({ options: expected('60'), target: '/rec/a.mp4' });
+    expect(buildFragmentedMp4Output('/rec/a.mp4', video720, audio)).toEqual({ options: FRAG_MP4_OPTIONS, target: '/rec/a.mp4' });
   });
 
   it("1080p30 (the video size is the capture's, so the output options are the same)", () => {
-    expect(buildFragmentedMp4Output('/rec/b.mp4', video1080, audio)).toEqual({ options: expected('60'), target: '/rec/b.mp4' });
+    expect(buildFragmentedMp4Output('/rec/b.mp4', video1080, audio)).toEqual({ options: FRAG_MP4_OPTIONS, target: '/rec/b.mp4' });
   });
 
   it('gop follows fps*gopSeconds; tune and VBV caps when given; custom input indices', () => {
@@ -188,52 +112,10 @@ describe('buildFragmentedMp4Output', () => {
       { videoInput: 1, audioInput: 0 },
     );
     expect(out.options).toEqual([
-      '-map',
-      '1:v',
-      '-map',
-      '0:a',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-tune',
-      'zerolatency',
-      '-crf',
-      '23',
-      '-maxrate',
-      '2976k',
-      '-bufsize',
-      '5952k',
-      '-pix_fmt',
-      'yuv420p',
-      '-g',
-      '100',
-      '-keyint_min',
-      '100',
-      '-sc_threshold',
-      '0',
-      '-r',
-      '25',
-      '-fps_mode',
-      'cfr',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '96k',
-      '-ar',
-      '44100',
-      '-ac',
-      '1',
-      '-af',
-      'aresample=async=1:first_pts=0',
-      '-movflags',
-      '+frag_keyframe+empty_moov+default_base_moof',
-      '-frag_duration',
-      '1000000',
-      '-flush_packets',
-      '1',
-      '-f',
-      'mp4',
+      ...mapArgs(1, 0),
+      ...x264Args({ tune: 'zerolatency', maxrate: '2976k', bufsize: '5952k', gop: '100', fps: '25' }),
+      ...aacArgs('96k', '44100', '1'),
+      ...FRAG_MP4_MUX,
     ]);
   });
 
@@ -250,78 +132,18 @@ describe('buildCaptureCommand', () => {
       outputs: [buildFragmentedMp4Output('/rec/s1.mp4', video720, audio)],
     });
     expect(toArgv(spec)).toEqual([
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'level+info',
-      '-stats',
-      '-y',
-      '-f',
-      'x11grab',
-      '-draw_mouse',
-      '0',
-      '-framerate',
-      '30',
-      '-video_size',
-      '1280x720',
-      '-thread_queue_size',
-      '32',
+      ...globalArgs('info'),
+      ...x11grabArgs(),
       '-itsoffset',
       '0.320',
       '-isync',
       '1',
       '-i',
       ':12+0,0',
-      '-f',
-      'pulse',
-      '-thread_queue_size',
-      '1024',
-      '-ac',
-      '2',
-      '-ar',
-      '48000',
+      ...pulseArgs(),
       '-i',
       'scriba.monitor',
-      '-map',
-      '0:v',
-      '-map',
-      '1:a',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '23',
-      '-pix_fmt',
-      'yuv420p',
-      '-g',
-      '60',
-      '-keyint_min',
-      '60',
-      '-sc_threshold',
-      '0',
-      '-r',
-      '30',
-      '-fps_mode',
-      'cfr',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      '-ar',
-      '48000',
-      '-ac',
-      '2',
-      '-af',
-      'aresample=async=1:first_pts=0',
-      '-movflags',
-      '+frag_keyframe+empty_moov+default_base_moof',
-      '-frag_duration',
-      '1000000',
-      '-flush_packets',
-      '1',
-      '-f',
-      'mp4',
+      ...FRAG_MP4_OPTIONS,
       '/rec/s1.mp4',
     ]);
   });
@@ -340,76 +162,16 @@ describe('buildCaptureCommand', () => {
       logLevel: 'warning',
     });
     expect(toArgv(spec)).toEqual([
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'level+warning',
-      '-stats',
-      '-y',
-      '-f',
-      'x11grab',
-      '-draw_mouse',
-      '0',
-      '-framerate',
-      '30',
-      '-video_size',
-      '1920x1080',
-      '-thread_queue_size',
-      '32',
+      ...globalArgs('warning'),
+      ...x11grabArgs('1920x1080'),
       '-i',
       ':3+0,0',
-      '-f',
-      'pulse',
-      '-thread_queue_size',
-      '1024',
-      '-ac',
-      '2',
-      '-ar',
-      '48000',
+      ...pulseArgs(),
       '-isync',
       '0',
       '-i',
       's3.monitor',
-      '-map',
-      '0:v',
-      '-map',
-      '1:a',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '23',
-      '-pix_fmt',
-      'yuv420p',
-      '-g',
-      '60',
-      '-keyint_min',
-      '60',
-      '-sc_threshold',
-      '0',
-      '-r',
-      '30',
-      '-fps_mode',
-      'cfr',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      '-ar',
-      '48000',
-      '-ac',
-      '2',
-      '-af',
-      'aresample=async=1:first_pts=0',
-      '-movflags',
-      '+frag_keyframe+empty_moov+default_base_moof',
-      '-frag_duration',
-      '1000000',
-      '-flush_packets',
-      '1',
-      '-f',
-      'mp4',
+      ...FRAG_MP4_OPTIONS,
       '/rec/s3.mp4',
     ]);
   });
@@ -418,12 +180,7 @@ describe('buildCaptureCommand', () => {
 describe('buildRemuxToMp4Command', () => {
   it('stream-copies into a faststart MP4', () => {
     expect(toArgv(buildRemuxToMp4Command('/rec/s1.frag.mp4', '/rec/s1.mp4'))).toEqual([
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'level+info',
-      '-nostats',
-      '-y',
+      ...globalArgs('info', '-nostats'),
       '-i',
       '/rec/s1.frag.mp4',
       '-map',

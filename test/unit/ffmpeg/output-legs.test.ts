@@ -1,52 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { buildFragmentedMp4Output } from '../../../src/ffmpeg/capture-args.ts';
-import type { AudioProfile, VideoProfile } from '../../../src/ffmpeg/encoder-args.ts';
+import type { VideoProfile } from '../../../src/ffmpeg/encoder-args.ts';
 import { buildEncodedOutput, escapeTeeTarget, fragmentedMp4Leg, mpegtsPipeLeg, teeSlave } from '../../../src/ffmpeg/output-legs.ts';
+import { aacArgs, audio, MPEGTS_MUX, mapArgs, STREAM_X264, teeFileAndStream, video720, x264Args } from '../../helpers/encode-fixtures.ts';
 
-const fileVideo: VideoProfile = { width: 1280, height: 720, fps: 30, preset: 'veryfast', crf: 23, gopSeconds: 2 };
+const fileVideo = video720;
 const streamVideo: VideoProfile = { ...fileVideo, maxrateKbps: 2976, bufsizeKbps: 5952, tune: 'zerolatency' };
-const audio: AudioProfile = { bitrateKbps: 128, sampleRate: 48_000, channels: 2 };
 
-const STREAM_ENCODE = [
-  '-map',
-  '0:v',
-  '-map',
-  '1:a',
-  '-c:v',
-  'libx264',
-  '-preset',
-  'veryfast',
-  '-tune',
-  'zerolatency',
-  '-crf',
-  '23',
-  '-maxrate',
-  '2976k',
-  '-bufsize',
-  '5952k',
-  '-pix_fmt',
-  'yuv420p',
-  '-g',
-  '60',
-  '-keyint_min',
-  '60',
-  '-sc_threshold',
-  '0',
-  '-r',
-  '30',
-  '-fps_mode',
-  'cfr',
-  '-c:a',
-  'aac',
-  '-b:a',
-  '128k',
-  '-ar',
-  '48000',
-  '-ac',
-  '2',
-  '-af',
-  'aresample=async=1:first_pts=0',
-];
+const STREAM_ENCODE = [...mapArgs(), ...x264Args(STREAM_X264), ...aacArgs()];
 
 describe('mux legs', () => {
   it('one leg is a plain output; the file leg gives exactly buildFragmentedMp4Output', () => {
@@ -57,7 +18,7 @@ describe('mux legs', () => {
 
   it('the stream leg alone: MPEG-TS on stdout with the stream profile', () => {
     expect(buildEncodedOutput([mpegtsPipeLeg()], streamVideo, audio)).toEqual({
-      options: [...STREAM_ENCODE, '-pes_payload_size', '0', '-flush_packets', '1', '-f', 'mpegts'],
+      options: [...STREAM_ENCODE, ...MPEGTS_MUX],
       target: 'pipe:1',
     });
   });
@@ -65,9 +26,7 @@ describe('mux legs', () => {
   it('two legs share one encode through the tee muxer, with global headers for the mp4 leg', () => {
     expect(buildEncodedOutput([fragmentedMp4Leg('/rec/a.mp4'), mpegtsPipeLeg()], streamVideo, audio)).toEqual({
       options: [...STREAM_ENCODE, '-flags', '+global_header', '-f', 'tee'],
-      target:
-        '[f=mp4:movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=1000000:flush_packets=1]/rec/a.mp4' +
-        '|[f=mpegts:onfail=ignore:pes_payload_size=0:flush_packets=1]pipe:1',
+      target: teeFileAndStream('/rec/a.mp4'),
     });
   });
 

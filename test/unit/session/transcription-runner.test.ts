@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { toArgv, type FfmpegCommandSpec, type FfmpegExit, type FfmpegHandle, type StartFfmpegOptions } from '../../../src/ffmpeg/index.ts';
 import { createLogger } from '../../../src/log/logger.ts';
-import { TranscriptionRunner } from '../../../src/session/transcription-runner.ts';
+import { TranscriptionRunner, type TranscriptionRunnerOptions } from '../../../src/session/transcription-runner.ts';
 import type { AudioTapPage } from '../../../src/transcription/audio-tap.ts';
 import type { SpeakerPhrase, SpeechEngine, SpeechResult, SpeechStartOptions } from '../../../src/transcription/index.ts';
 
@@ -81,31 +81,43 @@ const chunk = (id: string, atMs: number, continuous: boolean, ms = 200) => ({
   pcm: Buffer.alloc(ms * 32).toString('base64'),
 });
 
+const participant = (id: string, name: string | null, state: 'joined' | 'left') => ({ type: 'participant', id, name, state });
+
+/** A runner on a fresh scripted page and fake engine, its zero at T0; each test names what it varies. */
+const newRunner = (o: Partial<TranscriptionRunnerOptions> = {}) =>
+  new TranscriptionRunner({
+    page: scriptedPage(),
+    captureStartedAtMs: T0,
+    engine: fakeEngine(),
+    language: 'en',
+    room: 'r',
+    signal: new AbortController().signal,
+    log,
+    ...o,
+  });
+
 describe('TranscriptionRunner', () => {
   it('runs one stream per speaker, maps phrases onto the recording, drops audio before its zero', async () => {
     const page = scriptedPage();
     const engine = fakeEngine();
     const live: SpeakerPhrase[] = [];
-    const runner = new TranscriptionRunner({
+    const runner = newRunner({
       page,
-      captureStartedAtMs: T0,
       engine,
       language: 'en-US',
       room: 'standup',
-      signal: new AbortController().signal,
-      log,
       onPhrase: (p) => live.push(p),
       knownName: (id) => (id === 'b' ? 'Bob' : null),
     });
     expect(await runner.start()).toBe(true);
-    page.send({ type: 'participant', id: 'a', name: 'Alice', state: 'joined' });
-    page.send({ type: 'participant', id: 'b', name: null, state: 'joined' });
+    page.send(participant('a', 'Alice', 'joined'));
+    page.send(participant('b', null, 'joined'));
     page.send(chunk('a', -200, false)); // before the recording: dropped
     for (let ms = 0; ms < 1000; ms += 200) page.send(chunk('a', ms, ms > 0));
     // b: 1 s at 2 s, muted 3 s, 1 s at 6 s
     for (let ms = 2000; ms < 3000; ms += 200) page.send(chunk('b', ms, ms > 2000));
     for (let ms = 6000; ms < 7000; ms += 200) page.send(chunk('b', ms, ms > 6000));
-    page.send({ type: 'participant', id: 'a', name: 'Alice', state: 'left' });
+    page.send(participant('a', 'Alice', 'left'));
     const t = await runner.stop(T0 + 10_000);
     expect(engine.starts.map((s) => [s.label, s.language])).toEqual([
       ['a', 'en-US'],
@@ -129,19 +141,16 @@ describe('TranscriptionRunner', () => {
     const page = scriptedPage();
     const finals: SpeakerPhrase[] = [];
     const interims: SpeakerPhrase[] = [];
-    const runner = new TranscriptionRunner({
+    const runner = newRunner({
       page,
-      captureStartedAtMs: T0,
       engine: fakeEngine(true),
       language: 'en-US',
       room: 'standup',
-      signal: new AbortController().signal,
-      log,
       onPhrase: (p) => finals.push(p),
       onInterim: (p) => interims.push(p),
     });
     expect(await runner.start()).toBe(true);
-    page.send({ type: 'participant', id: 'a', name: 'Alice', state: 'joined' });
+    page.send(participant('a', 'Alice', 'joined'));
     for (let ms = 3000; ms < 5000; ms += 200) page.send(chunk('a', ms, ms > 3000));
     const t = await runner.stop(T0 + 6_000);
     expect(interims.map((p) => [p.result.final, p.result.text, p.result.startSec, p.result.endSec])).toEqual([
@@ -197,22 +206,18 @@ describe('TranscriptionRunner', () => {
     const page = scriptedPage();
     const finals: SpeakerPhrase[] = [];
     const interims: SpeakerPhrase[] = [];
-    const runner = new TranscriptionRunner({
+    const runner = newRunner({
       page,
-      captureStartedAtMs: T0,
       engine,
       language: 'en-US',
-      room: 'r',
-      signal: new AbortController().signal,
-      log,
       onPhrase: (p) => finals.push(p),
       onInterim: (p) => interims.push(p),
       // Recorded as '' after the interims: the withdrawal names the last interim shown.
       onWithdraw: (last) => interims.push({ ...last, result: { ...last.result, text: '' } }),
     });
     await runner.start();
-    page.send({ type: 'participant', id: 'a', name: 'Alice', state: 'joined' });
-    page.send({ type: 'participant', id: 'b', name: 'Bob', state: 'joined' });
+    page.send(participant('a', 'Alice', 'joined'));
+    page.send(participant('b', 'Bob', 'joined'));
     page.send(chunk('a', 1000, false, 1000));
     page.send(chunk('b', 1000, false, 1000));
     const t = await runner.stop(T0 + 3000);
@@ -238,19 +243,15 @@ describe('TranscriptionRunner', () => {
     const withdrawn: SpeakerPhrase[] = [];
     const page = scriptedPage();
     const interims: SpeakerPhrase[] = [];
-    const runner = new TranscriptionRunner({
+    const runner = newRunner({
       page,
-      captureStartedAtMs: T0,
       engine: fakeEngine(true),
       language: 'en-US',
-      room: 'r',
-      signal: new AbortController().signal,
-      log,
       onInterim: (p) => interims.push(p),
       onWithdraw: (last) => withdrawn.push(last),
     });
     await runner.start();
-    page.send({ type: 'participant', id: 'a', name: 'A', state: 'joined' });
+    page.send(participant('a', 'A', 'joined'));
     page.send(chunk('a', 0, false, 1000));
     await runner.stop(T0 + 2000);
     // Each interim was followed by its final: nothing to withdraw at the end.
@@ -261,20 +262,12 @@ describe('TranscriptionRunner', () => {
   it('opens a new stream when a participant comes back', async () => {
     const page = scriptedPage();
     const engine = fakeEngine();
-    const runner = new TranscriptionRunner({
-      page,
-      captureStartedAtMs: T0,
-      engine,
-      language: 'en',
-      room: 'r',
-      signal: new AbortController().signal,
-      log,
-    });
+    const runner = newRunner({ page, engine });
     await runner.start();
-    page.send({ type: 'participant', id: 'a', name: 'A', state: 'joined' });
+    page.send(participant('a', 'A', 'joined'));
     page.send(chunk('a', 0, false, 1000));
-    page.send({ type: 'participant', id: 'a', name: 'A', state: 'left' });
-    page.send({ type: 'participant', id: 'a', name: 'A', state: 'joined' });
+    page.send(participant('a', 'A', 'left'));
+    page.send(participant('a', 'A', 'joined'));
     page.send(chunk('a', 5000, false, 1000));
     const t = await runner.stop(T0 + 7000);
     expect(engine.starts).toHaveLength(2);
@@ -282,15 +275,7 @@ describe('TranscriptionRunner', () => {
   });
 
   it('gives an empty transcript when the tap cannot start', async () => {
-    const runner = new TranscriptionRunner({
-      page: scriptedPage(false),
-      captureStartedAtMs: T0,
-      engine: fakeEngine(),
-      language: 'en',
-      room: 'r',
-      signal: new AbortController().signal,
-      log,
-    });
+    const runner = newRunner({ page: scriptedPage(false) });
     expect(await runner.start()).toBe(false);
     const t = await runner.stop(T0 + 1000);
     expect(t.events).toEqual([]);
@@ -323,14 +308,9 @@ describe('TranscriptionRunner', () => {
       };
     };
     let clock = T0 + 2500;
-    const runner = new TranscriptionRunner({
+    const runner = newRunner({
       page: scriptedPage(false),
-      captureStartedAtMs: T0,
       engine,
-      language: 'en',
-      room: 'r',
-      signal: new AbortController().signal,
-      log,
       mixedAudio: { pulseSource: 'scriba.monitor', env: { PULSE_SERVER: 'unix:/x' }, start },
       now: () => clock,
     });

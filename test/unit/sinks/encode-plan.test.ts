@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config.ts';
 import { toArgv } from '../../../src/ffmpeg/command-spec.ts';
 import { fragmentedMp4Leg, mpegtsPipeLeg } from '../../../src/ffmpeg/output-legs.ts';
-import { fileEncodingProfile, planCaptureOutputs, streamEncodingProfile } from '../../../src/sinks/encode-plan.ts';
+import { type EncodePlanInput, fileEncodingProfile, planCaptureOutputs, streamEncodingProfile } from '../../../src/sinks/encode-plan.ts';
+import { aacArgs, FRAG_MP4_MUX, MPEGTS_MUX, mapArgs, STREAM_X264, teeFileAndStream, x264Args } from '../../helpers/encode-fixtures.ts';
 
 const config = loadConfig({ env: {} });
 const file = fileEncodingProfile(config, 1280, 720);
@@ -13,68 +14,13 @@ const legs = {
 };
 const argv = (outputs: ReturnType<typeof planCaptureOutputs>) => toArgv({ globalOptions: [], inputs: [], outputs });
 
-const FILE_VIDEO = [
-  '-c:v',
-  'libx264',
-  '-preset',
-  'ultrafast',
-  '-tune',
-  'zerolatency',
-  '-crf',
-  '26',
-  '-pix_fmt',
-  'yuv420p',
-  '-g',
-  '60',
-  '-keyint_min',
-  '60',
-  '-sc_threshold',
-  '0',
-  '-r',
-  '30',
-  '-fps_mode',
-  'cfr',
-];
-const STREAM_VIDEO = [
-  '-c:v',
-  'libx264',
-  '-preset',
-  'veryfast',
-  '-tune',
-  'zerolatency',
-  '-crf',
-  '26',
-  '-maxrate',
-  '2976k',
-  '-bufsize',
-  '5952k',
-  '-pix_fmt',
-  'yuv420p',
-  '-g',
-  '60',
-  '-keyint_min',
-  '60',
-  '-sc_threshold',
-  '0',
-  '-r',
-  '30',
-  '-fps_mode',
-  'cfr',
-];
-const AUDIO = ['-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2', '-af', 'aresample=async=1:first_pts=0'];
-const MAP = ['-map', '0:v', '-map', '1:a'];
-const FILE_MUX = [
-  '-movflags',
-  '+frag_keyframe+empty_moov+default_base_moof',
-  '-frag_duration',
-  '1000000',
-  '-flush_packets',
-  '1',
-  '-f',
-  'mp4',
-  '/rec/a.mp4',
-];
-const STREAM_MUX = ['-pes_payload_size', '0', '-flush_packets', '1', '-f', 'mpegts', 'pipe:1'];
+// Jibri's profiles: the file ultrafast, the stream VBV-capped; both crf 26.
+const FILE_VIDEO = x264Args({ preset: 'ultrafast', tune: 'zerolatency', crf: '26' });
+const STREAM_VIDEO = x264Args({ ...STREAM_X264, crf: '26' });
+const AUDIO = aacArgs();
+const MAP = mapArgs();
+const FILE_MUX = [...FRAG_MP4_MUX, '/rec/a.mp4'];
+const STREAM_MUX = [...MPEGTS_MUX, 'pipe:1'];
 
 describe("planCaptureOutputs (default config: Jibri's stream profile, shared encode)", () => {
   it('profiles from the config', () => {
@@ -93,49 +39,39 @@ describe("planCaptureOutputs (default config: Jibri's stream profile, shared enc
     expect(file.video).toEqual({ width: 1280, height: 720, fps: 30, preset: 'ultrafast', crf: 26, gopSeconds: 2, tune: 'zerolatency' });
   });
 
-  it('file only: the file profile, as before streaming existed', () => {
-    expect(argv(planCaptureOutputs({ legs: [legs.file], file, stream, shareEncode: true }))).toEqual([
-      ...MAP,
-      ...FILE_VIDEO,
-      ...AUDIO,
-      ...FILE_MUX,
-    ]);
-  });
-
-  it('stream only: the stream profile into MPEG-TS on stdout', () => {
-    expect(argv(planCaptureOutputs({ legs: [legs.stream], file, stream, shareEncode: true }))).toEqual([
-      ...MAP,
-      ...STREAM_VIDEO,
-      ...AUDIO,
-      ...STREAM_MUX,
-    ]);
-  });
-
-  it('both, shared: one encode with the stream profile, two legs through tee', () => {
-    expect(argv(planCaptureOutputs({ legs: [legs.file, legs.stream], file, stream, shareEncode: true }))).toEqual([
-      ...MAP,
-      ...STREAM_VIDEO,
-      ...AUDIO,
-      '-flags',
-      '+global_header',
-      '-f',
-      'tee',
-      '[f=mp4:movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=1000000:flush_packets=1]/rec/a.mp4|[f=mpegts:onfail=ignore:pes_payload_size=0:flush_packets=1]pipe:1',
-    ]);
-  });
-
-  it('both, not shared: two encodes in one ffmpeg, the file first (its progress drives max duration)', () => {
-    expect(argv(planCaptureOutputs({ legs: [legs.stream, legs.file], file, stream, shareEncode: false }))).toEqual([
-      ...MAP,
-      ...FILE_VIDEO,
-      ...AUDIO,
-      ...FILE_MUX,
-      ...MAP,
-      ...STREAM_VIDEO,
-      ...AUDIO,
-      ...STREAM_MUX,
-    ]);
-  });
+  // The argv cases differ only in the legs asked for, whether they may share one encode, and the argv expected.
+  const argvCases: Array<Omit<EncodePlanInput, 'file' | 'stream'> & { name: string; expected: string[] }> = [
+    {
+      name: 'file only: the file profile, as before streaming existed',
+      legs: [legs.file],
+      shareEncode: true,
+      expected: [...MAP, ...FILE_VIDEO, ...AUDIO, ...FILE_MUX],
+    },
+    {
+      name: 'stream only: the stream profile into MPEG-TS on stdout',
+      legs: [legs.stream],
+      shareEncode: true,
+      expected: [...MAP, ...STREAM_VIDEO, ...AUDIO, ...STREAM_MUX],
+    },
+    {
+      name: 'both, shared: one encode with the stream profile, two legs through tee',
+      legs: [legs.file, legs.stream],
+      shareEncode: true,
+      expected: [...MAP, ...STREAM_VIDEO, ...AUDIO, '-flags', '+global_header', '-f', 'tee', teeFileAndStream('/rec/a.mp4')],
+    },
+    {
+      name: 'both, not shared: two encodes in one ffmpeg, the file first (its progress drives max duration)',
+      legs: [legs.stream, legs.file],
+      shareEncode: false,
+      expected: [...MAP, ...FILE_VIDEO, ...AUDIO, ...FILE_MUX, ...MAP, ...STREAM_VIDEO, ...AUDIO, ...STREAM_MUX],
+    },
+  ];
+  // A loop rather than it.each: it.each would truncate these long names in the titles.
+  for (const { name, legs: planned, shareEncode, expected } of argvCases) {
+    it(name, () => {
+      expect(argv(planCaptureOutputs({ legs: planned, file, stream, shareEncode }))).toEqual(expected);
+    });
+  }
 
   it('nothing to do is a programming error', () => {
     expect(() => planCaptureOutputs({ legs: [], file, stream, shareEncode: true })).toThrow(/at least one output/);
