@@ -32,6 +32,11 @@ export const DISABLED_FEATURES: readonly string[] = [
   // previous page kept alive for the back button (each a renderer process, ~20 MB measured).
   'SpareRendererForSitePerProcess',
   'BackForwardCache',
+  // Chromium 156 renders the address bar's suggestion popup as a web page and keeps it loaded from start-up,
+  // in a renderer process of its own (~55 MB PSS measured) that a recorder never shows: no such page.
+  'WebUIOmniboxPopup',
+  'WebUIOmniboxAimPopup',
+  'WebUIOmniboxFullPopup',
 ];
 
 export function buildChromiumArgs(opts: ChromiumArgsOptions): string[] {

@@ -295,6 +295,21 @@ describe('meeting page probes in real Chromium', () => {
 });
 
 describe('browser lifecycle', () => {
+  it('runs one renderer for the meeting: no preloaded browser-UI page (the omnibox popup) beside it', async () => {
+    const dir = join(workDir, 'renderers');
+    const browser = await launch('renderers');
+    try {
+      const page = await browser.firstPage();
+      await page.goto(`${base}/joins`);
+      const { targetInfos } = await (await browser.browser.target().createCDPSession()).send('Target.getTargets');
+      expect(targetInfos.map((t) => `${t.type} ${t.url}`)).toEqual([`page ${base}/joins`]);
+      const renderers = liveBrowserProcesses(browser.pid, dir).filter((p) => p.cmdline.includes('--type=renderer'));
+      expect(renderers).toHaveLength(1);
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('close() stops every Chromium process of ours, once', async () => {
     const dir = join(workDir, 'close');
     const browser = await launch('close');

@@ -23,7 +23,7 @@ const COMMON = [
   '--noerrdialogs',
   '--disable-search-engine-choice-screen',
   '--password-store=basic',
-  '--disable-features=Translate,MediaRouter,OptimizationHints,GlobalMediaControls,HttpsUpgrades,SpareRendererForSitePerProcess,BackForwardCache',
+  '--disable-features=Translate,MediaRouter,OptimizationHints,GlobalMediaControls,HttpsUpgrades,SpareRendererForSitePerProcess,BackForwardCache,WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup',
   '--disable-background-timer-throttling',
   '--disable-renderer-backgrounding',
   '--disable-backgrounding-occluded-windows',
@@ -62,7 +62,7 @@ describe('buildChromiumArgs', () => {
     });
     expect(args).toContain('--window-size=1920,1080');
     expect(args.filter((a) => a.startsWith('--disable-features='))).toEqual([
-      '--disable-features=Translate,MediaRouter,OptimizationHints,GlobalMediaControls,HttpsUpgrades,SpareRendererForSitePerProcess,BackForwardCache,Foo,Bar',
+      '--disable-features=Translate,MediaRouter,OptimizationHints,GlobalMediaControls,HttpsUpgrades,SpareRendererForSitePerProcess,BackForwardCache,WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,Foo,Bar',
     ]);
     expect(args.at(-1)).toBe('--auto-accept-this-tab-capture');
   });
