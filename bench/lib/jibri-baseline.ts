@@ -1,7 +1,8 @@
 /**
- * The pipeline Scriba is compared with: Jibri's file recording (jitsi-interop.md §3) on the same page. Jibri
- * grabs a 1920x1080 Xorg display and ALSA loopback; here it grabs a 1920x1080 Xvfb display and the same
- * per-session PulseAudio monitor (no kernel module on this machine), with Jibri's own encoder settings.
+ * The pipeline Scriba is compared with: Jibri's file recording (docs/jitsi-recorder.md, "Jibri's own
+ * ffmpeg") on the same page. Jibri grabs a 1920x1080 Xorg display and ALSA loopback; here it grabs a
+ * 1920x1080 Xvfb display and the same per-session PulseAudio monitor (no kernel module on this machine), with
+ * Jibri's own encoder settings.
  */
 import type { FfmpegCommandSpec } from '../../src/ffmpeg/index.ts';
 

@@ -13,17 +13,20 @@ export type { OutputStreamMap } from './output-legs.ts';
 
 /**
  * Per-input packet queues between ffmpeg's demuxer threads and the main loop (ffmpeg's default is 8 packets).
- * Video: one raw x11grab frame is width*height*4 bytes (3.7 MB at 720p, 8.3 MB at 1080p), so the queue is
- * kept to about one second; when it is full x11grab simply grabs later and `-fps_mode cfr` fills the gap.
- * Expect one "[x11grab] Thread message queue blocking … (current value: 32)" warning right after start: x11grab
- * paces itself from the moment it was opened, so once the reader threads start (after pulse has opened,
- * 0.7–1.3 s later) it grabs the frames it is "behind" back to back; those grabs show the same instant and
- * cfr drops them (the early drop= count). A bigger queue would only buy memory for them.
+ * Video: one raw x11grab frame is width*height*4 bytes (3.7 MB at 720p, 8.3 MB at 1080p), each in a shared
+ * memory segment that Xvfb maps too, and x11grab keeps every segment it ever needed at once. 8 frames (ffmpeg's
+ * default, 267 ms) hold about 40 MB PSS between ffmpeg and Xvfb; 32 held about 100 MB, for frames that were
+ * mostly dropped anyway: x11grab paces itself from the moment it was opened, so once the reader threads start
+ * (after pulse has opened, 0.7–1.3 s later) it grabs the frames it is "behind" back to back, and those grabs
+ * show the same instant, which `-fps_mode cfr` drops (the early drop= count). Expect one "[x11grab] Thread
+ * message queue blocking … (current value: 8)" warning right after start. When the queue is full x11grab
+ * simply grabs later and cfr fills the gap: an encoder stalled for more than 267 ms costs a repeated frame,
+ * never the recording.
  * Audio: pulse packets are 1024 bytes (~5 ms at 48 kHz stereo s16), so 1024 of them is ~5 s of audio for
  * about 1 MB; with a small queue the pulse reader blocks while the encoder is busy and PulseAudio's record
  * buffer can overrun, which loses audio.
  */
-export const DEFAULT_VIDEO_THREAD_QUEUE_SIZE = 32;
+export const DEFAULT_VIDEO_THREAD_QUEUE_SIZE = 8;
 export const DEFAULT_AUDIO_THREAD_QUEUE_SIZE = 1024;
 
 export type FfmpegLogLevel = 'error' | 'warning' | 'info' | 'verbose' | 'debug';

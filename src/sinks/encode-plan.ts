@@ -57,9 +57,9 @@ export function fileEncodingProfile(c: ProfileConfig, width: number, height: num
 }
 
 /**
- * Jibri's stream profile (jitsi-interop.md §3), with our capture's crf under the VBV cap. Audio stays at
- * 48 kHz (YouTube's recommendation for AAC; FLV's 44.1 kHz header field is ignored for AAC) so a shared
- * encode needs no resampling for the file.
+ * Jibri's stream profile (docs/jitsi-recorder.md, "Jibri's own ffmpeg"), with our capture's crf under the
+ * VBV cap. Audio stays at 48 kHz (YouTube's recommendation for AAC; FLV's 44.1 kHz header field is ignored
+ * for AAC) so a shared encode needs no resampling for the file.
  */
 export function streamEncodingProfile(c: ProfileConfig, width: number, height: number): EncodingProfile {
   return {

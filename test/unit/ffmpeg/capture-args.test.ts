@@ -16,7 +16,7 @@ const x11Pulse720 = { display: ':12', width: 1280, height: 720, fps: 30, pulseSo
 const inputs720 = (audioOffsetMs: number) => buildX11PulseInputs({ ...x11Pulse720, audioOffsetMs });
 
 /** The x11grab input's options before any -itsoffset/-isync; defaults: 720p30 with the default queue. */
-const x11grabArgs = (size = '1280x720', fps = '30', queue = '32') => [
+const x11grabArgs = (size = '1280x720', fps = '30', queue = '8') => [
   '-f',
   'x11grab',
   '-draw_mouse',
