@@ -94,7 +94,7 @@ describe('MeetingPage.snapshot', () => {
     fake.evaluateImpl = never;
     const started = performance.now();
     const snap = await page.snapshot({ timeoutMs: 50 });
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(snap.pageResponsive).toBe(false);
     expect(snap.participantCount).toBeNull();
   });
@@ -126,8 +126,8 @@ describe('MeetingPage.snapshot', () => {
     fake.evaluateImpl = never;
     setTimeout(() => fake.close(), 20);
     const started = performance.now();
-    const err = await rejection(page.snapshot({ timeoutMs: 5000 }));
-    expect(performance.now() - started).toBeLessThan(1000);
+    const err = await rejection(page.snapshot({ timeoutMs: 60_000 }));
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(err.code).toBe('browser_crashed');
   });
 });
@@ -137,7 +137,7 @@ describe('MeetingPage.waitForJoin', () => {
     const { fake, page } = await setup();
     let polls = 0;
     fake.evaluateImpl = async (s) => (isJoinProbe(s) ? { joined: ++polls >= 3, error: null } : []);
-    await page.waitForJoin({ timeoutMs: 2000, pollMs: 10 });
+    await page.waitForJoin({ timeoutMs: 30_000, pollMs: 10 });
     expect(polls).toBe(3);
     expect(fake.scripts.at(-1)).toContain('__scribaParticipants');
   });
@@ -147,7 +147,7 @@ describe('MeetingPage.waitForJoin', () => {
     fake.evaluateImpl = async () => ({ joined: null, error: 'APP is not defined' });
     const started = performance.now();
     const err = await rejection(page.waitForJoin({ timeoutMs: 200, pollMs: 20 }));
-    expect(performance.now() - started).toBeLessThan(1500);
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(err.code).toBe('join_timeout');
     expect(err.retryable).toBe(true);
     expect(err.message).toContain('APP is not defined');
@@ -165,8 +165,8 @@ describe('MeetingPage.waitForJoin', () => {
     fake.evaluateImpl = async () => ({ joined: false, error: null });
     setTimeout(() => fake.fakeBrowser.disconnect(), 30);
     const started = performance.now();
-    const err = await rejection(page.waitForJoin({ timeoutMs: 10_000, pollMs: 5000 }));
-    expect(performance.now() - started).toBeLessThan(1000);
+    const err = await rejection(page.waitForJoin({ timeoutMs: 60_000, pollMs: 30_000 }));
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(err.code).toBe('browser_crashed');
   });
 

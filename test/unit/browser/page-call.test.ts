@@ -50,7 +50,7 @@ describe('pageCall', () => {
     const late = new Promise<never>((_, r) => (reject = r));
     const started = performance.now();
     expect(await pageCall(() => late, { death, timeoutMs: 30 })).toEqual({ kind: 'timeout' });
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(10_000);
     reject(new Error('too late')); // swallowed: vitest fails the run on an unhandled rejection
     await new Promise((r) => setTimeout(r, 10));
   });
@@ -66,8 +66,8 @@ describe('pageCall', () => {
     const error = died();
     setTimeout(() => death.mark(error), 20);
     const started = performance.now();
-    expect(await pageCall(never, { death, timeoutMs: 5000 })).toEqual({ kind: 'dead', error });
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(await pageCall(never, { death, timeoutMs: 60_000 })).toEqual({ kind: 'dead', error });
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(listeners()).toBe(0);
   });
 

@@ -10,7 +10,7 @@ describe('Sleepers', () => {
     expect(s.size).toBe(2);
     s.wakeAll();
     await both;
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(s.size).toBe(0);
   });
 

@@ -112,7 +112,7 @@ describe('WarmPool', () => {
     await settle();
     expect(pool.stats().ready).toBe(0);
     expect(pool.take()).toBeNull();
-    await vi.waitFor(() => expect(pool!.stats().ready).toBe(1));
+    await vi.waitFor(() => expect(pool!.stats().ready).toBe(1), { timeout: 30_000 });
     expect(f.calls).toEqual(['start 1', 'start 2', 'start 3']);
     expect(f.log.warn).toHaveBeenCalledTimes(2);
     expect(f.log.warn.mock.calls.map((c) => (c[0] as { retryInMs: number }).retryInMs)).toEqual([10, 20]);

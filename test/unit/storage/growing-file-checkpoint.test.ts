@@ -14,20 +14,13 @@ import { realSleep, type Sleep } from '../../../src/storage/retry.ts';
 import { salvageUpload } from '../../../src/storage/salvage-upload.ts';
 import { parseUploadCheckpoint, type UploadCheckpoint } from '../../../src/storage/upload-checkpoint.ts';
 import { lastWholeFragmentEnd } from '../../../src/ffmpeg/mp4-fragments.ts';
+import { until } from '../../helpers/until.ts';
 import { MemoryStore } from './memory-store.ts';
 
 const POLL_MS = 100;
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const json = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const MP4 = readFileSync(new URL('../../fixtures/ffmpeg/fragmented-3s-160x90.mp4', import.meta.url));
-
-async function until(cond: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await realSleep(2, new AbortController().signal);
-  }
-}
 
 /** Every sleep (polls and back-offs) advances the fake clock by its length and yields for a moment. */
 function fakeClock() {

@@ -7,19 +7,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startGrowingFileUpload, type GrowingFileUploadOptions } from '../../../src/storage/growing-file-upload.ts';
 import { StorageError } from '../../../src/storage/object-store.ts';
 import { realSleep, type Sleep } from '../../../src/storage/retry.ts';
+import { until } from '../../helpers/until.ts';
 import { MemoryStore } from './memory-store.ts';
 
 const POLL_MS = 5;
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const bytes = (n: number, fill: number): Buffer => Buffer.alloc(n, fill);
-
-async function until(cond: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await realSleep(2, new AbortController().signal);
-  }
-}
 
 /** A fake clock advanced by the back-off sleeps (polls really wait a few ms). */
 function fakeTime() {
