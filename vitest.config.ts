@@ -24,13 +24,22 @@ const services = [
   'test/security/process-limits.test.ts',
 ];
 
-// Capture files whose assertions are about timing itself (A/V offset, the live stream's measured frame rate
-// and reconnection, 15 s to ±0.5 s at ≥ 29 fps) or that already run two captures at once (two workers):
-// these run alone, so a neighbour's Chromium start cannot move what they measure.
+// Capture files whose assertions are about timing itself, or that already run two captures at once (two
+// workers): these run alone, so a neighbour's Chromium start cannot move what they measure. Timing here: the
+// A/V offset, the live stream's measured fps and reconnection, 15 s to ±0.5 s at ≥ 29 fps, the audio tap's
+// chunk continuity and its gaps only while muted, captions and transcript on the file's timeline (±0.35 s),
+// interims ≥ 450 ms apart as the page saw them, the synthetic meeting's tiles starting together, and the
+// browser's join and hang deadlines. Two of these (audio-tap, transcription) failed in a rehearsal when they
+// ran next to another capture.
 const captureAlone = [
+  'test/integration/audio-tap.test.ts',
   'test/integration/av-sync.test.ts',
+  'test/integration/browser-launch.test.ts',
+  'test/integration/demo-meeting.test.ts',
+  'test/integration/interim-subtitles.test.ts',
   'test/integration/record.test.ts',
   'test/integration/stream.test.ts',
+  'test/integration/transcription.test.ts',
   'test/integration/worker-redis.test.ts',
 ];
 
@@ -39,8 +48,9 @@ const captureAlone = [
 // - services: the files above, two at a time.
 // - capture (the rest of integration and security): real Chromium, ffmpeg, Xvfb, PulseAudio with Redis, nginx,
 //   s3rver, Prosody. One capture of the synthetic meeting takes about half a core, and these files spend much
-//   of their time waiting (a store down for 60 s, a lease running out, a meeting's real-time minutes), so two
-//   at a time fit a 2-core machine: 245 s instead of about 450 s, unchanged in three runs in a row.
+//   of their time waiting (a store down for 60 s, a lease running out, a worker killed and recovered), so two
+//   at a time fit a 2-core machine; what they assert (files complete, uploads and salvage, exactly-once
+//   delivery, generous durations) does not depend on how busy the machine is.
 // - capture-alone: the files above, one at a time, last.
 export default defineConfig({
   test: {

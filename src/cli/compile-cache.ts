@@ -1,6 +1,6 @@
 /**
  * Node's on-disk compile cache for the command line: from the second start on, the modules a command loads
- * are neither compiled nor type-stripped again (`scriba record` reaches its launching step about 130 ms
+ * are neither compiled nor type-stripped again (`scriba record` reaches its launching step about 110 ms
  * sooner; docs/capture.md). NODE_COMPILE_CACHE chooses the directory (Node then enables it itself, before
  * any module loads) and NODE_DISABLE_COMPILE_CACHE=1 turns it off. Without either, the cache lives in the
  * checkout's node_modules/.cache, not in a /tmp that other users can write to. A directory that cannot be
