@@ -239,7 +239,15 @@ describe('audio tap on the synthetic meeting', () => {
         if (!c.discontinuity) expect(c.startMs).toBe(prev.endMs);
         expect(c.endMs - c.startMs).toBeCloseTo(c.pcm.length / 2 / 16, 6);
       }
-      const gaps = cs.slice(1).filter((c, i) => c.startMs - cs[i]!.endMs > 50);
+      const allGaps = cs.slice(1).filter((c, i) => c.startMs - cs[i]!.endMs > 50);
+      // A stream's first second may have one short hiccup, flagged as a discontinuity: the tap starts while the
+      // page is at its busiest (it measured 64 ms at 0.5 s in about one run of three, once Chromium started a
+      // process fewer and the capture began a second earlier in the page's start-up). Anything else is a gap.
+      const hiccups = allGaps.filter(
+        (c) => c.discontinuity && c.startMs - cs[0]!.startMs < 1_000 && c.startMs - cs[cs.indexOf(c) - 1]!.endMs < 100,
+      );
+      expect(hiccups.length, `participant ${n} start-up hiccups`).toBeLessThanOrEqual(1);
+      const gaps = allGaps.filter((c) => !hiccups.includes(c));
       if (n === 1) {
         // one gap: the mute, about as long as it lasted
         expect(gaps).toHaveLength(1);
