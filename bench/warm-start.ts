@@ -10,7 +10,6 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SignJWT } from 'jose';
 import { startDemoMeeting, type DemoMeeting } from '../src/demo-meeting/demo-meeting-server.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { createQueue } from '../src/queue/create-queue.ts';
@@ -19,10 +18,10 @@ import { startWorker } from '../workers/worker.ts';
 import { benchConfig } from './lib/bench-config.ts';
 import { descendants } from '../test/helpers/processes.ts';
 import { ProcSampler } from './lib/proc-sampler.ts';
+import { BENCH_AUTH, benchHeaders } from './lib/bench-auth.ts';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const IDLE_SEC = Number(process.env['BENCH_IDLE_SEC'] ?? 20);
-const SECRET = 'bench-secret-0123456789abcdef0123456789';
 const STEPS = ['launching', 'joining', 'capturing'] as const;
 
 interface Run {
@@ -59,20 +58,14 @@ const p50 = (xs: readonly number[]) => {
 
 async function measureStarts(meeting: DemoMeeting, warmSessions: number): Promise<Run[]> {
   const { config } = benchConfig(`warm-${warmSessions}`, {
-    auth: { algorithms: ['HS256'], secrets: [SECRET] },
+    auth: BENCH_AUTH,
     worker: { warmSessions },
   });
   const log = stepLog();
   const queue = createQueue(config);
   const worker = await startWorker(config, log.logger, queue);
   const api = await startApi(config, log.logger, queue);
-  const token = await new SignJWT({ room: '*', context: { user: { id: 'bench', moderator: true } } })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject('*')
-    .setIssuer('bench')
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(SECRET));
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const headers = await benchHeaders();
   const runs: Run[] = [];
   try {
     for (let i = 0; i < RUNS; i++) {

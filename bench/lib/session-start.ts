@@ -3,7 +3,6 @@
  * and capture running (the session's `running` state, which is also when RECORDING_STARTED is sent). One
  * session at a time, each stopped through the API before the next.
  */
-import { SignJWT } from 'jose';
 import { startDemoMeeting } from '../../src/demo-meeting/demo-meeting-server.ts';
 import { sleep } from '../../src/lib/abort.ts';
 import { createLogger } from '../../src/log/logger.ts';
@@ -11,8 +10,7 @@ import { startApi } from '../../workers/api.ts';
 import { createQueue } from '../../src/queue/create-queue.ts';
 import { startWorker } from '../../workers/worker.ts';
 import { benchConfig } from './bench-config.ts';
-
-const SECRET = 'bench-secret-0123456789abcdef0123456789';
+import { BENCH_AUTH, benchHeaders } from './bench-auth.ts';
 
 export interface SessionStartSample {
   readonly requestMs: number;
@@ -22,18 +20,12 @@ export interface SessionStartSample {
 
 export async function measureSessionStart(runs: number): Promise<SessionStartSample[]> {
   const meeting = await startDemoMeeting({ port: 0 });
-  const { config } = benchConfig('start', { auth: { algorithms: ['HS256'], secrets: [SECRET] } });
+  const { config } = benchConfig('start', { auth: BENCH_AUTH });
   const logger = createLogger({ level: 'warn', destination: process.stderr as never });
   const queue = createQueue(config);
   const worker = await startWorker(config, logger, queue);
   const api = await startApi(config, logger, queue);
-  const token = await new SignJWT({ room: '*', context: { user: { id: 'bench', moderator: true } } })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject('*')
-    .setIssuer('bench')
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(SECRET));
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const headers = await benchHeaders();
   const samples: SessionStartSample[] = [];
   try {
     for (let i = 0; i < runs; i++) {

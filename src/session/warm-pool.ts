@@ -20,11 +20,6 @@ export interface WarmPoolDeps<T> {
   readonly maxRetryDelayMs?: number;
 }
 
-interface Entry<T> {
-  readonly item: T;
-  dead: boolean;
-}
-
 export interface WarmPoolStats {
   /** Items ready to take now. */
   readonly ready: number;
@@ -36,7 +31,8 @@ export interface WarmPoolStats {
 
 export class WarmPool<T> {
   readonly #d: WarmPoolDeps<T>;
-  readonly #ready: Entry<T>[] = [];
+  /** Ready items only: one that dies while idle leaves at once. */
+  readonly #ready: T[] = [];
   readonly #abort = new AbortController();
   /** Starts and discards under way: close() waits for them. */
   readonly #busy = new Set<Promise<unknown>>();
@@ -62,12 +58,11 @@ export class WarmPool<T> {
   /** A ready item, or null when none is (the caller starts its own); starts a replacement. */
   take(): T | null {
     if (this.#closed) return null;
-    const at = this.#ready.findIndex((e) => !e.dead);
-    if (at < 0) return null;
-    const [entry] = this.#ready.splice(at, 1);
+    const item = this.#ready.shift();
+    if (item === undefined) return null;
     this.#taken += 1;
     this.#fill();
-    return entry!.item;
+    return item;
   }
 
   /** Stops filling, aborts starts under way, discards every ready item. Idempotent. */
@@ -75,7 +70,7 @@ export class WarmPool<T> {
     this.#closed ??= (async () => {
       this.#abort.abort(new Error('the warm pool is closing'));
       if (this.#retry) clearTimeout(this.#retry);
-      for (const entry of this.#ready.splice(0)) this.#track(this.#d.discard(entry.item));
+      for (const item of this.#ready.splice(0)) this.#track(this.#d.discard(item));
       while (this.#busy.size > 0) await Promise.allSettled([...this.#busy]);
     })();
     return this.#closed;
@@ -99,9 +94,8 @@ export class WarmPool<T> {
           this.#starting -= 1;
           this.#failures = 0;
           if (this.#closed) return this.#d.discard(item);
-          const entry: Entry<T> = { item, dead: false };
-          this.#ready.push(entry);
-          void this.#d.whenDead(item).then((why) => this.#died(entry, why));
+          this.#ready.push(item);
+          void this.#d.whenDead(item).then((why) => this.#died(item, why));
           this.#d.log.debug({ ready: this.#ready.length }, 'warm capture environment ready');
           return undefined;
         },
@@ -124,13 +118,12 @@ export class WarmPool<T> {
   }
 
   /** An idle item died: it is dropped, never handed out, and replaced. A taken one is its taker's business. */
-  #died(entry: Entry<T>, why: unknown): void {
-    const at = this.#ready.indexOf(entry);
+  #died(item: T, why: unknown): void {
+    const at = this.#ready.indexOf(item);
     if (at < 0) return;
-    entry.dead = true;
     this.#ready.splice(at, 1);
     this.#d.log.warn({ why }, 'a warm capture environment died while idle; replacing it');
-    this.#track(this.#d.discard(entry.item));
+    this.#track(this.#d.discard(item));
     this.#fill();
   }
 }
