@@ -37,7 +37,20 @@ export const DISABLED_FEATURES: readonly string[] = [
   'WebUIOmniboxPopup',
   'WebUIOmniboxAimPopup',
   'WebUIOmniboxFullPopup',
+  // Sound goes out through the browser process itself instead of a utility process of its own (see
+  // ENABLED_FEATURES: ~15 MB PSS saved).
+  'AudioServiceOutOfProcess',
 ];
+
+/**
+ * Features switched on; callers' `--enable-features=` lists are merged the same way.
+ * NetworkServiceInProcess2: the network stack runs in the browser process instead of a utility process.
+ * Each utility process carries its own copy of the allocator pools and runtime state: folding the network
+ * and audio services in took 403 → 371 MB PSS off Chromium on the camera-like meeting, with no CPU change
+ * measured. A recorder's browser serves one page of one site, so the isolation those processes buy a desktop
+ * browser (a crashed service restarts alone) is worth little here: a crash ends the session either way.
+ */
+export const ENABLED_FEATURES: readonly string[] = ['NetworkServiceInProcess2'];
 
 export function buildChromiumArgs(opts: ChromiumArgsOptions): string[] {
   if (!isAbsolute(opts.userDataDir) || /[\s=]/.test(opts.userDataDir)) {
@@ -52,10 +65,14 @@ export function buildChromiumArgs(opts: ChromiumArgsOptions): string[] {
   }
   const kioskOnX11 = opts.kiosk && !opts.headless;
   const extra = opts.extraArgs ?? [];
-  const extraDisabled = extra
-    .filter((a) => a.startsWith('--disable-features='))
-    .flatMap((a) => a.slice('--disable-features='.length).split(','))
-    .filter((f) => f !== '' && !DISABLED_FEATURES.includes(f));
+  const featureList = (flag: string, ours: readonly string[]): string =>
+    `${flag}${[
+      ...ours,
+      ...extra
+        .filter((a) => a.startsWith(flag))
+        .flatMap((a) => a.slice(flag.length).split(','))
+        .filter((f) => f !== '' && !ours.includes(f)),
+    ].join(',')}`;
   const args = [
     // Unprivileged containers have no user namespaces for Chromium's sandbox; the container is the boundary,
     // and the browser only ever loads the deployment's own Meet.
@@ -90,7 +107,8 @@ export function buildChromiumArgs(opts: ChromiumArgsOptions): string[] {
     '--disable-search-engine-choice-screen',
     // Plain-text password store: never ask a desktop keyring (gnome-keyring, kwallet) to unlock.
     '--password-store=basic',
-    `--disable-features=${[...DISABLED_FEATURES, ...extraDisabled].join(',')}`,
+    featureList('--disable-features=', DISABLED_FEATURES),
+    featureList('--enable-features=', ENABLED_FEATURES),
     // Keep timers and rendering at full speed even if Chromium thinks the window is hidden or occluded.
     '--disable-background-timer-throttling',
     '--disable-renderer-backgrounding',
@@ -108,7 +126,7 @@ export function buildChromiumArgs(opts: ChromiumArgsOptions): string[] {
     args.push('--ozone-platform=x11');
   }
   if (opts.kiosk) args.push('--kiosk');
-  args.push(...extra.filter((a) => !a.startsWith('--disable-features=')));
+  args.push(...extra.filter((a) => !a.startsWith('--disable-features=') && !a.startsWith('--enable-features=')));
   return args;
 }
 

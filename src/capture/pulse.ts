@@ -10,6 +10,10 @@ import { spawnHelper, type HelperProcess } from './helper-process.ts';
 
 export const NULL_SINK = 'scriba';
 export const MONITOR_SOURCE = `${NULL_SINK}.monitor`;
+/** A source of silence, looped into the sink to keep it rendering in short blocks (see buildPulseArgs). */
+const QUIET_SOURCE = 'scriba_quiet';
+/** The loop's latency: the same as the page's playback buffer (PULSE_LATENCY_MSEC in x11-pulse-backend.ts). */
+const KEEPALIVE_LATENCY_MSEC = 60;
 
 export interface PulseServer {
   /** PULSE_SERVER value, e.g. unix:/tmp/x/pulse/native */
@@ -18,7 +22,17 @@ export interface PulseServer {
   readonly process: HelperProcess;
 }
 
-/** Pure: the pulseaudio command line for a private server on a unix socket. */
+/**
+ * Pure: the pulseaudio command line for a private server on a unix socket.
+ *
+ * The last two modules play silence into the sink for as long as the server runs. Idle, a null sink renders
+ * (and so feeds its monitor) in 2 s blocks, and a new record stream's first data waits for the block under
+ * way to end: ffmpeg's pulse input then took 0.6–2 s to open. ffmpeg opens x11grab first, and x11grab paces
+ * its grabs from its own opening, so it then grabbed the frames it was "behind" back to back, which cfr
+ * drops and repeats (measured on a still display, 10 s: dup+drop 114–122). The looped-back silence keeps the
+ * sink rendering in short blocks: the monitor opens in about 40 ms. Silence adds nothing to the mix, and it
+ * costs the server about 0.006 cores.
+ */
 export function buildPulseArgs(socketPath: string, sampleRate: number): string[] {
   return [
     '--daemonize=no',
@@ -30,6 +44,8 @@ export function buildPulseArgs(socketPath: string, sampleRate: number): string[]
     '--high-priority=no',
     `--load=module-native-protocol-unix socket=${socketPath} auth-anonymous=1`,
     `--load=module-null-sink sink_name=${NULL_SINK} rate=${sampleRate} channels=2 sink_properties=device.description=scriba`,
+    `--load=module-null-source source_name=${QUIET_SOURCE} rate=${sampleRate} channels=2`,
+    `--load=module-loopback source=${QUIET_SOURCE} sink=${NULL_SINK} latency_msec=${KEEPALIVE_LATENCY_MSEC} source_dont_move=1 sink_dont_move=1 remix=0`,
   ];
 }
 

@@ -15,13 +15,13 @@ export type { OutputStreamMap } from './output-legs.ts';
  * Per-input packet queues between ffmpeg's demuxer threads and the main loop (ffmpeg's default is 8 packets).
  * Video: one raw x11grab frame is width*height*4 bytes (3.7 MB at 720p, 8.3 MB at 1080p), each in a shared
  * memory segment that Xvfb maps too, and x11grab keeps every segment it ever needed at once. 8 frames (ffmpeg's
- * default, 267 ms) hold about 40 MB PSS between ffmpeg and Xvfb; 32 held about 100 MB, for frames that were
- * mostly dropped anyway: x11grab paces itself from the moment it was opened, so once the reader threads start
- * (after pulse has opened, 0.7–1.3 s later) it grabs the frames it is "behind" back to back, and those grabs
- * show the same instant, which `-fps_mode cfr` drops (the early drop= count). Expect one "[x11grab] Thread
- * message queue blocking … (current value: 8)" warning right after start. When the queue is full x11grab
- * simply grabs later and cfr fills the gap: an encoder stalled for more than 267 ms costs a repeated frame,
- * never the recording.
+ * default, 267 ms) hold about 40 MB PSS between ffmpeg and Xvfb; 32 held about 100 MB. x11grab paces itself
+ * from the moment it was opened, so once the reader threads start (after pulse has opened) it grabs the frames
+ * it is "behind" back to back, and those grabs show the same instant, which `-fps_mode cfr` drops and repeats.
+ * Pulse opens in about 40 ms since the session's sound server keeps its sink busy (buildPulseArgs); before,
+ * it took 0.7–1.3 s and that burst was most of a recording's dup= and drop= counts. When the queue is full
+ * x11grab simply grabs later and cfr fills the gap: an encoder stalled for more than 267 ms costs a repeated
+ * frame, never the recording.
  * Audio: pulse packets are 1024 bytes (~5 ms at 48 kHz stereo s16), so 1024 of them is ~5 s of audio for
  * about 1 MB; with a small queue the pulse reader blocks while the encoder is busy and PulseAudio's record
  * buffer can overrun, which loses audio.
@@ -65,12 +65,12 @@ export interface X11PulseInputOptions {
  * Input 0 = x11grab video, input 1 = pulse audio (buildFragmentedMp4Output maps them by these indices).
  *
  * Why `-isync`: without it ffmpeg shifts EACH input so that its own first packet is at 0. x11grab and pulse
- * open one after the other and the second one's first packet arrives 0.6–1.3 s later (measured here: the
- * inputs' "start:" differed by 0.68 s to 1.31 s between runs), so the audio would be placed up to a second
- * too early, by an amount that changes every run: no fixed `audioOffsetMs` could correct it. Both devices stamp
- * packets with the wall clock (x11grab: av_gettime(); pulse: `-wallclock 1`, its default), and `-isync <ref>`
- * on an input re-applies the start-time difference to that input ("Adjusted ts offset for Input #1 by
- * 1311871 us to sync with Input #0"). ffmpeg 5.1 computes the synced input's offset as
+ * open one after the other and the second one's first packet arrives later (measured here: the inputs'
+ * "start:" differed by 0.68 s to 1.31 s between runs, 40–50 ms once the sound server kept its sink busy), so
+ * the audio would be placed too early, by an amount that changes every run: no fixed `audioOffsetMs` could
+ * correct it. Both devices stamp packets with the wall clock (x11grab: av_gettime(); pulse: `-wallclock 1`,
+ * its default), and `-isync <ref>` on an input re-applies the start-time difference to that input ("Adjusted
+ * ts offset for Input #1 by 48580 us to sync with Input #0"). ffmpeg 5.1 computes the synced input's offset as
  * `its own -itsoffset + the reference's -itsoffset + (start difference)`, so the input that carries the
  * correcting `-itsoffset` must be the one with `-isync` (an `-itsoffset` on the reference would shift both
  * streams and correct nothing). Hence: whichever input is delayed also carries `-isync <other>`; with no

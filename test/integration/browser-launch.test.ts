@@ -295,7 +295,7 @@ describe('meeting page probes in real Chromium', () => {
 });
 
 describe('browser lifecycle', () => {
-  it('runs one renderer for the meeting: no preloaded browser-UI page (the omnibox popup) beside it', async () => {
+  it('runs one renderer for the meeting (no preloaded omnibox popup beside it), and no network or audio utility process', async () => {
     const dir = join(workDir, 'renderers');
     const browser = await launch('renderers');
     try {
@@ -303,8 +303,11 @@ describe('browser lifecycle', () => {
       await page.goto(`${base}/joins`);
       const { targetInfos } = await (await browser.browser.target().createCDPSession()).send('Target.getTargets');
       expect(targetInfos.map((t) => `${t.type} ${t.url}`)).toEqual([`page ${base}/joins`]);
-      const renderers = liveBrowserProcesses(browser.pid, dir).filter((p) => p.cmdline.includes('--type=renderer'));
-      expect(renderers).toHaveLength(1);
+      const processes = liveBrowserProcesses(browser.pid, dir);
+      expect(processes.filter((p) => p.cmdline.includes('--type=renderer'))).toHaveLength(1);
+      // Both services run inside the browser process (chromium-args.ts).
+      const services = processes.flatMap((p) => /--utility-sub-type=(\S+)/.exec(p.cmdline)?.[1] ?? []);
+      expect(services.filter((s) => /NetworkService|AudioService/.test(s))).toEqual([]);
     } finally {
       await browser.close();
     }

@@ -23,7 +23,8 @@ const COMMON = [
   '--noerrdialogs',
   '--disable-search-engine-choice-screen',
   '--password-store=basic',
-  '--disable-features=Translate,MediaRouter,OptimizationHints,GlobalMediaControls,HttpsUpgrades,SpareRendererForSitePerProcess,BackForwardCache,WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup',
+  '--disable-features=Translate,MediaRouter,OptimizationHints,GlobalMediaControls,HttpsUpgrades,SpareRendererForSitePerProcess,BackForwardCache,WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,AudioServiceOutOfProcess',
+  '--enable-features=NetworkServiceInProcess2',
   '--disable-background-timer-throttling',
   '--disable-renderer-backgrounding',
   '--disable-backgrounding-occluded-windows',
@@ -51,19 +52,24 @@ describe('buildChromiumArgs', () => {
     expect(buildChromiumArgs({ ...base, headless: false, kiosk: false })).toEqual([...COMMON, '--ozone-platform=x11']);
   });
 
-  it('appends extra args and merges their disabled features into ours', () => {
+  it('appends extra args and merges their disabled and enabled features into ours', () => {
     const args = buildChromiumArgs({
       ...base,
       width: 1920,
       height: 1080,
       headless: true,
       kiosk: false,
-      extraArgs: ['--auto-accept-this-tab-capture', '--disable-features=Foo,Translate,Bar'],
+      extraArgs: [
+        '--auto-accept-this-tab-capture',
+        '--disable-features=Foo,Translate,Bar',
+        '--enable-features=Baz,NetworkServiceInProcess2',
+      ],
     });
     expect(args).toContain('--window-size=1920,1080');
     expect(args.filter((a) => a.startsWith('--disable-features='))).toEqual([
-      '--disable-features=Translate,MediaRouter,OptimizationHints,GlobalMediaControls,HttpsUpgrades,SpareRendererForSitePerProcess,BackForwardCache,WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,Foo,Bar',
+      '--disable-features=Translate,MediaRouter,OptimizationHints,GlobalMediaControls,HttpsUpgrades,SpareRendererForSitePerProcess,BackForwardCache,WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,AudioServiceOutOfProcess,Foo,Bar',
     ]);
+    expect(args.filter((a) => a.startsWith('--enable-features='))).toEqual(['--enable-features=NetworkServiceInProcess2,Baz']);
     expect(args.at(-1)).toBe('--auto-accept-this-tab-capture');
   });
 

@@ -8,4 +8,11 @@ describe('PulseAudio set-up', () => {
       '--load=module-null-sink sink_name=scriba rate=48000 channels=2 sink_properties=device.description=scriba',
     );
   });
+
+  it('loops a silent source into the sink, so the sink never idles in 2 s blocks and its monitor opens at once', () => {
+    expect(buildPulseArgs('/run/x/pulse.sock', 48_000).slice(-2)).toEqual([
+      '--load=module-null-source source_name=scriba_quiet rate=48000 channels=2',
+      '--load=module-loopback source=scriba_quiet sink=scriba latency_msec=60 source_dont_move=1 sink_dont_move=1 remix=0',
+    ]);
+  });
 });
