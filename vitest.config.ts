@@ -34,6 +34,7 @@ const services = [
 const captureAlone = [
   'test/integration/audio-tap.test.ts',
   'test/integration/av-sync.test.ts',
+  'test/integration/capture-env.test.ts',
   'test/integration/browser-launch.test.ts',
   'test/integration/demo-meeting.test.ts',
   'test/integration/interim-subtitles.test.ts',

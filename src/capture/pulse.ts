@@ -2,6 +2,7 @@
  * A private PulseAudio server per session with one null sink: Chromium plays into it, ffmpeg records its
  * monitor. No sound card, no ALSA loopback kernel module, no privileges; each session hears only itself.
  */
+import { execFile } from 'node:child_process';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { ScribaError } from '../domain/errors.ts';
@@ -30,8 +31,8 @@ export interface PulseServer {
  * way to end: ffmpeg's pulse input then took 0.6–2 s to open. ffmpeg opens x11grab first, and x11grab paces
  * its grabs from its own opening, so it then grabbed the frames it was "behind" back to back, which cfr
  * drops and repeats (measured on a still display, 10 s: dup+drop 114–122). The looped-back silence keeps the
- * sink rendering in short blocks: the monitor opens in about 40 ms. Silence adds nothing to the mix, and it
- * costs the server about 0.006 cores.
+ * sink rendering in short blocks (once the sink's clock restarts, see SINK_CLOCK_RESTART): the monitor opens
+ * in about 40 ms. Silence adds nothing to the mix, and it costs the server about 0.006 cores.
  */
 export function buildPulseArgs(socketPath: string, sampleRate: number): string[] {
   return [
@@ -57,6 +58,28 @@ export function buildPulseArgs(socketPath: string, sampleRate: number): string[]
  */
 export function buildPulseDaemonConf(sampleRate: number): string {
   return `default-sample-rate = ${sampleRate}\nalternate-sample-rate = ${sampleRate}\n`;
+}
+
+/**
+ * pactl commands run once the server is up. The null sink renders its first block as soon as it exists, 2 s
+ * long because no stream has asked for less yet, and only the blocks after that one follow the looped-back
+ * silence: a capture starting within 2 s of the server (a cold session joins in about 1 s) still waited for
+ * it. Suspending and resuming the sink restarts its clock with the short block at once (measured: ffmpeg's
+ * pulse input then opens ~40 ms after the server is up, instead of 0.7–2 s).
+ */
+export const SINK_CLOCK_RESTART: readonly (readonly string[])[] = [
+  ['suspend-sink', NULL_SINK, '1'],
+  ['suspend-sink', NULL_SINK, '0'],
+];
+
+/** Best effort: without pactl (pulseaudio-utils) the only cost is a slower first open of the sound. */
+async function restartSinkClock(server: string, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<void> {
+  for (const args of SINK_CLOCK_RESTART) {
+    const ok = await new Promise<boolean>((resolve) => {
+      execFile('pactl', args, { env: { ...env, PULSE_SERVER: server }, signal, timeout: 5000 }, (err) => resolve(err === null));
+    });
+    if (!ok) return;
+  }
 }
 
 function canConnect(path: string): Promise<boolean> {
@@ -113,7 +136,10 @@ export async function startPulse(opts: {
       }
       await sleep(50);
     }
-    return { server: `unix:${socketPath}`, monitorSource: MONITOR_SOURCE, process: proc };
+    const server = `unix:${socketPath}`;
+    await restartSinkClock(server, opts.env, opts.signal);
+    opts.signal.throwIfAborted();
+    return { server, monitorSource: MONITOR_SOURCE, process: proc };
   } catch (err) {
     await proc.stop(1000);
     throw err;

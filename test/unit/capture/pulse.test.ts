@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildPulseArgs, buildPulseDaemonConf } from '../../../src/capture/pulse.ts';
+import { buildPulseArgs, buildPulseDaemonConf, SINK_CLOCK_RESTART } from '../../../src/capture/pulse.ts';
 
 describe('PulseAudio set-up', () => {
   it("makes the null sink's rate the server default, so clients open their streams at it (no resampling)", () => {
@@ -13,6 +13,13 @@ describe('PulseAudio set-up', () => {
     expect(buildPulseArgs('/run/x/pulse.sock', 48_000).slice(-2)).toEqual([
       '--load=module-null-source source_name=scriba_quiet rate=48000 channels=2',
       '--load=module-loopback source=scriba_quiet sink=scriba latency_msec=60 source_dont_move=1 sink_dont_move=1 remix=0',
+    ]);
+  });
+
+  it("restarts the sink's clock once the server is up (suspend, then resume), so its first 2 s block is cut short", () => {
+    expect(SINK_CLOCK_RESTART).toEqual([
+      ['suspend-sink', 'scriba', '1'],
+      ['suspend-sink', 'scriba', '0'],
     ]);
   });
 });
