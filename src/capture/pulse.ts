@@ -13,8 +13,11 @@ export const NULL_SINK = 'scriba';
 export const MONITOR_SOURCE = `${NULL_SINK}.monitor`;
 /** A source of silence, looped into the sink to keep it rendering in short blocks (see buildPulseArgs). */
 const QUIET_SOURCE = 'scriba_quiet';
-/** The loop's latency: the same as the page's playback buffer (PULSE_LATENCY_MSEC in x11-pulse-backend.ts). */
-const KEEPALIVE_LATENCY_MSEC = 60;
+/**
+ * The playback buffer libpulse clients get (PULSE_LATENCY_MSEC in their environment, see x11-pulse-backend.ts),
+ * and the silence loop's latency, so the loop never asks the sink for shorter blocks than the page does.
+ */
+export const PLAYBACK_LATENCY_MSEC = 60;
 
 export interface PulseServer {
   /** PULSE_SERVER value, e.g. unix:/tmp/x/pulse/native */
@@ -46,7 +49,7 @@ export function buildPulseArgs(socketPath: string, sampleRate: number): string[]
     `--load=module-native-protocol-unix socket=${socketPath} auth-anonymous=1`,
     `--load=module-null-sink sink_name=${NULL_SINK} rate=${sampleRate} channels=2 sink_properties=device.description=scriba`,
     `--load=module-null-source source_name=${QUIET_SOURCE} rate=${sampleRate} channels=2`,
-    `--load=module-loopback source=${QUIET_SOURCE} sink=${NULL_SINK} latency_msec=${KEEPALIVE_LATENCY_MSEC} source_dont_move=1 sink_dont_move=1 remix=0`,
+    `--load=module-loopback source=${QUIET_SOURCE} sink=${NULL_SINK} latency_msec=${PLAYBACK_LATENCY_MSEC} source_dont_move=1 sink_dont_move=1 remix=0`,
   ];
 }
 

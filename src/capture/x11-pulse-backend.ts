@@ -5,17 +5,9 @@
  */
 import { buildX11PulseInputs } from '../ffmpeg/index.ts';
 import type { CaptureBackend, CaptureSpec, PreparedCapture } from './capture-backend.ts';
-import { startPulse } from './pulse.ts';
+import { PLAYBACK_LATENCY_MSEC, startPulse } from './pulse.ts';
 import { createSessionDirs, sessionEnv } from './session-env.ts';
 import { startXvfb } from './xvfb.ts';
-
-/**
- * Asks libpulse clients (Chromium) for a short playback buffer. Chromium schedules video against the latency
- * PulseAudio reports while the null sink's monitor hands audio over at once, so a long buffer shows up as
- * audio ahead of the picture; a short one keeps that offset small (the remainder is corrected by
- * capture.audioOffsetMs, measured by bench:capture).
- */
-const PULSE_LATENCY_MSEC = '60';
 
 export function createX11PulseBackend(): CaptureBackend {
   return {
@@ -35,7 +27,11 @@ export function createX11PulseBackend(): CaptureBackend {
         DISPLAY: xvfb.display,
         PULSE_SERVER: pulse.server,
         PULSE_SINK: 'scriba',
-        PULSE_LATENCY_MSEC: PULSE_LATENCY_MSEC,
+        // A short playback buffer for libpulse clients (Chromium). Chromium schedules video against the latency
+        // PulseAudio reports while the null sink's monitor hands audio over at once, so a long buffer shows up
+        // as audio ahead of the picture; a short one keeps that offset small (the remainder is corrected by
+        // capture.audioOffsetMs, measured by bench:capture).
+        PULSE_LATENCY_MSEC: String(PLAYBACK_LATENCY_MSEC),
       });
       const helpers = [xvfb.process, pulse.process];
       let closing = false;

@@ -19,10 +19,21 @@ export interface ExpectedX264 {
   readonly bufsize?: string;
   readonly gop?: string;
   readonly fps?: string;
+  /** x264's thread count when src sets one (it does for ultrafast). */
+  readonly threads?: string;
 }
 
 /** The libx264 flags in src's order; the defaults are those of `video720` (veryfast, crf 23, 60-frame gop at 30 fps). */
-export function x264Args({ preset = 'veryfast', tune, crf = '23', maxrate, bufsize, gop = '60', fps = '30' }: ExpectedX264 = {}): string[] {
+export function x264Args({
+  preset = 'veryfast',
+  tune,
+  crf = '23',
+  maxrate,
+  bufsize,
+  gop = '60',
+  fps = '30',
+  threads,
+}: ExpectedX264 = {}): string[] {
   return [
     '-c:v',
     'libx264',
@@ -37,7 +48,7 @@ export function x264Args({ preset = 'veryfast', tune, crf = '23', maxrate, bufsi
     'yuv420p',
     '-sws_flags',
     'neighbor',
-    ...(preset === 'ultrafast' ? ['-threads', '1'] : []),
+    ...(threads === undefined ? [] : ['-threads', threads]),
     '-g',
     gop,
     '-keyint_min',

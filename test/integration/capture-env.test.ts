@@ -4,10 +4,10 @@
  * to drop or repeat. Before the sound server kept its sink busy, the pulse input took 0.7–2 s to open and a
  * still display's 4 s capture had dozens of dropped and repeated frames.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreparedCapture } from '../../src/capture/capture-backend.ts';
 import { createX11PulseBackend } from '../../src/capture/x11-pulse-backend.ts';
@@ -16,8 +16,10 @@ import {
   buildFragmentedMp4Output,
   DEFAULT_AUDIO_PROFILE,
   DEFAULT_VIDEO_PROFILE_720P,
-  toArgv,
+  type FfmpegExit,
+  startFfmpeg,
 } from '../../src/ffmpeg/index.ts';
+import { inputStartEpochMs } from '../../src/ffmpeg/input-start.ts';
 
 let dir: string;
 let capture: PreparedCapture;
@@ -36,38 +38,30 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function captureFor(seconds: number): Promise<string> {
+/** The session's capture command on a still display for `seconds`, stopped as a session stops it. */
+async function captureFor(seconds: number): Promise<FfmpegExit> {
   const video = { ...DEFAULT_VIDEO_PROFILE_720P, preset: 'ultrafast', tune: 'zerolatency', crf: 26 };
-  const argv = toArgv(
-    buildCaptureCommand({
-      inputs: capture.ffmpegInputs,
-      outputs: [buildFragmentedMp4Output(join(dir, 'still.mp4'), video, DEFAULT_AUDIO_PROFILE)],
-    }),
-  );
-  argv.splice(argv.length - 1, 0, '-t', String(seconds));
-  return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', argv, { env: capture.ffmpegEnv, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(err) : reject(new Error(`ffmpeg exited ${code}: ${err.slice(-500)}`))));
+  const spec = buildCaptureCommand({
+    inputs: capture.ffmpegInputs,
+    outputs: [buildFragmentedMp4Output(join(dir, 'still.mp4'), video, DEFAULT_AUDIO_PROFILE)],
   });
+  // A tail long enough to keep both inputs' "start:" lines.
+  const ffmpeg = startFfmpeg(spec, { env: capture.ffmpegEnv, stderrTailLines: 500 });
+  await sleep(seconds * 1000);
+  return ffmpeg.stop();
 }
 
 describe('capture environment', () => {
   it('opens the sound at once for a capture started right away: inputs start together, no catch-up frames', async () => {
-    const log = await captureFor(4);
-    const adjustedUs = Number(/Adjusted ts offset for Input #1 by (-?\d+) us/.exec(log)?.[1]);
+    const exit = await captureFor(4);
+    const video = inputStartEpochMs(exit.stderrTail, 0);
+    const audio = inputStartEpochMs(exit.stderrTail, 1);
+    expect(video).not.toBeNull();
+    expect(audio).not.toBeNull();
     // Measured 40–50 ms (0.7–2 s before); the bound leaves room for a busy machine.
-    expect(Math.abs(adjustedUs)).toBeLessThan(500_000);
-    const last =
-      log
-        .split(/\r|\n/)
-        .filter((line) => line.includes('frame='))
-        .at(-1) ?? '';
-    const dup = Number(/dup=(\d+)/.exec(last)?.[1] ?? 0);
-    const drop = Number(/drop=(\d+)/.exec(last)?.[1] ?? 0);
+    expect(Math.abs(audio! - video!)).toBeLessThan(500);
     // A still display: measured dup+drop 0–2 (60–120 when the sound opened late).
-    expect(dup + drop, last).toBeLessThan(20);
+    const { dup = 0, drop = 0 } = exit.lastProgress ?? {};
+    expect(dup + drop, JSON.stringify(exit.lastProgress)).toBeLessThan(20);
   });
 });

@@ -15,7 +15,7 @@ const legs = {
 const argv = (outputs: ReturnType<typeof planCaptureOutputs>) => toArgv({ globalOptions: [], inputs: [], outputs });
 
 // Jibri's profiles: the file ultrafast, the stream VBV-capped; both crf 26.
-const FILE_VIDEO = x264Args({ preset: 'ultrafast', tune: 'zerolatency', crf: '26' });
+const FILE_VIDEO = x264Args({ preset: 'ultrafast', tune: 'zerolatency', crf: '26', threads: '1' });
 const STREAM_VIDEO = x264Args({ ...STREAM_X264, crf: '26' });
 const AUDIO = aacArgs();
 const MAP = mapArgs();
