@@ -15,6 +15,7 @@ import { createLogger } from '../src/log/logger.ts';
 import { createRecorder } from '../workers/recorder.ts';
 import { measureOffset, type Pulse } from './lib/av-sync.ts';
 import { benchConfig } from './lib/bench-config.ts';
+import { slope } from './lib/least-squares.ts';
 import { offsetsPerWindow, streamEnds, syncTilePulses } from './lib/sync-tile.ts';
 
 const MINUTES = Number(process.env['BENCH_MINUTES'] ?? 30);
@@ -31,21 +32,6 @@ export function pairs(flashes: readonly Pulse[], beeps: readonly Pulse[], coarse
     if (best && Math.abs(best.t - f.t - coarseSec) <= 0.3) out.push({ t: f.t, offset: best.t - f.t });
   }
   return out;
-}
-
-/** Pure: least-squares slope of offset against time (seconds per second). */
-export function slope(points: readonly { t: number; offset: number }[]): number | null {
-  if (points.length < 2) return null;
-  const n = points.length;
-  const mt = points.reduce((a, p) => a + p.t, 0) / n;
-  const mo = points.reduce((a, p) => a + p.offset, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const p of points) {
-    num += (p.t - mt) * (p.offset - mo);
-    den += (p.t - mt) ** 2;
-  }
-  return den === 0 ? null : num / den;
 }
 
 async function main(): Promise<void> {
@@ -73,8 +59,8 @@ async function main(): Promise<void> {
     const s = slope(points);
     const windows = offsetsPerWindow(pulses, WINDOW_SEC);
     const measured = windows.filter((w) => w.offsetMs !== null).map((w) => w.offsetMs!);
-    // The clocks themselves: audio and video start and stop at the same wall-clock instants, so an audio clock
-    // running fast or slow against the wall clock shows as a difference in the tracks' lengths.
+    // Where the tracks end. Not a clock measurement: aresample's 100 ms pad/trim keeps the audio's length on
+    // the wall clock even when the sound server's clock runs off (bench:sink-clock measures that clock).
     const ends = await streamEnds(result.file.path);
     const report = {
       benchmark: 'drift',
@@ -92,13 +78,12 @@ async function main(): Promise<void> {
       firstToLastWindowMs: measured.length >= 2 ? Math.round((measured[measured.length - 1]! - measured[0]!) * 10) / 10 : null,
       slopeMsPer30Min: s === null ? null : Math.round(s * 1800 * 1000 * 10) / 10,
       audioMinusVideoLengthMs: Math.round((ends.audio - ends.video) * 100000) / 100,
-      audioClockPpm: Math.round(((ends.audio - ends.video) / ends.video) * 1e6 * 100) / 100,
       pairs: points.length,
       definitions: {
         offsetMs: 'median (beep onset − flash onset) of the sync tile pulses in the window; positive = audio late',
         slopeMsPer30Min: 'least-squares slope of every pair’s offset against time, × 30 min',
         audioMinusVideoLengthMs:
-          'audio track length minus video track length (both start and stop together): the audio clock against the wall clock',
+          'audio track length minus video track length: how the two end (a few tens of ms either way); not a clock measurement, see bench:sink-clock',
       },
     };
     mkdirSync(dirname(OUT), { recursive: true });

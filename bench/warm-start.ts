@@ -166,7 +166,7 @@ const report = {
     peakPssMb: idle.peakPssMb,
     pssAtEndMb: idle.pssEndMb,
   },
-  note: 'A shared machine: other engineers ran test suites during the run (see loadAverage1m, sampled before, between and after the phases); read the numbers as an indication, medians of few runs.',
+  note: 'A shared 2-core machine: loadAverage1m (sampled before, between and after the phases) says how busy it was; read the numbers as an indication, medians of few runs.',
 };
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/warm-start.json', `${JSON.stringify(report, null, 2)}\n`);

@@ -18,6 +18,19 @@ const QUIET_SOURCE = 'scriba_quiet';
  * and the silence loop's latency, so the loop never asks the sink for shorter blocks than the page does.
  */
 export const PLAYBACK_LATENCY_MSEC = 60;
+/**
+ * The null sink's own rate, unlike the 48 kHz that Chromium plays and ffmpeg records (PulseAudio resamples
+ * into and out of it). A null sink keeps time by adding each chunk it renders, converted to whole
+ * microseconds and rounded down, to its clock. At 48 kHz a frame lasts 20.83 µs, so every chunk whose length
+ * is not a multiple of 6 frames is counted short, and the sink renders more sound than real time: measured
+ * here 73–80 ppm with one playing client and the silence loop, 116 ppm in a recording session. The file lays
+ * the audio out by its sample count against wall-clock video, so the sound slid later by ~7 ms a minute
+ * until ffmpeg's 100 ms correction snapped it back (a 14-minute saw-tooth over a 30-minute recording). At
+ * 50 kHz a frame lasts exactly 20 µs and the clock is exact (measured −1.4 ppm). The two conversions cost
+ * PulseAudio well under 0.01 cores. The silence loop keeps the sink in use, which keeps it at this rate:
+ * PulseAudio switches an unused null sink to the rate of the first stream that connects (seen here).
+ */
+export const SINK_RATE_HZ = 50_000;
 
 export interface PulseServer {
   /** PULSE_SERVER value, e.g. unix:/tmp/x/pulse/native */
@@ -37,7 +50,7 @@ export interface PulseServer {
  * sink rendering in short blocks (once the sink's clock restarts, see SINK_CLOCK_RESTART): the monitor opens
  * in about 40 ms. Silence adds nothing to the mix, and it costs the server about 0.006 cores.
  */
-export function buildPulseArgs(socketPath: string, sampleRate: number): string[] {
+export function buildPulseArgs(socketPath: string, sinkRateHz: number = SINK_RATE_HZ): string[] {
   return [
     '--daemonize=no',
     '--exit-idle-time=-1', // never exit on its own while the session is quiet
@@ -47,17 +60,16 @@ export function buildPulseArgs(socketPath: string, sampleRate: number): string[]
     '--realtime=no',
     '--high-priority=no',
     `--load=module-native-protocol-unix socket=${socketPath} auth-anonymous=1`,
-    `--load=module-null-sink sink_name=${NULL_SINK} rate=${sampleRate} channels=2 sink_properties=device.description=scriba`,
-    `--load=module-null-source source_name=${QUIET_SOURCE} rate=${sampleRate} channels=2`,
+    `--load=module-null-sink sink_name=${NULL_SINK} rate=${sinkRateHz} channels=2 sink_properties=device.description=scriba`,
+    `--load=module-null-source source_name=${QUIET_SOURCE} rate=${sinkRateHz} channels=2`,
     `--load=module-loopback source=${QUIET_SOURCE} sink=${NULL_SINK} latency_msec=${PLAYBACK_LATENCY_MSEC} source_dont_move=1 sink_dont_move=1 remix=0`,
   ];
 }
 
 /**
  * Pure: the server's daemon.conf. Clients such as Chromium open their streams at the server's default
- * sample rate, which is 44.1 kHz unless set: every stream would then be resampled to the 48 kHz null sink
- * (CPU in PulseAudio, and one more clock conversion between the page's audio and the recording). The same
- * rate everywhere leaves nothing to convert.
+ * sample rate, which is 44.1 kHz unless set. The 48 kHz that the page decodes (Opus) and ffmpeg records
+ * leaves PulseAudio's conversions into and out of the sink (SINK_RATE_HZ) as the only ones.
  */
 export function buildPulseDaemonConf(sampleRate: number): string {
   return `default-sample-rate = ${sampleRate}\nalternate-sample-rate = ${sampleRate}\n`;
@@ -101,6 +113,8 @@ export async function startPulse(opts: {
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
   sampleRate?: number;
+  /** Only bench:sink-clock sets this, to show what another rate does to the sink's clock. */
+  sinkRateHz?: number;
   timeoutMs?: number;
 }): Promise<PulseServer> {
   const socketPath = `${opts.runtimeDir}/pulse.sock`;
@@ -111,7 +125,7 @@ export async function startPulse(opts: {
     await mkdir(`${configHome}/pulse`, { recursive: true, mode: 0o700 });
     await writeFile(`${configHome}/pulse/daemon.conf`, buildPulseDaemonConf(sampleRate), { mode: 0o600 });
   }
-  const proc = spawnHelper('pulseaudio', 'pulseaudio', buildPulseArgs(socketPath, sampleRate), { env: opts.env });
+  const proc = spawnHelper('pulseaudio', 'pulseaudio', buildPulseArgs(socketPath, opts.sinkRateHz), { env: opts.env });
   let exitedEarly = false;
   void proc.exited.then(() => {
     exitedEarly = true;

@@ -2,14 +2,17 @@
  * The capture environment as a session gets it: a capture started right after the environment is ready opens
  * its sound at once, so x11grab (opened first) has no frames to catch up and constant frame rate has nothing
  * to drop or repeat. Before the sound server kept its sink busy, the pulse input took 0.7–2 s to open and a
- * still display's 4 s capture had dozens of dropped and repeated frames.
+ * still display's 4 s capture had dozens of dropped and repeated frames. Its sink keeps an exact clock
+ * (50 kHz, see SINK_RATE_HZ), also while a 48 kHz client plays.
  */
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreparedCapture } from '../../src/capture/capture-backend.ts';
+import { NULL_SINK, SINK_RATE_HZ } from '../../src/capture/pulse.ts';
 import { createX11PulseBackend } from '../../src/capture/x11-pulse-backend.ts';
 import {
   buildCaptureCommand,
@@ -63,5 +66,23 @@ describe('capture environment', () => {
     // A still display: measured dup+drop 0–2 (60–120 when the sound opened late).
     const { dup = 0, drop = 0 } = exit.lastProgress ?? {};
     expect(dup + drop, JSON.stringify(exit.lastProgress)).toBeLessThan(20);
+  });
+
+  it('keeps the sink at its exact-clock rate while a 48 kHz client plays into it', async () => {
+    // PulseAudio switches an unused null sink to the first client's rate; the silence loop keeps it in use.
+    const player = spawn('pacat', ['--playback', '--raw', '--format=s16le', '--channels=2', '--rate=48000', '/dev/zero'], {
+      env: capture.ffmpegEnv,
+      stdio: 'ignore',
+    });
+    try {
+      await sleep(500);
+      const sinks = await new Promise<string>((resolve, reject) => {
+        execFile('pactl', ['list', 'sinks', 'short'], { env: capture.ffmpegEnv }, (err, out) => (err ? reject(err) : resolve(out)));
+      });
+      const line = sinks.split('\n').find((l) => l.split('\t')[1] === NULL_SINK);
+      expect(line, sinks).toContain(`${SINK_RATE_HZ}Hz`);
+    } finally {
+      player.kill();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nearestOffset, offsetsPerWindow } from '../../../bench/lib/sync-tile.ts';
-import { pairs, slope } from '../../../bench/drift.ts';
+import { pairs } from '../../../bench/drift.ts';
+import { slope } from '../../../bench/lib/least-squares.ts';
 
 /** A sync-tile pulse train: flashes each second (300 ms every 18 s), beeps `offset(t)` seconds later. */
 function train(seconds: number, offset: (t: number) => number) {
