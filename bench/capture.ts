@@ -7,7 +7,7 @@
  * is not counted.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { launchBrowser } from '../src/browser/launch.ts';
 import { buildMeetingUrl } from '../src/browser/meeting-url.ts';
@@ -24,6 +24,7 @@ import type { AvOffset } from './lib/av-sync.ts';
 import { streamEnds, syncTileOffset } from './lib/sync-tile.ts';
 import { BASELINE_SIZE, jibriFileCommand } from './lib/jibri-baseline.ts';
 import { ProcSampler, type TreeUsage } from './lib/proc-sampler.ts';
+import { machineAtEnd } from './lib/machine.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
 const root = mkdtempSync(`${tmpdir()}/scriba-bench-`);
@@ -201,12 +202,7 @@ async function main(): Promise<void> {
     const report = {
       benchmark: 'capture',
       measured: `${SECONDS} s recordings of the 3-participant synthetic meeting (three tiles + the sync tile), camera-like and flat tiles, 720p30 ours vs Jibri-style 1080p30 baseline, one after the other on the same machine; then ${SYNC_RUNS} consecutive ${SYNC_SECONDS} s recordings for the A/V offset`,
-      machine: {
-        cores: cpus().length,
-        cpu: cpus()[0]?.model ?? 'unknown',
-        node: process.version,
-        loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
-      },
+      machine: machineAtEnd(),
       date: new Date().toISOString(),
       definitions: {
         cpuCores:

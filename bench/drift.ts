@@ -6,7 +6,6 @@
  * (BENCH_OUT overrides the path).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { parseMeetingUrl } from '../src/domain/meeting-target.ts';
 import { startDemoMeeting } from '../src/demo-meeting/demo-meeting-server.ts';
@@ -17,6 +16,7 @@ import { measureOffset, type Pulse } from './lib/av-sync.ts';
 import { benchConfig } from './lib/bench-config.ts';
 import { slope } from './lib/least-squares.ts';
 import { offsetsPerWindow, streamEnds, syncTilePulses } from './lib/sync-tile.ts';
+import { machineAtEnd } from './lib/machine.ts';
 
 const MINUTES = Number(process.env['BENCH_MINUTES'] ?? 30);
 const WINDOW_SEC = 120;
@@ -65,12 +65,7 @@ async function main(): Promise<void> {
     const report = {
       benchmark: 'drift',
       measured: `one ${MINUTES} min recording (720p30, camera-like 3-participant meeting with the sync tile), offset per ${WINDOW_SEC / 60}-minute window`,
-      machine: {
-        cores: cpus().length,
-        cpu: cpus()[0]?.model ?? 'unknown',
-        node: process.version,
-        loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
-      },
+      machine: machineAtEnd(),
       date: new Date().toISOString(),
       file: { durationSec: media.durationSec, path: result.file.path },
       wholeOffsetMs: whole.offsetMs,

@@ -8,12 +8,13 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SINK_RATE_HZ, startPulse } from '../src/capture/pulse.ts';
 import { createSessionDirs, sessionEnv } from '../src/capture/session-env.ts';
 import { slope } from './lib/least-squares.ts';
+import { machineAtEnd } from './lib/machine.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 120);
 const OUT = process.env['BENCH_OUT'] ?? 'bench/results/sink-clock.json';
@@ -62,12 +63,7 @@ async function main(): Promise<void> {
   const report = {
     benchmark: 'sink-clock',
     measured: `the session sound server's null sink with its silence loop and a 48 kHz client playing, its monitor recorded at 48 kHz for ${SECONDS} s; the sink at ${SINK_RATE_HZ} Hz (as sessions run it) and at 48000 Hz`,
-    machine: {
-      cores: cpus().length,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-      loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
-    },
+    machine: machineAtEnd(),
     date: new Date().toISOString(),
     sink: { rateHz: SINK_RATE_HZ, ...current },
     sinkAt48kHz: { rateHz: 48_000, ...at48k },
