@@ -26,8 +26,9 @@ const SETTLE_SEC = 2; // the record stream's first buffers arrive in a burst
 async function measure(sinkRateHz: number): Promise<{ clockPpm: number | null; msPer30Min: number | null; chunks: number }> {
   const dir = mkdtempSync(`${tmpdir()}/scriba-bench-sink-clock-`);
   const dirs = await createSessionDirs(dir);
-  const pulse = await startPulse({ runtimeDir: dirs.runtime, env: sessionEnv(dirs, {}), signal: AbortSignal.timeout(30_000), sinkRateHz });
-  const env = sessionEnv(dirs, { PULSE_SERVER: pulse.server });
+  const base = sessionEnv(dirs, {});
+  const pulse = await startPulse({ runtimeDir: dirs.runtime, env: base, signal: AbortSignal.timeout(30_000), sinkRateHz });
+  const env = { ...base, PULSE_SERVER: pulse.server };
   const format = ['--raw', '--format=s16le', '--channels=2', `--rate=${RATE}`];
   const player = spawn('pacat', ['--playback', ...format, '/dev/zero'], { env, stdio: 'ignore' });
   try {

@@ -5,7 +5,7 @@
  */
 import { buildX11PulseInputs } from '../ffmpeg/index.ts';
 import type { CaptureBackend, CaptureSpec, PreparedCapture } from './capture-backend.ts';
-import { PLAYBACK_LATENCY_MSEC, startPulse } from './pulse.ts';
+import { NULL_SINK, PLAYBACK_LATENCY_MSEC, startPulse } from './pulse.ts';
 import { createSessionDirs, sessionEnv } from './session-env.ts';
 import { startXvfb } from './xvfb.ts';
 
@@ -26,7 +26,7 @@ export function createX11PulseBackend(): CaptureBackend {
       const env = sessionEnv(dirs, {
         DISPLAY: xvfb.display,
         PULSE_SERVER: pulse.server,
-        PULSE_SINK: 'scriba',
+        PULSE_SINK: NULL_SINK,
         // A short playback buffer for libpulse clients (Chromium). Chromium schedules video against the latency
         // PulseAudio reports while the null sink's monitor hands audio over at once, so a long buffer shows up
         // as audio ahead of the picture; a short one keeps that offset small (the remainder is corrected by

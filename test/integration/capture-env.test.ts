@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreparedCapture } from '../../src/capture/capture-backend.ts';
 import { NULL_SINK, SINK_RATE_HZ } from '../../src/capture/pulse.ts';
@@ -76,9 +77,7 @@ describe('capture environment', () => {
     });
     try {
       await sleep(500);
-      const sinks = await new Promise<string>((resolve, reject) => {
-        execFile('pactl', ['list', 'sinks', 'short'], { env: capture.ffmpegEnv }, (err, out) => (err ? reject(err) : resolve(out)));
-      });
+      const { stdout: sinks } = await promisify(execFile)('pactl', ['list', 'sinks', 'short'], { env: capture.ffmpegEnv });
       const line = sinks.split('\n').find((l) => l.split('\t')[1] === NULL_SINK);
       expect(line, sinks).toContain(`${SINK_RATE_HZ}Hz`);
     } finally {
