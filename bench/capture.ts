@@ -61,7 +61,7 @@ async function analyse(
 ): Promise<PipelineResult> {
   const media = await probeMedia(path);
   const fps = media.video?.avgFps ?? 0;
-  const avSync = await syncTileOffset(path, viewport, fps || 30, 0.5); // markerOffsetMs null: no marker, nearest pairs within ±0.5 s
+  const avSync = await syncTileOffset(path, viewport, 0.5); // markerOffsetMs null: no marker, nearest pairs within ±0.5 s
   const ends = await streamEnds(path);
   return {
     description,

@@ -112,7 +112,7 @@ async function runConcurrent(meetingBase: string, count: number): Promise<Sessio
     if (!result.file) throw new Error(`session ${i + 1} of ${count} failed: ${result.failure?.message}`);
     const media = await probeMedia(result.file.path);
     const fps = media.video?.avgFps ?? 0;
-    const sync = await syncTileOffset(result.file.path, { width: 1280, height: 720 }, fps || 30, 0.5);
+    const sync = await syncTileOffset(result.file.path, { width: 1280, height: 720 }, 0.5);
     const frames = Math.max(1, Math.round(media.durationSec * 30));
     const { dup, drop } = counters[i]!;
     out.push({

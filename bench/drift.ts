@@ -13,6 +13,7 @@ import { probeMedia } from '../src/ffmpeg/index.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { createRecorder } from '../workers/recorder.ts';
 import { measureOffset, type Pulse } from './lib/av-sync.ts';
+import { clockTileLateness, latenessPerWindow, latenessSlopeMsPer30Min } from './lib/clock-tile.ts';
 import { benchConfig } from './lib/bench-config.ts';
 import { slope } from './lib/least-squares.ts';
 import { offsetsPerWindow, streamEnds, syncTilePulses } from './lib/sync-tile.ts';
@@ -42,7 +43,8 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: one ${MINUTES} min recording…\n`);
     const session = createRecorder(config, createLogger({ level: 'warn' })).createSession({
       sessionId: 'drift',
-      target: parseMeetingUrl(`${meeting.url}/drift?participants=3&content=camera`, true),
+      // clock=1: the wall-clock tile, to tell the display path's lateness from the media's A/V offset.
+      target: parseMeetingUrl(`${meeting.url}/drift?participants=3&content=camera&clock=1`, true),
       login: null,
       roomPassword: null,
       resolution: '720p',
@@ -50,33 +52,47 @@ async function main(): Promise<void> {
       outputs: [{ kind: 'file', resolution: '720p' }],
       fileRecordingMetadata: {},
     });
+    let captureStartedAtMs = 0;
+    session.on('state', (st) => {
+      if (st.status === 'running') captureStartedAtMs = st.captureStartedAtMs;
+    });
     const result = await session.run();
     if (!result.file) throw new Error(`session failed: ${result.failure?.message}`);
     const media = await probeMedia(result.file.path);
-    const pulses = await syncTilePulses(result.file.path, { width: 1280, height: 720 }, media.video?.avgFps || 30);
+    const pulses = await syncTilePulses(result.file.path, { width: 1280, height: 720 });
     const whole = measureOffset(pulses.flashes, pulses.beeps);
     const points = whole.markerOffsetMs === null ? [] : pairs(pulses.flashes, pulses.beeps, whole.markerOffsetMs / 1000);
     const s = slope(points);
     const windows = offsetsPerWindow(pulses, WINDOW_SEC);
+    const lateness = await clockTileLateness(result.file.path, { width: 1280, height: 720 }, captureStartedAtMs);
+    const displayWindows = latenessPerWindow(lateness, WINDOW_SEC);
     const measured = windows.filter((w) => w.offsetMs !== null).map((w) => w.offsetMs!);
     // Where the tracks end. Not a clock measurement: aresample's 100 ms pad/trim keeps the audio's length on
     // the wall clock even when the sound server's clock runs off (bench:sink-clock measures that clock).
     const ends = await streamEnds(result.file.path);
     const report = {
       benchmark: 'drift',
-      measured: `one ${MINUTES} min recording (720p30, camera-like 3-participant meeting with the sync tile), offset per ${WINDOW_SEC / 60}-minute window`,
+      measured: `one ${MINUTES} min recording (720p30, camera-like 3-participant meeting with the sync and wall-clock tiles), A/V offset and the picture's lateness against the wall clock per ${WINDOW_SEC / 60}-minute window`,
       machine: machineAtEnd(),
       date: new Date().toISOString(),
-      file: { durationSec: media.durationSec, path: result.file.path },
+      // The file's zero on the wall clock, so the file can be analysed again (bench/lib/clock-tile.ts).
+      file: { durationSec: media.durationSec, path: result.file.path, captureStartedAtMs },
       wholeOffsetMs: whole.offsetMs,
       windows,
       firstToLastWindowMs: measured.length >= 2 ? Math.round((measured[measured.length - 1]! - measured[0]!) * 10) / 10 : null,
       slopeMsPer30Min: s === null ? null : Math.round(s * 1800 * 1000 * 10) / 10,
       audioMinusVideoLengthMs: Math.round((ends.audio - ends.video) * 100000) / 100,
       pairs: points.length,
+      display: {
+        windows: displayWindows,
+        slopeMsPer30Min: latenessSlopeMsPer30Min(lateness),
+        flashes: lateness.length,
+      },
       definitions: {
         offsetMs: 'median (beep onset − flash onset) of the sync tile pulses in the window; positive = audio late',
         slopeMsPer30Min: 'least-squares slope of every pair’s offset against time, × 30 min',
+        display:
+          'the wall-clock tile: how long after each whole second of the wall clock its flash appears in the file (the file placed on the wall clock by captureStartedAtMs, the video input’s first frame): the display path’s lateness (page frame → compositor → X server → x11grab), median per window and its slope. It moves the video, not the audio: if it wanders with the A/V offset, the wander is the display path’s',
         audioMinusVideoLengthMs:
           'audio track length minus video track length: how the two end (a few tens of ms either way); not a clock measurement, see bench:sink-clock',
       },
@@ -84,7 +100,7 @@ async function main(): Promise<void> {
     mkdirSync(dirname(OUT), { recursive: true });
     writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(
-      `${JSON.stringify({ windows: windows.map((w) => w.offsetMs), slopeMsPer30Min: report.slopeMsPer30Min, audioMinusVideoLengthMs: report.audioMinusVideoLengthMs })}\n`,
+      `${JSON.stringify({ windows: windows.map((w) => w.offsetMs), slopeMsPer30Min: report.slopeMsPer30Min, displayMs: displayWindows.map((w) => w.medianMs), displaySlopeMsPer30Min: report.display.slopeMsPer30Min, audioMinusVideoLengthMs: report.audioMinusVideoLengthMs })}\n`,
     );
   } finally {
     await meeting.close();

@@ -12,16 +12,27 @@ export interface Pulse {
   readonly dur: number;
 }
 
-/** Flashes in per-frame mean luma: onset and length of every run of bright frames. */
-export function flashPulses(luma: readonly number[], fps: number, threshold = 128): Pulse[] {
+/**
+ * Flashes in per-frame mean luma: onset and length of every run of bright frames. `timing` is the frame rate
+ * (frame i at i / fps) or each frame's own presentation time (s; a recording's frames are not on i / fps,
+ * see videoFrameTimes in extract.ts).
+ */
+export function flashPulses(luma: readonly number[], timing: number | readonly number[], threshold = 128): Pulse[] {
+  const n = typeof timing === 'number' ? luma.length : Math.min(luma.length, timing.length);
+  const at = (i: number): number => {
+    if (typeof timing === 'number') return i / timing;
+    // One past the last frame: the last frame lasts as long as the one before it.
+    if (i >= n) return n >= 2 ? 2 * timing[n - 1]! - timing[n - 2]! : (timing[0] ?? 0);
+    return timing[i]!;
+  };
   const out: Pulse[] = [];
   let start = -1;
-  for (let i = 0; i <= luma.length; i++) {
-    const bright = i < luma.length && luma[i]! >= threshold;
+  for (let i = 0; i <= n; i++) {
+    const bright = i < n && luma[i]! >= threshold;
     if (bright && start < 0) start = i;
     if (!bright && start >= 0) {
       // A run that starts on the first frame has no visible onset: skip it.
-      if (start > 0) out.push({ t: start / fps, dur: (i - start) / fps });
+      if (start > 0) out.push({ t: at(start), dur: typeof timing === 'number' ? (i - start) / timing : at(i) - at(start) });
       start = -1;
     }
   }

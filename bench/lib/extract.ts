@@ -12,7 +12,11 @@ function run(args: string[]): Promise<Buffer> {
   });
 }
 
-/** Mean luma (0–255) of a rectangle, one value per frame. */
+/**
+ * Mean luma (0–255) of a rectangle, one value per frame of the file, in presentation order. Passthrough: the
+ * raw output must not repeat or drop frames to fill a constant rate (it did repeat the first one, which a
+ * recording stretches, see videoFrameTimes), so value i belongs to frame i.
+ */
 export async function regionLuma(path: string, rect: { x: number; y: number; w: number; h: number }): Promise<number[]> {
   const raw = await run([
     '-i',
@@ -20,6 +24,8 @@ export async function regionLuma(path: string, rect: { x: number; y: number; w: 
     '-an',
     '-vf',
     `crop=${rect.w}:${rect.h}:${rect.x}:${rect.y},scale=8:8,format=gray`,
+    '-fps_mode',
+    'passthrough',
     '-f',
     'rawvideo',
     '-',
@@ -53,4 +59,26 @@ export async function streamStarts(path: string): Promise<{ video: number; audio
   const streams = (JSON.parse(out) as { streams: { codec_type: string; start_time?: string }[] }).streams;
   const start = (type: string) => Number(streams.find((s) => s.codec_type === type)?.start_time ?? 0);
   return { video: start('video'), audio: start('audio') };
+}
+
+/**
+ * Each video frame's presentation time (s), in order. Frame times are not index / fps: the AAC encoder's
+ * priming (1024 samples, 21.3 ms at 48 kHz) starts the audio before the video, the muxer moves both streams
+ * later by that much, and a fragmented MP4 without an edit list stretches the first frame to cover the gap
+ * (840 instead of 512 ticks of 1/15360 s in every recording measured): frames 1… sit 21.3 ms after k / 30.
+ */
+export async function videoFrameTimes(path: string): Promise<number[]> {
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', path], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let text = '';
+    child.stdout.on('data', (c: Buffer) => (text += c.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`ffprobe exited ${code}`))));
+  });
+  return out
+    .split('\n')
+    .map((l) => Number.parseFloat(l))
+    .filter((t) => Number.isFinite(t))
+    .sort((a, b) => a - b);
 }

@@ -5,19 +5,23 @@
  */
 import { syncTileRect } from '../../src/demo-meeting/demo-meeting-server.ts';
 import { beepPulses, flashPulses, measureOffset, type AvOffset, type Pulse } from './av-sync.ts';
-import { monoPcm, regionLuma, streamStarts } from './extract.ts';
+import { monoPcm, regionLuma, streamStarts, videoFrameTimes } from './extract.ts';
 
 export interface SyncTilePulses {
   readonly flashes: readonly Pulse[];
   readonly beeps: readonly Pulse[];
 }
 
-/** Flash and beep onsets in the file's presentation time (seconds). */
-export async function syncTilePulses(path: string, viewport: { width: number; height: number }, fps = 30): Promise<SyncTilePulses> {
+/**
+ * Flash and beep onsets in the file's presentation time (seconds), as a player shows them: flashes at their
+ * frames' own times, beeps at their sample's place after the audio stream's start (the decoded sound starts
+ * with the AAC encoder's priming, as the file's audio timeline does).
+ */
+export async function syncTilePulses(path: string, viewport: { width: number; height: number }): Promise<SyncTilePulses> {
   const rect = syncTileRect(viewport);
   const starts = await streamStarts(path);
   const luma = await regionLuma(path, { x: rect.x, y: rect.y, w: rect.width, h: rect.height });
-  const flashes = flashPulses(luma, fps).map((p) => ({ ...p, t: p.t + starts.video }));
+  const flashes = flashPulses(luma, await videoFrameTimes(path));
   const beeps = beepPulses(await monoPcm(path), 48_000).map((p) => ({ ...p, t: p.t + starts.audio }));
   return { flashes, beeps };
 }
@@ -30,10 +34,9 @@ export async function syncTilePulses(path: string, viewport: { width: number; he
 export async function syncTileOffset(
   path: string,
   viewport: { width: number; height: number },
-  fps = 30,
   nearestWithinSec?: number,
 ): Promise<AvOffset> {
-  const { flashes, beeps } = await syncTilePulses(path, viewport, fps);
+  const { flashes, beeps } = await syncTilePulses(path, viewport);
   const anchored = measureOffset(flashes, beeps);
   if (anchored.offsetMs !== null || nearestWithinSec === undefined) return anchored;
   return nearestOffset(flashes, beeps, nearestWithinSec);

@@ -59,18 +59,51 @@ export const SYNC_TILE = {
   height: 90,
 } as const;
 
-/** The sync tile's rectangle in device pixels for a viewport of the given CSS size. */
-export function syncTileRect(
-  viewport: { readonly width: number; readonly height: number },
-  deviceScaleFactor = 1,
-): { x: number; y: number; width: number; height: number } {
-  const s = deviceScaleFactor;
+/**
+ * Where the page puts the wall-clock tile (`clock=1`, off by default): bottom-left, 160x90 CSS pixels, white
+ * during the first 100 ms of every second of the wall clock (Date.now(), redrawn each animation frame) and
+ * black otherwise. A recording of it shows where the file's video timeline sits against the wall clock, so
+ * benchmarks can tell the display path's lateness apart from the media elements' own A/V offset.
+ */
+export const CLOCK_TILE = {
+  elementId: 'clock-tile',
+  anchor: 'bottom-left',
+  left: 0,
+  bottom: 0,
+  width: 160,
+  height: 90,
+  flashMs: 100,
+} as const;
+
+type Viewport = { readonly width: number; readonly height: number };
+type Rect = { x: number; y: number; width: number; height: number };
+
+/** A fixed tile's rectangle in device pixels, from its CSS box at the bottom-left or bottom-right corner. */
+function bottomCornerRect(
+  tile: { readonly width: number; readonly height: number; readonly bottom: number } & (
+    | { readonly left: number }
+    | { readonly right: number }
+  ),
+  viewport: Viewport,
+  s: number,
+): Rect {
+  const x = 'left' in tile ? tile.left : viewport.width - tile.right - tile.width;
   return {
-    x: Math.round((viewport.width - SYNC_TILE.right - SYNC_TILE.width) * s),
-    y: Math.round((viewport.height - SYNC_TILE.bottom - SYNC_TILE.height) * s),
-    width: Math.round(SYNC_TILE.width * s),
-    height: Math.round(SYNC_TILE.height * s),
+    x: Math.round(x * s),
+    y: Math.round((viewport.height - tile.bottom - tile.height) * s),
+    width: Math.round(tile.width * s),
+    height: Math.round(tile.height * s),
   };
+}
+
+/** The wall-clock tile's rectangle in device pixels for a viewport of the given CSS size. */
+export function clockTileRect(viewport: Viewport, deviceScaleFactor = 1): Rect {
+  return bottomCornerRect(CLOCK_TILE, viewport, deviceScaleFactor);
+}
+
+/** The sync tile's rectangle in device pixels for a viewport of the given CSS size. */
+export function syncTileRect(viewport: Viewport, deviceScaleFactor = 1): Rect {
+  return bottomCornerRect(SYNC_TILE, viewport, deviceScaleFactor);
 }
 
 /** Query parameters that script the synthetic meeting (all optional; times in seconds after the join). */
@@ -91,6 +124,8 @@ export interface DemoMeetingScript {
   muted?: readonly number[];
   /** Show the sync tile (default true). */
   sync?: boolean;
+  /** Show the wall-clock tile (CLOCK_TILE; default false). */
+  clock?: boolean;
   /** The tiles' content (default: the server's defaultContent, normally 'flat'). */
   content?: DemoContent;
   /** Tracks hand out no MediaStream(Track) (no getTrack/getOriginalStream): the audio tap cannot start. */

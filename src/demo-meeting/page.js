@@ -93,6 +93,7 @@
     hiddenFromRecorder: list('hiddenFromRecorder'),
     muted: list('muted'),
     sync: flag('sync', true),
+    clock: flag('clock', false),
     // 'camera': camera-like tiles (a moving subject, a panning background, sensor noise, Jitsi's bitrates)
     // instead of the flat-colour ones; the server's default when the query does not say.
     content: (query.get('content') || boot.defaultContent || 'flat') === 'camera' ? 'camera' : 'flat',
@@ -367,6 +368,22 @@
     syncVideo = newVideo('sync.webm');
     syncVideo.id = 'sync-tile';
   }
+  // The wall-clock tile: white for the first 100 ms of each wall-clock second, redrawn every animation frame
+  // (CLOCK_TILE in demo-meeting-server.ts).
+  let clockTile = null;
+  function showClockTile() {
+    if (clockTile) return;
+    clockTile = document.createElement('div');
+    clockTile.id = 'clock-tile';
+    document.body.classList.add('with-sync');
+    document.body.appendChild(clockTile);
+    const draw = () => {
+      if (!clockTile) return;
+      clockTile.classList.toggle('on', Date.now() % 1000 < 100);
+      requestAnimationFrame(draw);
+    };
+    draw();
+  }
   const mediaElements = () => [...participants.map((p) => p.video).filter(Boolean), ...(syncVideo ? [syncVideo] : [])];
 
   function layout() {
@@ -542,6 +559,7 @@
       document.body.classList.add('with-sync');
       document.body.appendChild(syncVideo);
     }
+    if (script.clock && present.length) showClockTile();
     for (const p of arriving) {
       roomEvents.emit(
         'xmpp.muc_member_joined',
@@ -617,6 +635,8 @@
       v.load();
     }
     if (syncVideo) syncVideo.remove();
+    if (clockTile) clockTile.remove();
+    clockTile = null;
     document.body.classList.remove('with-sync');
     layout();
     updateBitrate();

@@ -28,7 +28,7 @@ describe('A/V sync', () => {
     expect(result.failure).toBeNull();
     const path = result.file!.path;
     // Anchored by the 300 ms marker; if a loaded machine broke that flash up, nearest pairs within ±0.5 s.
-    const sync = await syncTileOffset(path, { width: 1280, height: 720 }, 30, 0.5);
+    const sync = await syncTileOffset(path, { width: 1280, height: 720 }, 0.5);
     expect(sync.pairs, JSON.stringify(sync)).toBeGreaterThanOrEqual(15);
     expect(sync.offsetMs, JSON.stringify(sync)).not.toBeNull();
     expect(Math.abs(sync.offsetMs!), JSON.stringify(sync)).toBeLessThanOrEqual(150);

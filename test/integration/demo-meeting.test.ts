@@ -11,11 +11,13 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { buildChromiumArgs } from '../../src/browser/chromium-args.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CLOCK_TILE,
   FIXTURE_CYCLE_SECONDS,
   SYNC_TILE,
   demoMeetingUrl,
   ensureFixtures,
   loadFixtureManifest,
+  clockTileRect,
   startDemoMeeting,
   syncTileRect,
   type DemoMeeting,
@@ -420,6 +422,40 @@ describe('the meeting page, as a recorder sees it', () => {
 
       await page.evaluate(() => (window as unknown as AnyWindow).APP.conference._room.leave());
       expect(await page.evaluate(() => (window as unknown as AnyWindow).APP.conference._room.isJoined())).toBe(false);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('clock=1 shows the wall-clock tile: white in the first 100 ms of each second, where clockTileRect says', async () => {
+    const page = await openMeeting('acme/clock', { participants: 1, clock: true, sync: false });
+    try {
+      await waitFor(page, () => document.getElementById('clock-tile') !== null);
+      const seen = await page.evaluate(
+        () =>
+          new Promise<{ rect: { x: number; y: number; width: number; height: number }; frames: Array<[number, boolean]> }>((resolve) => {
+            const tile = document.getElementById('clock-tile')!;
+            const r = tile.getBoundingClientRect();
+            const frames: Array<[number, boolean]> = [];
+            const end = Date.now() + 1500;
+            const sample = () => {
+              // The tile's class was set by the page's own frame callback, which ran before this one.
+              frames.push([Date.now() % 1000, getComputedStyle(tile).backgroundColor === 'rgb(255, 255, 255)']);
+              if (Date.now() < end) requestAnimationFrame(sample);
+              else resolve({ rect: { x: r.x, y: r.y, width: r.width, height: r.height }, frames });
+            };
+            requestAnimationFrame(sample);
+          }),
+      );
+      expect(seen.rect).toEqual(clockTileRect(VIEWPORT));
+      expect(CLOCK_TILE).toMatchObject({ width: 160, height: 90, left: 0, bottom: 0, flashMs: 100 });
+      expect(seen.frames.some(([, on]) => on)).toBe(true);
+      expect(seen.frames.some(([, on]) => !on)).toBe(true);
+      // Well inside or well outside the flash (a frame may straddle its edges): the colour follows the clock.
+      for (const [ms, on] of seen.frames) {
+        if (ms > 5 && ms < 90) expect(on, `at ${ms} ms`).toBe(true);
+        if (ms > 120 && ms < 990) expect(on, `at ${ms} ms`).toBe(false);
+      }
     } finally {
       await page.close();
     }

@@ -30,6 +30,20 @@ describe('A/V offset analysis', () => {
     expect(flashes[0]).toEqual({ t: 1, dur: 0.1 });
     expect(flashes[17]).toEqual({ t: 18, dur: 0.3 });
   });
+  it('places flashes at their frames’ own times when given them (a recording’s stretched first frame)', () => {
+    // As in every recording: the first frame lasts 840/15360 s, the others 512/15360 s (frame k ≥ 1 at k/30 + 21.35 ms).
+    const times = Array.from({ length: 600 }, (_, k) => (k === 0 ? 0 : (328 + 512 * k) / 15360));
+    const flashes = flashPulses(lumaTrack(20), times);
+    expect(flashes).toHaveLength(19);
+    expect(flashes[0]!.t).toBeCloseTo(1 + 328 / 15360, 6);
+    expect(flashes[0]!.dur).toBeCloseTo(0.1, 6);
+    // The last frame lasts as long as the one before it; fewer times than values: only the timed frames count.
+    const last = flashPulses([16, 235, 235], [0, 0.04, 0.08]);
+    expect(last).toHaveLength(1);
+    expect(last[0]!.t).toBe(0.04);
+    expect(last[0]!.dur).toBeCloseTo(0.08, 9);
+    expect(flashPulses([16, 16, 235, 16], [0, 0.04])).toEqual([]);
+  });
   it('finds 1 kHz beeps within 5 ms, with their lengths', () => {
     const beeps = beepPulses(beepTrack(20, 0.2), RATE);
     expect(beeps).toHaveLength(19);
