@@ -15,7 +15,7 @@ import { createRecorder } from '../workers/recorder.ts';
 import { measureOffset, type Pulse } from './lib/av-sync.ts';
 import { clockTileLateness, latenessPerWindow, latenessSlopeMsPer30Min } from './lib/clock-tile.ts';
 import { benchConfig } from './lib/bench-config.ts';
-import { slope } from './lib/least-squares.ts';
+import { msPer30Min, slope } from './lib/least-squares.ts';
 import { offsetsPerWindow, streamEnds, syncTilePulses } from './lib/sync-tile.ts';
 import { machineAtEnd } from './lib/machine.ts';
 
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       wholeOffsetMs: whole.offsetMs,
       windows,
       firstToLastWindowMs: measured.length >= 2 ? Math.round((measured[measured.length - 1]! - measured[0]!) * 10) / 10 : null,
-      slopeMsPer30Min: s === null ? null : Math.round(s * 1800 * 1000 * 10) / 10,
+      slopeMsPer30Min: s === null ? null : msPer30Min(s),
       audioMinusVideoLengthMs: Math.round((ends.audio - ends.video) * 100000) / 100,
       pairs: points.length,
       display: {

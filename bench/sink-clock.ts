@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SINK_RATE_HZ, startPulse } from '../src/capture/pulse.ts';
 import { createSessionDirs, sessionEnv } from '../src/capture/session-env.ts';
-import { slope } from './lib/least-squares.ts';
+import { msPer30Min, slope } from './lib/least-squares.ts';
 import { machineAtEnd } from './lib/machine.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 120);
@@ -48,7 +48,7 @@ async function measure(sinkRateHz: number): Promise<{ clockPpm: number | null; m
     const rate = slope(points);
     return {
       clockPpm: rate === null ? null : Math.round((rate - 1) * 1e6 * 100) / 100,
-      msPer30Min: rate === null ? null : Math.round((rate - 1) * 1800 * 1000 * 10) / 10,
+      msPer30Min: rate === null ? null : msPer30Min(rate - 1),
       chunks: points.length,
     };
   } finally {

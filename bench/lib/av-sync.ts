@@ -94,7 +94,8 @@ export interface AvOffset {
   readonly beeps: number;
 }
 
-function median(values: number[]): number | null {
+/** Pure: the middle value (the upper one of an even count), null for none. */
+export function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;

@@ -5,9 +5,9 @@
  * The lateness of the picture, not of the sound, and independent of the media elements' own A/V offset.
  */
 import { clockTileRect } from '../../src/demo-meeting/demo-meeting-server.ts';
-import { flashPulses } from './av-sync.ts';
+import { flashPulses, median } from './av-sync.ts';
 import { regionLuma, videoFrameTimes } from './extract.ts';
-import { slope } from './least-squares.ts';
+import { msPer30Min, slope } from './least-squares.ts';
 
 export interface Lateness {
   /** Flash onset in the file (seconds). */
@@ -38,8 +38,7 @@ export function latenessPerWindow(points: readonly Lateness[], windowSec: number
   const out: LatenessWindow[] = [];
   for (let from = 0; from < end; from += windowSec) {
     const ms = points.filter((p) => p.t >= Math.max(1, from) && p.t < from + windowSec).map((p) => p.ms);
-    ms.sort((a, b) => a - b);
-    out.push({ fromSec: from, toSec: from + windowSec, medianMs: ms.length ? ms[Math.floor(ms.length / 2)]! : null, flashes: ms.length });
+    out.push({ fromSec: from, toSec: from + windowSec, medianMs: median(ms), flashes: ms.length });
   }
   return out;
 }
@@ -47,7 +46,7 @@ export function latenessPerWindow(points: readonly Lateness[], windowSec: number
 /** Pure: least-squares slope of the lateness against time, in ms per 30 minutes (null with < 2 points). */
 export function latenessSlopeMsPer30Min(points: readonly Lateness[]): number | null {
   const s = slope(points.filter((p) => p.t >= 1).map((p) => ({ t: p.t, offset: p.ms / 1000 })));
-  return s === null ? null : Math.round(s * 1800 * 1000 * 10) / 10;
+  return s === null ? null : msPer30Min(s);
 }
 
 /** The wall-clock tile's flashes in a recording, as lateness points. */

@@ -46,16 +46,19 @@ export async function monoPcm(path: string, rate = 48000): Promise<Float32Array>
   return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + n * 4));
 }
 
-/** Each stream's start time (s): decoded samples and frames count from their own stream's start. */
-export async function streamStarts(path: string): Promise<{ video: number; audio: number }> {
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,start_time', '-of', 'json', path], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+/** ffprobe's standard output for `-v error <args> <path>`. */
+export function ffprobe(args: readonly string[], path: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn('ffprobe', ['-v', 'error', ...args, path], { stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
     child.stdout.on('data', (c: Buffer) => (text += c.toString()));
     child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`ffprobe exited ${code}`))));
   });
+}
+
+/** Each stream's start time (s): decoded samples and frames count from their own stream's start. */
+export async function streamStarts(path: string): Promise<{ video: number; audio: number }> {
+  const out = await ffprobe(['-show_entries', 'stream=codec_type,start_time', '-of', 'json'], path);
   const streams = (JSON.parse(out) as { streams: { codec_type: string; start_time?: string }[] }).streams;
   const start = (type: string) => Number(streams.find((s) => s.codec_type === type)?.start_time ?? 0);
   return { video: start('video'), audio: start('audio') };
@@ -68,14 +71,7 @@ export async function streamStarts(path: string): Promise<{ video: number; audio
  * (840 instead of 512 ticks of 1/15360 s in every recording measured): frames 1… sit 21.3 ms after k / 30.
  */
 export async function videoFrameTimes(path: string): Promise<number[]> {
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', path], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let text = '';
-    child.stdout.on('data', (c: Buffer) => (text += c.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`ffprobe exited ${code}`))));
-  });
+  const out = await ffprobe(['-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0'], path);
   return out
     .split('\n')
     .map((l) => Number.parseFloat(l))

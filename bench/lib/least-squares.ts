@@ -1,3 +1,8 @@
+/** Pure: a rate in seconds per second (a slope, or a clock's error) as ms per 30 minutes, to 0.1 ms. */
+export function msPer30Min(secPerSec: number): number {
+  return Math.round(secPerSec * 1800 * 1000 * 10) / 10;
+}
+
 /** Pure: least-squares slope of `offset` against `t` (units of offset per unit of t); null below two points. */
 export function slope(points: readonly { t: number; offset: number }[]): number | null {
   if (points.length < 2) return null;

@@ -4,8 +4,8 @@
  * Optionally per time window, for drift over a long recording.
  */
 import { syncTileRect } from '../../src/demo-meeting/demo-meeting-server.ts';
-import { beepPulses, flashPulses, measureOffset, type AvOffset, type Pulse } from './av-sync.ts';
-import { monoPcm, regionLuma, streamStarts, videoFrameTimes } from './extract.ts';
+import { beepPulses, flashPulses, measureOffset, median, type AvOffset, type Pulse } from './av-sync.ts';
+import { ffprobe, monoPcm, regionLuma, streamStarts, videoFrameTimes } from './extract.ts';
 
 export interface SyncTilePulses {
   readonly flashes: readonly Pulse[];
@@ -51,10 +51,9 @@ export function nearestOffset(flashes: readonly Pulse[], beeps: readonly Pulse[]
     for (const b of beeps) if (best === undefined || Math.abs(b.t - f.t) < Math.abs(best.t - f.t)) best = b;
     if (best && Math.abs(best.t - f.t) <= withinSec) diffs.push(best.t - f.t);
   }
-  diffs.sort((a, b) => a - b);
-  const median = diffs.length ? diffs[Math.floor(diffs.length / 2)]! : null;
+  const middle = median(diffs);
   return {
-    offsetMs: median === null ? null : Math.round(median * 10000) / 10,
+    offsetMs: middle === null ? null : Math.round(middle * 10000) / 10,
     markerOffsetMs: null,
     pairs: diffs.length,
     flashes: flashes.length,
@@ -88,12 +87,11 @@ export function offsetsPerWindow(p: SyncTilePulses, windowSec: number): WindowOf
         if (best && Math.abs(best.t - f.t - coarse) <= 0.3) diffs.push(best.t - f.t);
       }
     }
-    diffs.sort((a, b) => a - b);
-    const median = diffs.length ? diffs[Math.floor(diffs.length / 2)]! : null;
+    const middle = median(diffs);
     out.push({
       fromSec: from,
       toSec: from + windowSec,
-      offsetMs: median === null ? null : Math.round(median * 10000) / 10,
+      offsetMs: middle === null ? null : Math.round(middle * 10000) / 10,
       pairs: diffs.length,
     });
   }
@@ -102,12 +100,7 @@ export function offsetsPerWindow(p: SyncTilePulses, windowSec: number): WindowOf
 
 /** Where each stream ends (start_time + duration, seconds), from ffprobe. */
 export async function streamEnds(path: string): Promise<{ video: number; audio: number }> {
-  const { execFile } = await import('node:child_process');
-  const text = await new Promise<string>((resolve, reject) => {
-    execFile('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,start_time,duration', '-of', 'json', path], (err, stdout) =>
-      err ? reject(err) : resolve(stdout),
-    );
-  });
+  const text = await ffprobe(['-show_entries', 'stream=codec_type,start_time,duration', '-of', 'json'], path);
   const streams = (JSON.parse(text) as { streams: { codec_type: string; start_time?: string; duration?: string }[] }).streams;
   const end = (type: string) => {
     const s = streams.find((x) => x.codec_type === type);
