@@ -22,6 +22,7 @@ import { createLogger } from '../src/log/logger.ts';
 import { createRecorder } from '../workers/recorder.ts';
 import type { AvOffset } from './lib/av-sync.ts';
 import { streamEnds, syncTileOffset } from './lib/sync-tile.ts';
+import { clockAv, clockBeepLateness, clockTileLateness, type ClockAv } from './lib/clock-tile.ts';
 import { BASELINE_SIZE, jibriFileCommand } from './lib/jibri-baseline.ts';
 import { ProcSampler, type TreeUsage } from './lib/proc-sampler.ts';
 import { machineAtEnd } from './lib/machine.ts';
@@ -45,6 +46,9 @@ interface PipelineResult {
   readonly width: number;
   readonly height: number;
   readonly fileSizeMb: number;
+  /** Where the file's zero is on the wall clock (the video input's first frame). */
+  readonly captureStartedAtMs: number;
+  readonly path: string;
 }
 
 interface FrameCounters {
@@ -58,6 +62,7 @@ async function analyse(
   usage: TreeUsage,
   progress: FrameCounters | null,
   description: string,
+  captureStartedAtMs: number,
 ): Promise<PipelineResult> {
   const media = await probeMedia(path);
   const fps = media.video?.avgFps ?? 0;
@@ -78,6 +83,8 @@ async function analyse(
     width: media.video?.width ?? 0,
     height: media.video?.height ?? 0,
     fileSizeMb: Math.round((media.sizeBytes / 1024 / 1024) * 10) / 10,
+    captureStartedAtMs,
+    path,
   };
 }
 
@@ -97,9 +104,13 @@ async function runScriba(meetingUrl: string, seconds = SECONDS): Promise<Pipelin
     fileRecordingMetadata: {},
   });
   let last: FrameCounters | null = null;
+  let captureStartedAtMs = 0;
   const sampler = new ProcSampler();
   session.on('state', (s) => {
-    if (s.status === 'running') sampler.start();
+    if (s.status === 'running') {
+      sampler.start();
+      captureStartedAtMs = s.captureStartedAtMs;
+    }
   });
   session.on('progress', (p) => {
     last = { dup: p.dup, drop: p.drop };
@@ -113,6 +124,7 @@ async function runScriba(meetingUrl: string, seconds = SECONDS): Promise<Pipelin
     usage,
     last,
     `Scriba: Chromium on a private Xvfb 1280x720, PulseAudio null sink, ffmpeg x11grab+pulse, libx264 ${config.capture.videoPreset} zerolatency crf ${config.capture.videoCrf}, A/V trim ${config.capture.audioOffsetMs} ms, fragmented MP4 then remux`,
+    captureStartedAtMs,
   );
 }
 
@@ -150,6 +162,7 @@ async function runBaseline(meetingUrl: string): Promise<PipelineResult> {
       usage,
       exit.lastProgress,
       'Jibri-style: headful Chromium on Xvfb 1920x1080, PulseAudio (Jibri: ALSA loopback), ffmpeg x11grab, libx264 ultrafast crf 25, plain MP4',
+      0,
     );
   } finally {
     await browser.close();
@@ -199,9 +212,22 @@ async function main(): Promise<void> {
       const run = await runScriba(`${url}&content=${process.env['BENCH_SYNC_CONTENT'] ?? 'camera'}`, SYNC_SECONDS);
       syncRuns.push({ ...run.avSync, endGapMs: run.avEndGapMs });
     }
+    // The same recordings of the page's wall-clock tile and beep instead of the sync tile: the capture's own
+    // A/V offset in each, without the media elements' (bench/lib/clock-tile.ts).
+    const clockRuns: ClockAv[] = [];
+    for (let i = 0; i < SYNC_RUNS; i++) {
+      process.stderr.write(`bench: wall-clock A/V run ${i + 1}/${SYNC_RUNS}, ${SYNC_SECONDS} s…\n`);
+      const run = await runScriba(`${url}&content=camera&sync=0&clock=1&clockBeep=1`, SYNC_SECONDS);
+      clockRuns.push(
+        clockAv(
+          await clockTileLateness(run.path, { width: 1280, height: 720 }, run.captureStartedAtMs),
+          await clockBeepLateness(run.path, run.captureStartedAtMs),
+        ),
+      );
+    }
     const report = {
       benchmark: 'capture',
-      measured: `${SECONDS} s recordings of the 3-participant synthetic meeting (three tiles + the sync tile), camera-like and flat tiles, 720p30 ours vs Jibri-style 1080p30 baseline, one after the other on the same machine; then ${SYNC_RUNS} consecutive ${SYNC_SECONDS} s recordings for the A/V offset`,
+      measured: `${SECONDS} s recordings of the 3-participant synthetic meeting (three tiles + the sync tile), camera-like and flat tiles, 720p30 ours vs Jibri-style 1080p30 baseline, one after the other on the same machine; then ${SYNC_RUNS} consecutive ${SYNC_SECONDS} s recordings for the A/V offset by the sync tile, and ${SYNC_RUNS} by the wall-clock tile and beep`,
       machine: machineAtEnd(),
       date: new Date().toISOString(),
       definitions: {
@@ -214,11 +240,15 @@ async function main(): Promise<void> {
         avOffsetMs: 'median of (beep onset − flash onset) over the sync tile in the output file; positive = audio late',
         avEndGapMs: 'where the audio track ends minus where the video track ends (ffprobe start_time + duration)',
         peakPssMb: 'peak of the summed PSS of those processes (smaps_rollup), sampled every second',
+        clockAvRuns:
+          'recordings of the wall-clock tile and beep (clock=1&clockBeep=1, no sync tile): videoLateMs and audioLateMs are the medians of how long after each whole wall-clock second the flash and the beep appear in the file (placed on the wall clock by captureStartedAtMs); offsetMs = audio − video, the capture’s own A/V offset without the media elements’ (positive = audio late)',
       },
       camera,
       flat,
       avOffsetRunsMs: syncRuns.map((r) => r.offsetMs),
       avOffsetRuns: syncRuns,
+      clockAvRunsMs: clockRuns.map((r) => r.offsetMs),
+      clockAvRuns: clockRuns,
     };
     mkdirSync('bench/results', { recursive: true });
     writeFileSync('bench/results/capture.json', `${JSON.stringify(report, null, 2)}\n`);
@@ -234,7 +264,7 @@ async function main(): Promise<void> {
             drop: r.droppedFrames,
           };
     process.stdout.write(
-      `${JSON.stringify({ camera: { ours: brief(camera.ours), baseline: brief(camera.baseline), ratio: camera.ratio }, flat: { ours: brief(flat.ours), baseline: brief(flat.baseline), ratio: flat.ratio }, avOffsetRunsMs: report.avOffsetRunsMs })}\n`,
+      `${JSON.stringify({ camera: { ours: brief(camera.ours), baseline: brief(camera.baseline), ratio: camera.ratio }, flat: { ours: brief(flat.ours), baseline: brief(flat.baseline), ratio: flat.ratio }, avOffsetRunsMs: report.avOffsetRunsMs, clockAvRuns: clockRuns })}\n`,
     );
   } finally {
     await meeting.close();

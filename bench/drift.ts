@@ -92,7 +92,7 @@ async function main(): Promise<void> {
         offsetMs: 'median (beep onset − flash onset) of the sync tile pulses in the window; positive = audio late',
         slopeMsPer30Min: 'least-squares slope of every pair’s offset against time, × 30 min',
         display:
-          'the wall-clock tile: how long after each whole second of the wall clock its flash appears in the file (the file placed on the wall clock by captureStartedAtMs, the video input’s first frame): the display path’s lateness (page frame → compositor → X server → x11grab), median per window and its slope. It moves the video, not the audio: if it wanders with the A/V offset, the wander is the display path’s',
+          'the wall-clock tile: how long after each second’s mark on the wall clock (clockMarkMs: the second plus 0…9 tenths of a 30 fps frame) its flash appears in the file (the file placed on the wall clock by captureStartedAtMs, the video input’s first frame): the display path’s lateness (page frame → compositor → X server → x11grab), median per window and its slope. It moves the video, not the audio: if it wanders with the A/V offset, the wander is the display path’s',
         audioMinusVideoLengthMs:
           'audio track length minus video track length: how the two end (a few tens of ms either way); not a clock measurement, see bench:sink-clock',
       },

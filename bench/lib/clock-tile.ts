@@ -1,12 +1,14 @@
 /**
- * The synthetic meeting's wall-clock tile (CLOCK_TILE, `clock=1`) in a recording: it turns white at every
- * whole second of the wall clock, so each flash onset, placed on the wall clock through the file's zero
- * (captureStartedAtMs), says how late the display path (page → compositor → X server → x11grab) showed it.
- * The lateness of the picture, not of the sound, and independent of the media elements' own A/V offset.
+ * The synthetic meeting's wall-clock tile (CLOCK_TILE, `clock=1`) in a recording: it turns white at a known
+ * mark of every wall-clock second (clockMarkMs), so each flash onset, placed on the wall clock through the
+ * file's zero (captureStartedAtMs), says how late the display path (page → compositor → X server → x11grab)
+ * showed it.
+ * The lateness of the picture, and with `clockBeep=1` of the sound (its beeps leave Chromium's audio output
+ * at the same marks), both independent of the media elements' own A/V offset.
  */
-import { clockTileRect } from '../../src/demo-meeting/demo-meeting-server.ts';
-import { flashPulses, median } from './av-sync.ts';
-import { regionLuma, videoFrameTimes } from './extract.ts';
+import { CLOCK_TILE, clockMarkMs, clockTileRect } from '../../src/demo-meeting/demo-meeting-server.ts';
+import { beepPulses, flashPulses, median } from './av-sync.ts';
+import { monoPcm, regionLuma, streamStarts, videoFrameTimes } from './extract.ts';
 import { msPer30Min, slope } from './least-squares.ts';
 
 export interface Lateness {
@@ -16,12 +18,14 @@ export interface Lateness {
   readonly ms: number;
 }
 
-/** Pure: each flash onset (file seconds) → its lateness against the wall-clock second it marks. */
-export function latenessOf(flashOnsetsSec: readonly number[], captureStartedAtMs: number): Lateness[] {
-  return flashOnsetsSec.map((t) => {
-    const r = (((captureStartedAtMs + t * 1000) % 1000) + 1000) % 1000;
-    // A flash more than half a second "late" is one that came early for the next second.
-    return { t, ms: Math.round((r >= 500 ? r - 1000 : r) * 10) / 10 };
+/** Pure: each onset (file seconds) → its lateness against the mark (clockMarkMs) of its wall-clock second. */
+export function latenessOf(onsetsSec: readonly number[], captureStartedAtMs: number): Lateness[] {
+  return onsetsSec.map((t) => {
+    const wall = captureStartedAtMs + t * 1000;
+    const r = ((wall % 1000) + 1000) % 1000;
+    // An onset more than half a second "late" is one that came early for the next second.
+    const second = wall - r + (r >= 500 ? 1000 : 0);
+    return { t, ms: Math.round((wall - clockMarkMs(second)) * 10) / 10 };
   });
 }
 
@@ -61,4 +65,42 @@ export async function clockTileLateness(
     flashPulses(luma, await videoFrameTimes(path)).map((p) => p.t),
     captureStartedAtMs,
   );
+}
+
+/**
+ * The wall-clock beeps (`clockBeep=1`) in a recording, as lateness points: each beep onset at its sample's
+ * place after the audio stream's start, placed on the wall clock like the flashes.
+ */
+export async function clockBeepLateness(path: string, captureStartedAtMs: number): Promise<Lateness[]> {
+  const starts = await streamStarts(path);
+  const beeps = beepPulses(await monoPcm(path), 48_000, CLOCK_TILE.beepHz);
+  return latenessOf(
+    beeps.map((p) => p.t + starts.audio),
+    captureStartedAtMs,
+  );
+}
+
+export interface ClockAv {
+  /** Median lateness of the picture (ms), after the first second. */
+  readonly videoLateMs: number | null;
+  /** Median lateness of the sound (ms), after the first second. */
+  readonly audioLateMs: number | null;
+  /** audioLateMs − videoLateMs: the capture's own A/V offset (positive = audio late). */
+  readonly offsetMs: number | null;
+  readonly flashes: number;
+  readonly beeps: number;
+}
+
+/** Pure: the two latenesses' medians and their difference. */
+export function clockAv(flashes: readonly Lateness[], beeps: readonly Lateness[]): ClockAv {
+  const mid = (points: readonly Lateness[]) => median(points.filter((p) => p.t >= 1).map((p) => p.ms));
+  const v = mid(flashes);
+  const a = mid(beeps);
+  return {
+    videoLateMs: v,
+    audioLateMs: a,
+    offsetMs: v === null || a === null ? null : Math.round((a - v) * 10) / 10,
+    flashes: flashes.length,
+    beeps: beeps.length,
+  };
 }

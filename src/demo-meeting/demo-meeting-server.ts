@@ -61,9 +61,17 @@ export const SYNC_TILE = {
 
 /**
  * Where the page puts the wall-clock tile (`clock=1`, off by default): bottom-left, 160x90 CSS pixels, white
- * during the first 100 ms of every second of the wall clock (Date.now(), redrawn each animation frame) and
- * black otherwise. A recording of it shows where the file's video timeline sits against the wall clock, so
- * benchmarks can tell the display path's lateness apart from the media elements' own A/V offset.
+ * for 100 ms from each mark of the wall clock (Date.now(), redrawn each animation frame) and black otherwise.
+ * A recording of it shows where the file's video timeline sits against the wall clock, so benchmarks can tell
+ * the display path's lateness apart from the media elements' own A/V offset. With `clockBeep=1` a `beepHz`
+ * tone sounds from the same marks, scheduled on the audio output's own timestamp, so the sound path's lateness
+ * shows too, and their difference is the capture's own A/V offset.
+ *
+ * The mark is not the whole second itself but `clockMarkMs`: the second plus 0, 1/10, … 9/10 of a 30 fps
+ * frame in turn. A picture sampled at 30 fps shows an event up to one frame after it happens; a mark locked
+ * to the second would land at the same place between two grabs for a whole recording (a phase that is new
+ * in every run), and so would every lateness measured from it. Stepping through the frame averages that out,
+ * as a meeting's own video, which arrives at no fixed phase, does.
  */
 export const CLOCK_TILE = {
   elementId: 'clock-tile',
@@ -73,7 +81,17 @@ export const CLOCK_TILE = {
   width: 160,
   height: 90,
   flashMs: 100,
+  beepHz: 2000,
+  markSteps: 10,
+  markStepMs: 100 / 30,
 } as const;
+
+/** The wall-clock mark (ms since the epoch) of the whole second `secondMs`. Pure; page.js computes the same. */
+export function clockMarkMs(secondMs: number): number {
+  const n = CLOCK_TILE.markSteps;
+  const step = ((Math.round(secondMs / 1000) % n) + n) % n;
+  return secondMs + step * CLOCK_TILE.markStepMs;
+}
 
 type Viewport = { readonly width: number; readonly height: number };
 type Rect = { x: number; y: number; width: number; height: number };
@@ -126,6 +144,8 @@ export interface DemoMeetingScript {
   sync?: boolean;
   /** Show the wall-clock tile (CLOCK_TILE; default false). */
   clock?: boolean;
+  /** With the wall-clock tile, a CLOCK_TILE.beepHz beep in the same 100 ms of each second (default false). */
+  clockBeep?: boolean;
   /** The tiles' content (default: the server's defaultContent, normally 'flat'). */
   content?: DemoContent;
   /** Tracks hand out no MediaStream(Track) (no getTrack/getOriginalStream): the audio tap cannot start. */

@@ -94,6 +94,8 @@
     muted: list('muted'),
     sync: flag('sync', true),
     clock: flag('clock', false),
+    // With the clock tile: a beep from each of its marks (CLOCK_TILE.beepHz).
+    clockBeep: flag('clockBeep', false),
     // 'camera': camera-like tiles (a moving subject, a panning background, sensor noise, Jitsi's bitrates)
     // instead of the flat-colour ones; the server's default when the query does not say.
     content: (query.get('content') || boot.defaultContent || 'flat') === 'camera' ? 'camera' : 'flat',
@@ -172,6 +174,8 @@
     mediaStartedAt: null,
     autoplayBlocked: false,
     driftCorrections: 0,
+    /** Wall-clock seconds (ms) whose mark the clock beep was scheduled for (clockBeep=1). */
+    clockBeeps: [],
     mediaErrors: [],
     listenerErrors: [],
     events: [],
@@ -368,8 +372,9 @@
     syncVideo = newVideo('sync.webm');
     syncVideo.id = 'sync-tile';
   }
-  // The wall-clock tile: white for the first 100 ms of each wall-clock second, redrawn every animation frame
-  // (CLOCK_TILE in demo-meeting-server.ts).
+  // The wall-clock tile: white for 100 ms from each second's mark, redrawn every animation frame (CLOCK_TILE
+  // and clockMarkMs in demo-meeting-server.ts: the mark steps through a 30 fps frame, 1/10 of it per second).
+  const clockMark = (secondMs) => secondMs + ((((Math.round(secondMs / 1000) % 10) + 10) % 10) * 100) / 30;
   let clockTile = null;
   function showClockTile() {
     if (clockTile) return;
@@ -379,11 +384,57 @@
     document.body.appendChild(clockTile);
     const draw = () => {
       if (!clockTile) return;
-      clockTile.classList.toggle('on', Date.now() % 1000 < 100);
+      const now = Date.now();
+      const sinceMark = now - clockMark(now - (now % 1000));
+      clockTile.classList.toggle('on', sinceMark >= 0 && sinceMark < 100);
       requestAnimationFrame(draw);
     };
     draw();
+    if (script.clockBeep) startClockBeep();
   }
+
+  // The wall-clock beep: a 2 kHz tone (CLOCK_TILE.beepHz) for 100 ms from every second's mark, placed by
+  // the audio output's own timestamp (getOutputTimestamp: which context time leaves the output when), so each
+  // beep leaves the browser's audio output at its mark as the tile's flash is drawn at it. A recording then
+  // shows the sound path's lateness beside the picture's, without a media element's own A/V offset between.
+  let clockAudio = null;
+  function startClockBeep() {
+    if (clockAudio) return;
+    const ctx = new AudioContext();
+    const state = { ctx, timer: 0, next: 0 };
+    clockAudio = state;
+    const schedule = () => {
+      const ts = ctx.getOutputTimestamp();
+      if (ctx.state !== 'running' || !ts.performanceTime) return; // the output has not started yet
+      // Wall-clock time (ms) at which the sample at ts.contextTime leaves the output.
+      const wallAt = Date.now() - (performance.now() - ts.performanceTime);
+      let second = Math.max(state.next, Math.ceil((Date.now() + 200) / 1000) * 1000);
+      for (; second <= Date.now() + 1500; second += 1000) {
+        const at = ts.contextTime + (clockMark(second) - wallAt) / 1000;
+        const gain = new GainNode(ctx, { gain: 0 });
+        // 2 ms ramps: no click, and the onset stays within the detector's 5 ms step.
+        gain.gain.setValueAtTime(0, at);
+        gain.gain.linearRampToValueAtTime(0.5, at + 0.002);
+        gain.gain.setValueAtTime(0.5, at + 0.098);
+        gain.gain.linearRampToValueAtTime(0, at + 0.1);
+        const osc = new OscillatorNode(ctx, { frequency: 2000 });
+        osc.connect(gain).connect(ctx.destination);
+        osc.start(at);
+        osc.stop(at + 0.1);
+        demo.clockBeeps.push(second);
+      }
+      state.next = second;
+    };
+    state.timer = setInterval(schedule, 250);
+    ctx.resume().catch(() => {});
+  }
+  function stopClockBeep() {
+    if (!clockAudio) return;
+    clearInterval(clockAudio.timer);
+    clockAudio.ctx.close().catch(() => {});
+    clockAudio = null;
+  }
+
   const mediaElements = () => [...participants.map((p) => p.video).filter(Boolean), ...(syncVideo ? [syncVideo] : [])];
 
   function layout() {
@@ -637,6 +688,7 @@
     if (syncVideo) syncVideo.remove();
     if (clockTile) clockTile.remove();
     clockTile = null;
+    stopClockBeep();
     document.body.classList.remove('with-sync');
     layout();
     updateBitrate();

@@ -17,6 +17,7 @@ import {
   demoMeetingUrl,
   ensureFixtures,
   loadFixtureManifest,
+  clockMarkMs,
   clockTileRect,
   startDemoMeeting,
   syncTileRect,
@@ -427,8 +428,8 @@ describe('the meeting page, as a recorder sees it', () => {
     }
   });
 
-  it('clock=1 shows the wall-clock tile: white in the first 100 ms of each second, where clockTileRect says', async () => {
-    const page = await openMeeting('acme/clock', { participants: 1, clock: true, sync: false });
+  it('clock=1 shows the wall-clock tile: white for 100 ms from each second’s mark, where clockTileRect says', async () => {
+    const page = await openMeeting('acme/clock', { participants: 1, clock: true, clockBeep: true, sync: false });
     try {
       await waitFor(page, () => document.getElementById('clock-tile') !== null);
       const seen = await page.evaluate(
@@ -437,10 +438,10 @@ describe('the meeting page, as a recorder sees it', () => {
             const tile = document.getElementById('clock-tile')!;
             const r = tile.getBoundingClientRect();
             const frames: Array<[number, boolean]> = [];
-            const end = Date.now() + 1500;
+            const end = Date.now() + 2500;
             const sample = () => {
               // The tile's class was set by the page's own frame callback, which ran before this one.
-              frames.push([Date.now() % 1000, getComputedStyle(tile).backgroundColor === 'rgb(255, 255, 255)']);
+              frames.push([Date.now(), getComputedStyle(tile).backgroundColor === 'rgb(255, 255, 255)']);
               if (Date.now() < end) requestAnimationFrame(sample);
               else resolve({ rect: { x: r.x, y: r.y, width: r.width, height: r.height }, frames });
             };
@@ -448,14 +449,19 @@ describe('the meeting page, as a recorder sees it', () => {
           }),
       );
       expect(seen.rect).toEqual(clockTileRect(VIEWPORT));
-      expect(CLOCK_TILE).toMatchObject({ width: 160, height: 90, left: 0, bottom: 0, flashMs: 100 });
+      expect(CLOCK_TILE).toMatchObject({ width: 160, height: 90, left: 0, bottom: 0, flashMs: 100, beepHz: 2000 });
       expect(seen.frames.some(([, on]) => on)).toBe(true);
       expect(seen.frames.some(([, on]) => !on)).toBe(true);
-      // Well inside or well outside the flash (a frame may straddle its edges): the colour follows the clock.
-      for (const [ms, on] of seen.frames) {
-        if (ms > 5 && ms < 90) expect(on, `at ${ms} ms`).toBe(true);
-        if (ms > 120 && ms < 990) expect(on, `at ${ms} ms`).toBe(false);
+      // Well inside or well outside the flash (a frame may straddle its edges): the colour follows the marks.
+      for (const [now, on] of seen.frames) {
+        const sinceMark = now - clockMarkMs(now - (now % 1000));
+        if (sinceMark > 5 && sinceMark < 90) expect(on, `${sinceMark} ms after the mark`).toBe(true);
+        if (sinceMark < -5 || sinceMark > 120) expect(on, `${sinceMark} ms after the mark`).toBe(false);
       }
+      // clockBeep=1: a beep is scheduled for each second's mark on the audio output's clock.
+      const beeps = await page.evaluate(() => (window as unknown as AnyWindow).__scribaDemo.clockBeeps as number[]);
+      expect(beeps.length).toBeGreaterThanOrEqual(2);
+      for (let i = 1; i < beeps.length; i++) expect(beeps[i]! - beeps[i - 1]!).toBe(1000);
     } finally {
       await page.close();
     }
