@@ -174,6 +174,13 @@ const ratio = (a: number | null, b: number | null) => (a === null || b === null 
 
 /** Consecutive short recordings of the same meeting: the A/V offset of each (positive = audio late). */
 const SYNC_RUNS = Number(process.env['BENCH_SYNC_RUNS'] ?? 5);
+const CLOCK_RUNS = Number(process.env['BENCH_CLOCK_RUNS'] ?? SYNC_RUNS);
+/**
+ * The sync clip's playback rate in those runs (the page's syncRate). 1.001 slides its pulses 1 ms a second
+ * across the 30 fps grabs, 40 ms in a run, so each run's median averages their phase as a meeting's video,
+ * which arrives at no fixed phase, does; at 1 a run keeps one phase throughout (docs/capture.md).
+ */
+const SYNC_RATE = Number(process.env['BENCH_SYNC_RATE'] ?? 1.001);
 const SYNC_SECONDS = 40; // two of the 18 s cycle's 300 ms markers anchor each measurement
 
 async function compare(meetingUrl: string, content: DemoContent) {
@@ -209,14 +216,14 @@ async function main(): Promise<void> {
     const syncRuns: (AvOffset & { endGapMs: number })[] = [];
     for (let i = 0; i < SYNC_RUNS; i++) {
       process.stderr.write(`bench: A/V offset run ${i + 1}/${SYNC_RUNS}, ${SYNC_SECONDS} s…\n`);
-      const run = await runScriba(`${url}&content=${process.env['BENCH_SYNC_CONTENT'] ?? 'camera'}`, SYNC_SECONDS);
+      const run = await runScriba(`${url}&content=${process.env['BENCH_SYNC_CONTENT'] ?? 'camera'}&syncRate=${SYNC_RATE}`, SYNC_SECONDS);
       syncRuns.push({ ...run.avSync, endGapMs: run.avEndGapMs });
     }
     // The same recordings of the page's wall-clock tile and beep instead of the sync tile: the capture's own
     // A/V offset in each, without the media elements' (bench/lib/clock-tile.ts).
     const clockRuns: ClockAv[] = [];
-    for (let i = 0; i < SYNC_RUNS; i++) {
-      process.stderr.write(`bench: wall-clock A/V run ${i + 1}/${SYNC_RUNS}, ${SYNC_SECONDS} s…\n`);
+    for (let i = 0; i < CLOCK_RUNS; i++) {
+      process.stderr.write(`bench: wall-clock A/V run ${i + 1}/${CLOCK_RUNS}, ${SYNC_SECONDS} s…\n`);
       const run = await runScriba(`${url}&content=camera&sync=0&clock=1&clockBeep=1`, SYNC_SECONDS);
       clockRuns.push(
         clockAv(
@@ -227,7 +234,7 @@ async function main(): Promise<void> {
     }
     const report = {
       benchmark: 'capture',
-      measured: `${SECONDS} s recordings of the 3-participant synthetic meeting (three tiles + the sync tile), camera-like and flat tiles, 720p30 ours vs Jibri-style 1080p30 baseline, one after the other on the same machine; then ${SYNC_RUNS} consecutive ${SYNC_SECONDS} s recordings for the A/V offset by the sync tile, and ${SYNC_RUNS} by the wall-clock tile and beep`,
+      measured: `${SECONDS} s recordings of the 3-participant synthetic meeting (three tiles + the sync tile), camera-like and flat tiles, 720p30 ours vs Jibri-style 1080p30 baseline, one after the other on the same machine; then ${SYNC_RUNS} consecutive ${SYNC_SECONDS} s recordings for the A/V offset by the sync tile, and ${CLOCK_RUNS} by the wall-clock tile and beep`,
       machine: machineAtEnd(),
       date: new Date().toISOString(),
       definitions: {
@@ -238,6 +245,7 @@ async function main(): Promise<void> {
           "ffmpeg's drop= counter at the end (frames discarded to keep constant frame rate, includes x11grab's start-up catch-up)",
         duplicatedFrames: "ffmpeg's dup= counter at the end (frames repeated because capture fell behind)",
         avOffsetMs: 'median of (beep onset − flash onset) over the sync tile in the output file; positive = audio late',
+        avOffsetRuns: `the same for ${SYNC_SECONDS} s recordings with the sync clip played at ${SYNC_RATE}× (syncRate), its pulses sliding across the 30 fps grabs so that each run averages their phase`,
         avEndGapMs: 'where the audio track ends minus where the video track ends (ffprobe start_time + duration)',
         peakPssMb: 'peak of the summed PSS of those processes (smaps_rollup), sampled every second',
         clockAvRuns:
@@ -245,6 +253,7 @@ async function main(): Promise<void> {
       },
       camera,
       flat,
+      syncRate: SYNC_RATE,
       avOffsetRunsMs: syncRuns.map((r) => r.offsetMs),
       avOffsetRuns: syncRuns,
       clockAvRunsMs: clockRuns.map((r) => r.offsetMs),

@@ -142,6 +142,11 @@ export interface DemoMeetingScript {
   muted?: readonly number[];
   /** Show the sync tile (default true). */
   sync?: boolean;
+  /**
+   * The sync clip's playback rate (0.5–2, default 1). Slightly off 1 (e.g. 1.001) its pulses slide across the
+   * 30 fps grabs, so a recording averages their phase instead of keeping one (docs/capture.md).
+   */
+  syncRate?: number;
   /** Show the wall-clock tile (CLOCK_TILE; default false). */
   clock?: boolean;
   /** With the wall-clock tile, a CLOCK_TILE.beepHz beep in the same 100 ms of each second (default false). */

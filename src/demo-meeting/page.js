@@ -93,6 +93,7 @@
     hiddenFromRecorder: list('hiddenFromRecorder'),
     muted: list('muted'),
     sync: flag('sync', true),
+    syncRate: Math.max(0.5, Math.min(2, num('syncRate', 1))),
     clock: flag('clock', false),
     // With the clock tile: a beep from each of its marks (CLOCK_TILE.beepHz).
     clockBeep: flag('clockBeep', false),
@@ -371,6 +372,12 @@
   if (script.sync && participants.length > 0) {
     syncVideo = newVideo('sync.webm');
     syncVideo.id = 'sync-tile';
+    // syncRate ≠ 1 slides the tile's pulses slowly across the 30 fps grabs (e.g. 1.001: 1 ms a second), so a
+    // recording's median averages their phase instead of keeping one for its whole length. Resampled, not
+    // time-stretched: the beep keeps its shape.
+    syncVideo.preservesPitch = false;
+    syncVideo.defaultPlaybackRate = script.syncRate;
+    syncVideo.playbackRate = script.syncRate;
   }
   // The wall-clock tile: white for 100 ms from each second's mark, redrawn every animation frame (CLOCK_TILE
   // and clockMarkMs in demo-meeting-server.ts: the mark steps through a 30 fps frame, 1/10 of it per second).

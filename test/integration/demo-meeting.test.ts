@@ -467,6 +467,20 @@ describe('the meeting page, as a recorder sees it', () => {
     }
   });
 
+  it('syncRate plays the sync clip at that rate, resampled rather than time-stretched', async () => {
+    const page = await openMeeting('acme/sliding', { participants: 1, syncRate: 1.001 });
+    try {
+      await waitFor(page, () => document.getElementById('sync-tile') !== null);
+      const tile = await page.evaluate(() => {
+        const v = document.getElementById('sync-tile') as HTMLVideoElement;
+        return { rate: v.playbackRate, preservesPitch: v.preservesPitch };
+      });
+      expect(tile).toEqual({ rate: 1.001, preservesPitch: false });
+    } finally {
+      await page.close();
+    }
+  });
+
   it('emits lib-jitsi-meet events, and leaveAfter empties the meeting', async () => {
     const page = await openMeeting('acme/leaving', { participants: 3, joinDelay: 1, leaveAfter: 2 });
     try {
