@@ -219,8 +219,9 @@ async function main(): Promise<void> {
       const run = await runScriba(`${url}&content=${process.env['BENCH_SYNC_CONTENT'] ?? 'camera'}&syncRate=${SYNC_RATE}`, SYNC_SECONDS);
       syncRuns.push({ ...run.avSync, endGapMs: run.avEndGapMs });
     }
-    // The same recordings of the page's wall-clock tile and beep instead of the sync tile: the capture's own
-    // A/V offset in each, without the media elements' (bench/lib/clock-tile.ts).
+    // The same recordings of the page's wall-clock tile and beep instead of the sync tile: how late the sound
+    // and the picture reach the file against the wall clock, without a media element in between
+    // (bench/lib/clock-tile.ts).
     const clockRuns: ClockAv[] = [];
     for (let i = 0; i < CLOCK_RUNS; i++) {
       process.stderr.write(`bench: wall-clock A/V run ${i + 1}/${CLOCK_RUNS}, ${SYNC_SECONDS} s…\n`);
@@ -249,7 +250,7 @@ async function main(): Promise<void> {
         avEndGapMs: 'where the audio track ends minus where the video track ends (ffprobe start_time + duration)',
         peakPssMb: 'peak of the summed PSS of those processes (smaps_rollup), sampled every second',
         clockAvRuns:
-          'recordings of the wall-clock tile and beep (clock=1&clockBeep=1, no sync tile): videoLateMs and audioLateMs are the medians of how long after each whole wall-clock second the flash and the beep appear in the file (placed on the wall clock by captureStartedAtMs); offsetMs = audio − video, the capture’s own A/V offset without the media elements’ (positive = audio late)',
+          'recordings of the wall-clock tile and beep (clock=1&clockBeep=1, no sync tile): videoLateMs and audioLateMs are the medians of how long after each second’s mark (clockMarkMs) the flash and the beep appear in the file (placed on the wall clock by captureStartedAtMs); offsetMs = audio − video (positive = audio late). The beep is scheduled on Chromium’s audio output timestamp, so audioLateMs is the sound path’s lateness; the flash is a page element repainted each animation frame, so videoLateMs includes the page’s own rendering and offsetMs is not a recording’s A/V offset (docs/capture.md)',
       },
       camera,
       flat,

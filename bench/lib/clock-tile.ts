@@ -2,9 +2,8 @@
  * The synthetic meeting's wall-clock tile (CLOCK_TILE, `clock=1`) in a recording: it turns white at a known
  * mark of every wall-clock second (clockMarkMs), so each flash onset, placed on the wall clock through the
  * file's zero (captureStartedAtMs), says how late the display path (page → compositor → X server → x11grab)
- * showed it.
- * The lateness of the picture, and with `clockBeep=1` of the sound (its beeps leave Chromium's audio output
- * at the same marks), both independent of the media elements' own A/V offset.
+ * showed it, the page's own rendering of the tile included. With `clockBeep=1` the sound's lateness too (its
+ * beeps leave Chromium's audio output at the same marks). Neither involves a media element's A/V offset.
  */
 import { CLOCK_TILE, clockMarkMs, clockTileRect } from '../../src/demo-meeting/demo-meeting-server.ts';
 import { beepPulses, flashPulses, median } from './av-sync.ts';
@@ -85,7 +84,7 @@ export interface ClockAv {
   readonly videoLateMs: number | null;
   /** Median lateness of the sound (ms), after the first second. */
   readonly audioLateMs: number | null;
-  /** audioLateMs − videoLateMs: the capture's own A/V offset (positive = audio late). */
+  /** audioLateMs − videoLateMs (positive = audio late); the picture's lateness includes the page's rendering. */
   readonly offsetMs: number | null;
   readonly flashes: number;
   readonly beeps: number;

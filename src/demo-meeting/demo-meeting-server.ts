@@ -65,7 +65,7 @@ export const SYNC_TILE = {
  * A recording of it shows where the file's video timeline sits against the wall clock, so benchmarks can tell
  * the display path's lateness apart from the media elements' own A/V offset. With `clockBeep=1` a `beepHz`
  * tone sounds from the same marks, scheduled on the audio output's own timestamp, so the sound path's lateness
- * shows too, and their difference is the capture's own A/V offset.
+ * shows too (the picture's includes the page's own rendering of the tile: docs/capture.md).
  *
  * The mark is not the whole second itself but `clockMarkMs`: the second plus 0, 1/10, … 9/10 of a 30 fps
  * frame in turn. A picture sampled at 30 fps shows an event up to one frame after it happens; a mark locked
@@ -149,7 +149,7 @@ export interface DemoMeetingScript {
   syncRate?: number;
   /** Show the wall-clock tile (CLOCK_TILE; default false). */
   clock?: boolean;
-  /** With the wall-clock tile, a CLOCK_TILE.beepHz beep in the same 100 ms of each second (default false). */
+  /** With the wall-clock tile, a CLOCK_TILE.beepHz beep for 100 ms from each of its marks (default false). */
   clockBeep?: boolean;
   /** The tiles' content (default: the server's defaultContent, normally 'flat'). */
   content?: DemoContent;
