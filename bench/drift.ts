@@ -4,6 +4,10 @@
  * least-squares slope of every flash/beep pair's offset against time (ms per 30 min), which sees drift
  * below the 33 ms steps of a 30 fps picture. Not part of `npm test`. Writes bench/results/drift.json
  * (BENCH_OUT overrides the path).
+ *
+ * BENCH_DRIFT_TILE=clock records the wall-clock tile and beep instead of the sync tile: how late the sound and
+ * the picture reach the file against the wall clock, per window, so each path's own drift shows on one
+ * clock, without a media element re-setting its A/V at every loop of its clip.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -13,7 +17,7 @@ import { probeMedia } from '../src/ffmpeg/index.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { createRecorder } from '../workers/recorder.ts';
 import { measureOffset, type Pulse } from './lib/av-sync.ts';
-import { clockTileLateness, latenessPerWindow, latenessSlopeMsPer30Min } from './lib/clock-tile.ts';
+import { clockBeepLateness, clockTileLateness, latenessPerWindow, latenessSlopeMsPer30Min } from './lib/clock-tile.ts';
 import { benchConfig } from './lib/bench-config.ts';
 import { msPer30Min, slope } from './lib/least-squares.ts';
 import { offsetsPerWindow, streamEnds, syncTilePulses } from './lib/sync-tile.ts';
@@ -22,6 +26,7 @@ import { machineAtEnd } from './lib/machine.ts';
 const MINUTES = Number(process.env['BENCH_MINUTES'] ?? 30);
 const WINDOW_SEC = 120;
 const OUT = process.env['BENCH_OUT'] ?? 'bench/results/drift.json';
+const CLOCK_ONLY = process.env['BENCH_DRIFT_TILE'] === 'clock';
 
 /** Pure: every flash paired with its beep (anchored by the marker offset), as (time, offset) points. */
 export function pairs(flashes: readonly Pulse[], beeps: readonly Pulse[], coarseSec: number): { t: number; offset: number }[] {
@@ -44,7 +49,7 @@ async function main(): Promise<void> {
     const session = createRecorder(config, createLogger({ level: 'warn' })).createSession({
       sessionId: 'drift',
       // clock=1: the wall-clock tile, to tell the display path's lateness from the media's A/V offset.
-      target: parseMeetingUrl(`${meeting.url}/drift?participants=3&content=camera&clock=1`, true),
+      target: parseMeetingUrl(`${meeting.url}/drift?participants=3&content=camera&clock=1${CLOCK_ONLY ? '&sync=0&clockBeep=1' : ''}`, true),
       login: null,
       roomPassword: null,
       resolution: '720p',
@@ -59,20 +64,25 @@ async function main(): Promise<void> {
     const result = await session.run();
     if (!result.file) throw new Error(`session failed: ${result.failure?.message}`);
     const media = await probeMedia(result.file.path);
-    const pulses = await syncTilePulses(result.file.path, { width: 1280, height: 720 });
+    // A 30-minute file decodes to ~350 MB of samples: only the tile that was recorded is read.
+    const pulses = CLOCK_ONLY ? { flashes: [], beeps: [] } : await syncTilePulses(result.file.path, { width: 1280, height: 720 });
     const whole = measureOffset(pulses.flashes, pulses.beeps);
     const points = whole.markerOffsetMs === null ? [] : pairs(pulses.flashes, pulses.beeps, whole.markerOffsetMs / 1000);
     const s = slope(points);
     const windows = offsetsPerWindow(pulses, WINDOW_SEC);
     const lateness = await clockTileLateness(result.file.path, { width: 1280, height: 720 }, captureStartedAtMs);
     const displayWindows = latenessPerWindow(lateness, WINDOW_SEC);
+    const beepLateness = CLOCK_ONLY ? await clockBeepLateness(result.file.path, captureStartedAtMs) : [];
+    const soundWindows = latenessPerWindow(beepLateness, WINDOW_SEC);
     const measured = windows.filter((w) => w.offsetMs !== null).map((w) => w.offsetMs!);
     // Where the tracks end. Not a clock measurement: aresample's 100 ms pad/trim keeps the audio's length on
     // the wall clock even when the sound server's clock runs off (bench:sink-clock measures that clock).
     const ends = await streamEnds(result.file.path);
     const report = {
       benchmark: 'drift',
-      measured: `one ${MINUTES} min recording (720p30, camera-like 3-participant meeting with the sync and wall-clock tiles), A/V offset and the picture's lateness against the wall clock per ${WINDOW_SEC / 60}-minute window`,
+      measured: CLOCK_ONLY
+        ? `one ${MINUTES} min recording (720p30, camera-like 3-participant meeting with the wall-clock tile and beep, no sync tile), the sound's and the picture's lateness against the wall clock per ${WINDOW_SEC / 60}-minute window`
+        : `one ${MINUTES} min recording (720p30, camera-like 3-participant meeting with the sync and wall-clock tiles), A/V offset and the picture's lateness against the wall clock per ${WINDOW_SEC / 60}-minute window`,
       machine: machineAtEnd(),
       date: new Date().toISOString(),
       // The file's zero on the wall clock, so the file can be analysed again (bench/lib/clock-tile.ts).
@@ -88,11 +98,22 @@ async function main(): Promise<void> {
         slopeMsPer30Min: latenessSlopeMsPer30Min(lateness),
         flashes: lateness.length,
       },
+      ...(CLOCK_ONLY
+        ? {
+            sound: {
+              windows: soundWindows,
+              slopeMsPer30Min: latenessSlopeMsPer30Min(beepLateness),
+              beeps: beepLateness.length,
+            },
+          }
+        : {}),
       definitions: {
         offsetMs: 'median (beep onset − flash onset) of the sync tile pulses in the window; positive = audio late',
         slopeMsPer30Min: 'least-squares slope of every pair’s offset against time, × 30 min',
         display:
           'the wall-clock tile: how long after each second’s mark on the wall clock (clockMarkMs: the second plus 0…9 tenths of a 30 fps frame) its flash appears in the file (the file placed on the wall clock by captureStartedAtMs, the video input’s first frame): the display path’s lateness (page frame → compositor → X server → x11grab), median per window and its slope. It moves the video, not the audio: if it wanders with the A/V offset, the wander is the display path’s',
+        sound:
+          'BENCH_DRIFT_TILE=clock: the same for the wall-clock beep (scheduled on Chromium’s audio output timestamp): the sound path’s lateness (Chromium’s output → sound server → ffmpeg’s pulse input, trim included), median per window and its slope; sound slope − display slope is how far the two drift apart',
         audioMinusVideoLengthMs:
           'audio track length minus video track length: how the two end (a few tens of ms either way); not a clock measurement, see bench:sink-clock',
       },
@@ -100,7 +121,7 @@ async function main(): Promise<void> {
     mkdirSync(dirname(OUT), { recursive: true });
     writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(
-      `${JSON.stringify({ windows: windows.map((w) => w.offsetMs), slopeMsPer30Min: report.slopeMsPer30Min, displayMs: displayWindows.map((w) => w.medianMs), displaySlopeMsPer30Min: report.display.slopeMsPer30Min, audioMinusVideoLengthMs: report.audioMinusVideoLengthMs })}\n`,
+      `${JSON.stringify({ windows: windows.map((w) => w.offsetMs), slopeMsPer30Min: report.slopeMsPer30Min, displayMs: displayWindows.map((w) => w.medianMs), displaySlopeMsPer30Min: report.display.slopeMsPer30Min, soundMs: soundWindows.map((w) => w.medianMs), soundSlopeMsPer30Min: latenessSlopeMsPer30Min(beepLateness), audioMinusVideoLengthMs: report.audioMinusVideoLengthMs })}\n`,
     );
   } finally {
     await meeting.close();
