@@ -15,11 +15,12 @@ export interface AdmissionBudget {
 }
 
 /**
- * Defaults: a 720p file recording of camera-like content measured 0.46–0.6 cores per session with one, two
+ * Defaults: a 720p file recording of camera-like content measured 0.46–0.61 cores per session with one, two
  * and three sessions on a 2-core machine (bench/results/density.json), so 0.6: three fit a 2-core machine's
- * budget of 1.8. A stream encodes with Jibri's veryfast profile (the file's ultrafast encode costs about a
- * third of that, bench/results/encoder.json), so a stream stays at 0.75; it shares the capture and, where
- * settings allow, the encode. Transcription without video skips capture and encoding.
+ * budget of 1.8 (on slower days three at once showed up to 8 % repeated and dropped frames: docs/capture.md).
+ * A stream encodes with Jibri's veryfast profile (the file's ultrafast encode costs about a third of that,
+ * bench/results/encoder.json), so a stream stays at 0.75; it shares the capture and, where settings allow,
+ * the encode. Transcription without video skips capture and encoding.
  */
 export const DEFAULT_ADMISSION_COSTS: Pick<AdmissionBudget, 'baseCost' | 'addedCost'> = {
   baseCost: { file: 0.6, stream: 0.75, transcription: 0.3 },
