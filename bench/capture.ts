@@ -21,7 +21,7 @@ import { probeMedia, startFfmpeg } from '../src/ffmpeg/index.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { createRecorder } from '../workers/recorder.ts';
 import type { AvOffset } from './lib/av-sync.ts';
-import { streamEnds, syncTileOffset } from './lib/sync-tile.ts';
+import { SLIDING_SYNC_RATE, streamEnds, syncTileOffset } from './lib/sync-tile.ts';
 import { clockAv, clockBeepLateness, clockTileLateness, type ClockAv } from './lib/clock-tile.ts';
 import { BASELINE_SIZE, jibriFileCommand } from './lib/jibri-baseline.ts';
 import { ProcSampler, type TreeUsage } from './lib/proc-sampler.ts';
@@ -63,10 +63,12 @@ async function analyse(
   progress: FrameCounters | null,
   description: string,
   captureStartedAtMs: number,
+  syncTile = true,
 ): Promise<PipelineResult> {
   const media = await probeMedia(path);
   const fps = media.video?.avgFps ?? 0;
-  const avSync = await syncTileOffset(path, viewport, 0.5); // markerOffsetMs null: no marker, nearest pairs within ±0.5 s
+  // markerOffsetMs null: no marker, nearest pairs within ±0.5 s. A page without the tile has nothing to read.
+  const avSync = syncTile ? await syncTileOffset(path, viewport, 0.5) : NO_SYNC_TILE;
   const ends = await streamEnds(path);
   return {
     description,
@@ -88,7 +90,9 @@ async function analyse(
   };
 }
 
-async function runScriba(meetingUrl: string, seconds = SECONDS): Promise<PipelineResult> {
+const NO_SYNC_TILE: AvOffset = { offsetMs: null, markerOffsetMs: null, pairs: 0, flashes: 0, beeps: 0 };
+
+async function runScriba(meetingUrl: string, seconds = SECONDS, syncTile = true): Promise<PipelineResult> {
   const config = loadConfig({
     overrides: { recordingsDir: `${root}/scriba`, workDir: `${root}/work`, logLevel: 'warn', checks: { maxDurationSec: seconds } },
   });
@@ -125,6 +129,7 @@ async function runScriba(meetingUrl: string, seconds = SECONDS): Promise<Pipelin
     last,
     `Scriba: Chromium on a private Xvfb 1280x720, PulseAudio null sink, ffmpeg x11grab+pulse, libx264 ${config.capture.videoPreset} zerolatency crf ${config.capture.videoCrf}, A/V trim ${config.capture.audioOffsetMs} ms, fragmented MP4 then remux`,
     captureStartedAtMs,
+    syncTile,
   );
 }
 
@@ -175,12 +180,8 @@ const ratio = (a: number | null, b: number | null) => (a === null || b === null 
 /** Consecutive short recordings of the same meeting: the A/V offset of each (positive = audio late). */
 const SYNC_RUNS = Number(process.env['BENCH_SYNC_RUNS'] ?? 5);
 const CLOCK_RUNS = Number(process.env['BENCH_CLOCK_RUNS'] ?? SYNC_RUNS);
-/**
- * The sync clip's playback rate in those runs (the page's syncRate). 1.001 slides its pulses 1 ms a second
- * across the 30 fps grabs, 40 ms in a run, so each run's median averages their phase as a meeting's video,
- * which arrives at no fixed phase, does; at 1 a run keeps one phase throughout (docs/capture.md).
- */
-const SYNC_RATE = Number(process.env['BENCH_SYNC_RATE'] ?? 1.001);
+/** The sync clip's playback rate in those runs (the page's syncRate; 1.001 slides its pulses 40 ms in a run). */
+const SYNC_RATE = Number(process.env['BENCH_SYNC_RATE'] ?? SLIDING_SYNC_RATE);
 const SYNC_SECONDS = 40; // two of the 18 s cycle's 300 ms markers anchor each measurement
 
 async function compare(meetingUrl: string, content: DemoContent) {
@@ -225,7 +226,7 @@ async function main(): Promise<void> {
     const clockRuns: ClockAv[] = [];
     for (let i = 0; i < CLOCK_RUNS; i++) {
       process.stderr.write(`bench: wall-clock A/V run ${i + 1}/${CLOCK_RUNS}, ${SYNC_SECONDS} s…\n`);
-      const run = await runScriba(`${url}&content=camera&sync=0&clock=1&clockBeep=1`, SYNC_SECONDS);
+      const run = await runScriba(`${url}&content=camera&sync=0&clock=1&clockBeep=1`, SYNC_SECONDS, false);
       clockRuns.push(
         clockAv(
           await clockTileLateness(run.path, { width: 1280, height: 720 }, run.captureStartedAtMs),

@@ -16,7 +16,7 @@ import { createLogger } from '../src/log/logger.ts';
 import { createRecorder } from '../workers/recorder.ts';
 import { descendants } from '../test/helpers/processes.ts';
 import { benchConfig } from './lib/bench-config.ts';
-import { syncTileOffset } from './lib/sync-tile.ts';
+import { SLIDING_SYNC_RATE, syncTileOffset } from './lib/sync-tile.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
 const CLK_TCK = 100;
@@ -80,7 +80,7 @@ async function runConcurrent(meetingBase: string, count: number): Promise<Sessio
   const sessions = Array.from({ length: count }, (_, i) =>
     recorder.createSession({
       sessionId: `density-${count}-${i + 1}`,
-      target: parseMeetingUrl(`${meetingBase}/density-${count}-${i + 1}?participants=3&content=camera&syncRate=1.001`, true),
+      target: parseMeetingUrl(`${meetingBase}/density-${count}-${i + 1}?participants=3&content=camera&syncRate=${SLIDING_SYNC_RATE}`, true),
       login: null,
       roomPassword: null,
       resolution: '720p',
@@ -162,8 +162,7 @@ async function main(): Promise<void> {
     definitions: {
       fps: 'video packets / video duration of the file (ffprobe)',
       dupDropPercent: "(ffmpeg's dup= + drop=) / frames of the file",
-      avOffsetMs:
-        'median (beep onset − flash onset) of the sync tile, its clip played at 1.001× (syncRate) so that its pulses slide across the 30 fps grabs and the median averages their phase; each frame at its own presentation time; positive = audio late',
+      avOffsetMs: `median (beep onset − flash onset) of the sync tile, its clip played at ${SLIDING_SYNC_RATE}× (syncRate) so that its pulses slide across the 30 fps grabs and the median averages their phase; each frame at its own presentation time; positive = audio late`,
       cpuCores:
         "CPU seconds of that session's processes (Chromium and children, ffmpeg, Xvfb, PulseAudio) / wall seconds, while all sessions of the round capture",
       peakPssMb: "peak summed PSS of that session's processes",

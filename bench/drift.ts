@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     const displayWindows = latenessPerWindow(lateness, WINDOW_SEC);
     const beepLateness = CLOCK_ONLY ? await clockBeepLateness(result.file.path, captureStartedAtMs) : [];
     const soundWindows = latenessPerWindow(beepLateness, WINDOW_SEC);
+    const soundSlope = latenessSlopeMsPer30Min(beepLateness);
     const measured = windows.filter((w) => w.offsetMs !== null).map((w) => w.offsetMs!);
     // Where the tracks end. Not a clock measurement: aresample's 100 ms pad/trim keeps the audio's length on
     // the wall clock even when the sound server's clock runs off (bench:sink-clock measures that clock).
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
         ? {
             sound: {
               windows: soundWindows,
-              slopeMsPer30Min: latenessSlopeMsPer30Min(beepLateness),
+              slopeMsPer30Min: soundSlope,
               beeps: beepLateness.length,
             },
           }
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
     mkdirSync(dirname(OUT), { recursive: true });
     writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(
-      `${JSON.stringify({ windows: windows.map((w) => w.offsetMs), slopeMsPer30Min: report.slopeMsPer30Min, displayMs: displayWindows.map((w) => w.medianMs), displaySlopeMsPer30Min: report.display.slopeMsPer30Min, soundMs: soundWindows.map((w) => w.medianMs), soundSlopeMsPer30Min: latenessSlopeMsPer30Min(beepLateness), audioMinusVideoLengthMs: report.audioMinusVideoLengthMs })}\n`,
+      `${JSON.stringify({ windows: windows.map((w) => w.offsetMs), slopeMsPer30Min: report.slopeMsPer30Min, displayMs: displayWindows.map((w) => w.medianMs), displaySlopeMsPer30Min: report.display.slopeMsPer30Min, soundMs: soundWindows.map((w) => w.medianMs), soundSlopeMsPer30Min: soundSlope, audioMinusVideoLengthMs: report.audioMinusVideoLengthMs })}\n`,
     );
   } finally {
     await meeting.close();

@@ -6,14 +6,14 @@
  * beeps leave Chromium's audio output at the same marks). Neither involves a media element's A/V offset.
  */
 import { CLOCK_TILE, clockMarkMs, clockTileRect } from '../../src/demo-meeting/demo-meeting-server.ts';
-import { beepPulses, flashPulses, median } from './av-sync.ts';
-import { monoPcm, regionLuma, streamStarts, videoFrameTimes } from './extract.ts';
+import { median } from './av-sync.ts';
+import { fileBeeps, regionFlashes } from './file-pulses.ts';
 import { msPer30Min, slope } from './least-squares.ts';
 
 export interface Lateness {
-  /** Flash onset in the file (seconds). */
+  /** Flash or beep onset in the file (seconds). */
   readonly t: number;
-  /** How long after its wall-clock second the flash appears in the file (ms; negative = early). */
+  /** How long after its second's mark (clockMarkMs) it appears in the file (ms; negative = early). */
   readonly ms: number;
 }
 
@@ -58,23 +58,18 @@ export async function clockTileLateness(
   viewport: { width: number; height: number },
   captureStartedAtMs: number,
 ): Promise<Lateness[]> {
-  const rect = clockTileRect(viewport);
-  const luma = await regionLuma(path, { x: rect.x, y: rect.y, w: rect.width, h: rect.height });
+  const flashes = await regionFlashes(path, clockTileRect(viewport));
   return latenessOf(
-    flashPulses(luma, await videoFrameTimes(path)).map((p) => p.t),
+    flashes.map((p) => p.t),
     captureStartedAtMs,
   );
 }
 
-/**
- * The wall-clock beeps (`clockBeep=1`) in a recording, as lateness points: each beep onset at its sample's
- * place after the audio stream's start, placed on the wall clock like the flashes.
- */
+/** The wall-clock beeps (`clockBeep=1`) in a recording, as lateness points, placed like the flashes. */
 export async function clockBeepLateness(path: string, captureStartedAtMs: number): Promise<Lateness[]> {
-  const starts = await streamStarts(path);
-  const beeps = beepPulses(await monoPcm(path), 48_000, CLOCK_TILE.beepHz);
+  const beeps = await fileBeeps(path, CLOCK_TILE.beepHz);
   return latenessOf(
-    beeps.map((p) => p.t + starts.audio),
+    beeps.map((p) => p.t),
     captureStartedAtMs,
   );
 }

@@ -4,26 +4,28 @@
  * Optionally per time window, for drift over a long recording.
  */
 import { syncTileRect } from '../../src/demo-meeting/demo-meeting-server.ts';
-import { beepPulses, flashPulses, measureOffset, median, type AvOffset, type Pulse } from './av-sync.ts';
-import { ffprobe, monoPcm, regionLuma, streamStarts, videoFrameTimes } from './extract.ts';
+import { measureOffset, median, type AvOffset, type Pulse } from './av-sync.ts';
+import { ffprobe } from './extract.ts';
+import { fileBeeps, regionFlashes } from './file-pulses.ts';
+
+/**
+ * The sync clip's playback rate for benchmark runs (the page's syncRate): 1 ms a second fast, so its pulses
+ * slide across the 30 fps grabs and a run's median averages their phase, as a meeting's video, which arrives at
+ * no fixed phase, does; at 1 a run keeps one phase throughout (docs/capture.md, "Why single runs scatter").
+ */
+export const SLIDING_SYNC_RATE = 1.001;
+
+/** The sync tile's beep (sync.webm's tone, scripts/make-fixtures.sh). */
+const SYNC_BEEP_HZ = 1000;
 
 export interface SyncTilePulses {
   readonly flashes: readonly Pulse[];
   readonly beeps: readonly Pulse[];
 }
 
-/**
- * Flash and beep onsets in the file's presentation time (seconds), as a player shows them: flashes at their
- * frames' own times, beeps at their sample's place after the audio stream's start (the decoded sound starts
- * with the AAC encoder's priming, as the file's audio timeline does).
- */
+/** The sync tile's flash and beep onsets in the file's presentation time (seconds; file-pulses.ts). */
 export async function syncTilePulses(path: string, viewport: { width: number; height: number }): Promise<SyncTilePulses> {
-  const rect = syncTileRect(viewport);
-  const starts = await streamStarts(path);
-  const luma = await regionLuma(path, { x: rect.x, y: rect.y, w: rect.width, h: rect.height });
-  const flashes = flashPulses(luma, await videoFrameTimes(path));
-  const beeps = beepPulses(await monoPcm(path), 48_000).map((p) => ({ ...p, t: p.t + starts.audio }));
-  return { flashes, beeps };
+  return { flashes: await regionFlashes(path, syncTileRect(viewport)), beeps: await fileBeeps(path, SYNC_BEEP_HZ) };
 }
 
 /**

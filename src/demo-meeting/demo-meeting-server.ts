@@ -86,7 +86,7 @@ export const CLOCK_TILE = {
   markStepMs: 100 / 30,
 } as const;
 
-/** The wall-clock mark (ms since the epoch) of the whole second `secondMs`. Pure; page.js computes the same. */
+/** The wall-clock mark (ms since the epoch) of the whole second `secondMs`. Pure; page.js computes the same from CLOCK_TILE. */
 export function clockMarkMs(secondMs: number): number {
   const n = CLOCK_TILE.markSteps;
   const step = ((Math.round(secondMs / 1000) % n) + n) % n;
@@ -245,7 +245,7 @@ async function renderPage(template: PageTemplate, fixturesDir: string, defaultCo
   } catch {
     // Missing fixtures: the page falls back to built-in names and reports media errors in __scribaDemo.
   }
-  const boot = `window.__SCRIBA_DEMO_BOOT__ = ${scriptJson({ fixtures, mediaBase: '/media/', defaultContent })};`;
+  const boot = `window.__SCRIBA_DEMO_BOOT__ = ${scriptJson({ fixtures, mediaBase: '/media/', defaultContent, clockTile: CLOCK_TILE })};`;
   const page = template.script.replace(/<\/script/gi, '<\\/script');
   return template.html.replace('/*__SCRIBA_DEMO_BOOT__*/', () => boot).replace('/*__SCRIBA_DEMO_PAGE__*/', () => page);
 }

@@ -379,9 +379,13 @@
     syncVideo.defaultPlaybackRate = script.syncRate;
     syncVideo.playbackRate = script.syncRate;
   }
-  // The wall-clock tile: white for 100 ms from each second's mark, redrawn every animation frame (CLOCK_TILE
+  // The wall-clock tile: white for flashMs from each second's mark, redrawn every animation frame (CLOCK_TILE
   // and clockMarkMs in demo-meeting-server.ts: the mark steps through a 30 fps frame, 1/10 of it per second).
-  const clockMark = (secondMs) => secondMs + ((((Math.round(secondMs / 1000) % 10) + 10) % 10) * 100) / 30;
+  const CLOCK = boot.clockTile;
+  const clockMark = (secondMs) => {
+    const n = CLOCK.markSteps;
+    return secondMs + (((Math.round(secondMs / 1000) % n) + n) % n) * CLOCK.markStepMs;
+  };
   let clockTile = null;
   function showClockTile() {
     if (clockTile) return;
@@ -393,14 +397,14 @@
       if (!clockTile) return;
       const now = Date.now();
       const sinceMark = now - clockMark(now - (now % 1000));
-      clockTile.classList.toggle('on', sinceMark >= 0 && sinceMark < 100);
+      clockTile.classList.toggle('on', sinceMark >= 0 && sinceMark < CLOCK.flashMs);
       requestAnimationFrame(draw);
     };
     draw();
     if (script.clockBeep) startClockBeep();
   }
 
-  // The wall-clock beep: a 2 kHz tone (CLOCK_TILE.beepHz) for 100 ms from every second's mark, placed by
+  // The wall-clock beep: a CLOCK.beepHz tone for flashMs from every second's mark, placed by
   // the audio output's own timestamp (getOutputTimestamp: which context time leaves the output when), so each
   // beep leaves the browser's audio output at its mark as the tile's flash is drawn at it. A recording then
   // shows the sound path's lateness beside the picture's, without a media element's own A/V offset between.
@@ -418,16 +422,17 @@
       let second = Math.max(state.next, Math.ceil((Date.now() + 200) / 1000) * 1000);
       for (; second <= Date.now() + 1500; second += 1000) {
         const at = ts.contextTime + (clockMark(second) - wallAt) / 1000;
+        const end = at + CLOCK.flashMs / 1000;
         const gain = new GainNode(ctx, { gain: 0 });
         // 2 ms ramps: no click, and the onset stays within the detector's 5 ms step.
         gain.gain.setValueAtTime(0, at);
         gain.gain.linearRampToValueAtTime(0.5, at + 0.002);
-        gain.gain.setValueAtTime(0.5, at + 0.098);
-        gain.gain.linearRampToValueAtTime(0, at + 0.1);
-        const osc = new OscillatorNode(ctx, { frequency: 2000 });
+        gain.gain.setValueAtTime(0.5, end - 0.002);
+        gain.gain.linearRampToValueAtTime(0, end);
+        const osc = new OscillatorNode(ctx, { frequency: CLOCK.beepHz });
         osc.connect(gain).connect(ctx.destination);
         osc.start(at);
-        osc.stop(at + 0.1);
+        osc.stop(end);
         demo.clockBeeps.push(second);
       }
       state.next = second;
