@@ -25,6 +25,7 @@ import { SLIDING_SYNC_RATE, streamEnds, syncTileOffset } from './lib/sync-tile.t
 import { clockAv, clockBeepLateness, clockTileLateness, type ClockAv } from './lib/clock-tile.ts';
 import { BASELINE_SIZE, jibriFileCommand } from './lib/jibri-baseline.ts';
 import { ProcSampler, type TreeUsage } from './lib/proc-sampler.ts';
+import { PSS_SPLIT_DEFINITION, type PssSplitMb } from './lib/pss.ts';
 import { machineAtEnd } from './lib/machine.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
@@ -42,6 +43,7 @@ interface PipelineResult {
   readonly avSync: AvOffset;
   readonly avEndGapMs: number;
   readonly peakPssMb: number;
+  readonly peakPssSplitMb: PssSplitMb;
   readonly durationSec: number;
   readonly width: number;
   readonly height: number;
@@ -81,6 +83,7 @@ async function analyse(
     avSync,
     avEndGapMs: Math.round((ends.audio - ends.video) * 1000),
     peakPssMb: usage.peakPssMb,
+    peakPssSplitMb: usage.peakPssSplitMb,
     durationSec: media.durationSec,
     width: media.video?.width ?? 0,
     height: media.video?.height ?? 0,
@@ -250,6 +253,7 @@ async function main(): Promise<void> {
         avOffsetRuns: `the same for ${SYNC_SECONDS} s recordings with the sync clip played at ${SYNC_RATE}× (syncRate), its pulses sliding across the 30 fps grabs so that each run averages their phase`,
         avEndGapMs: 'where the audio track ends minus where the video track ends (ffprobe start_time + duration)',
         peakPssMb: 'peak of the summed PSS of those processes (smaps_rollup), sampled every second',
+        peakPssSplitMb: PSS_SPLIT_DEFINITION,
         clockAvRuns:
           'recordings of the wall-clock tile and beep (clock=1&clockBeep=1, no sync tile): videoLateMs and audioLateMs are the medians of how long after each second’s mark (clockMarkMs) the flash and the beep appear in the file (placed on the wall clock by captureStartedAtMs); offsetMs = audio − video (positive = audio late). The beep is scheduled on Chromium’s audio output timestamp, so audioLateMs is the sound path’s lateness; the flash is a page element repainted each animation frame, so videoLateMs includes the page’s own rendering and offsetMs is not a recording’s A/V offset (docs/capture.md)',
       },
@@ -271,6 +275,7 @@ async function main(): Promise<void> {
             fps: r.fps,
             avOffsetMs: r.avOffsetMs,
             peakPssMb: r.peakPssMb,
+            peakPssSplitMb: r.peakPssSplitMb,
             dup: r.duplicatedFrames,
             drop: r.droppedFrames,
           };

@@ -16,6 +16,7 @@ import { createLogger } from '../src/log/logger.ts';
 import { createRecorder } from '../workers/recorder.ts';
 import { descendants } from '../test/helpers/processes.ts';
 import { benchConfig } from './lib/bench-config.ts';
+import { addPss, NO_PSS, PSS_SPLIT_DEFINITION, type Pss, type PssSplitMb, pssSplitMb, readPss } from './lib/pss.ts';
 import { SLIDING_SYNC_RATE, syncTileOffset } from './lib/sync-tile.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
@@ -24,12 +25,17 @@ const CLK_TCK = 100;
 /** CPU ticks (max seen per pid, so exited processes still count) and peak PSS of one session's processes. */
 class SessionSampler {
   readonly #ticks = new Map<number, { base: number; last: number }>();
-  #peakPssKb = 0;
+  #peakPss: Pss = NO_PSS;
+  #lastPss: Pss = NO_PSS;
   #started = 0;
   #first = true;
   readonly #pids: () => readonly number[];
   constructor(pids: () => readonly number[]) {
     this.#pids = pids;
+  }
+  /** The summed PSS of the latest sample. */
+  get lastPss(): Pss {
+    return this.#lastPss;
   }
   sample(): void {
     const all = new Set<number>();
@@ -37,7 +43,7 @@ class SessionSampler {
       all.add(pid);
       for (const d of descendants(pid)) all.add(d);
     }
-    let pss = 0;
+    let pss = NO_PSS;
     for (const pid of all) {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -45,20 +51,25 @@ class SessionSampler {
         const ticks = Number(f[11]) + Number(f[12]);
         const known = this.#ticks.get(pid);
         this.#ticks.set(pid, { base: known?.base ?? (this.#first ? ticks : 0), last: Math.max(known?.last ?? 0, ticks) });
-        pss += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+        pss = addPss(pss, readPss(pid));
       } catch {
         // gone meanwhile
       }
     }
     if (this.#first) this.#started = performance.now();
     this.#first = false;
-    this.#peakPssKb = Math.max(this.#peakPssKb, pss);
+    this.#lastPss = pss;
+    if (pss.totalKb > this.#peakPss.totalKb) this.#peakPss = pss;
   }
-  result(): { cpuCores: number; peakPssMb: number } {
+  result(): { cpuCores: number; peakPssMb: number; peakPssSplitMb: PssSplitMb } {
     const wall = (performance.now() - this.#started) / 1000;
     let ticks = 0;
     for (const { base, last } of this.#ticks.values()) ticks += last - base;
-    return { cpuCores: Math.round((ticks / CLK_TCK / wall) * 1000) / 1000, peakPssMb: Math.round(this.#peakPssKb / 1024) };
+    return {
+      cpuCores: Math.round((ticks / CLK_TCK / wall) * 1000) / 1000,
+      peakPssMb: Math.round(this.#peakPss.totalKb / 1024),
+      peakPssSplitMb: pssSplitMb(this.#peakPss),
+    };
   }
 }
 
@@ -70,10 +81,17 @@ interface SessionFigures {
   readonly avOffsetMs: number | null;
   readonly cpuCores: number;
   readonly peakPssMb: number;
+  readonly peakPssSplitMb: PssSplitMb;
   readonly durationSec: number;
 }
 
-async function runConcurrent(meetingBase: string, count: number): Promise<SessionFigures[]> {
+interface RoundFigures {
+  readonly sessions: SessionFigures[];
+  /** Peak over the round of all its sessions' PSS summed at the same moment: what the machine held. */
+  readonly peakPss: Pss;
+}
+
+async function runConcurrent(meetingBase: string, count: number): Promise<RoundFigures> {
   const { config } = benchConfig(`density-${count}`, { checks: { maxDurationSec: SECONDS } });
   const logger = createLogger({ level: 'warn' });
   const recorder = createRecorder(config, logger);
@@ -93,6 +111,12 @@ async function runConcurrent(meetingBase: string, count: number): Promise<Sessio
   const counters = sessions.map(() => ({ dup: 0, drop: 0 }));
   let running = 0;
   let timer: NodeJS.Timeout | null = null;
+  let roundPeak = NO_PSS;
+  const sampleAll = () => {
+    for (const sm of samplers) sm.sample();
+    const now = samplers.reduce((sum, sm) => addPss(sum, sm.lastPss), NO_PSS);
+    if (now.totalKb > roundPeak.totalKb) roundPeak = now;
+  };
   sessions.forEach((s, i) => {
     s.on('progress', (p) => {
       counters[i] = { dup: p.dup, drop: p.drop };
@@ -100,8 +124,8 @@ async function runConcurrent(meetingBase: string, count: number): Promise<Sessio
     s.on('state', (st) => {
       // Measure while all of them capture: start sampling once the last one is running.
       if (st.status === 'running' && ++running === count) {
-        for (const sm of samplers) sm.sample();
-        timer = setInterval(() => samplers.forEach((sm) => sm.sample()), 1000);
+        sampleAll();
+        timer = setInterval(sampleAll, 1000);
       }
     });
   });
@@ -125,7 +149,7 @@ async function runConcurrent(meetingBase: string, count: number): Promise<Sessio
       durationSec: media.durationSec,
     });
   }
-  return out;
+  return { sessions: out, peakPss: roundPeak };
 }
 
 async function main(): Promise<void> {
@@ -138,12 +162,15 @@ async function main(): Promise<void> {
   try {
     for (const count of [1, 2, 3]) {
       process.stderr.write(`bench: ${count} concurrent session(s), ${SECONDS} s…\n`);
-      const sessions = await runConcurrent(meeting.url, count);
+      const round = await runConcurrent(meeting.url, count);
+      const sessions = round.sessions;
       const running = Array.from({ length: count - 1 }, () => price);
       rounds.push({
         sessions: count,
         perSession: sessions,
         totalCpuCores: Math.round(sessions.reduce((a, s) => a + s.cpuCores, 0) * 1000) / 1000,
+        totalPeakPssMb: Math.round(round.peakPss.totalKb / 1024),
+        totalPeakPssSplitMb: pssSplitMb(round.peakPss),
         admissionWouldAdmitLast: canAdmit(running, price, { cores: budgetCores }),
         // The worker loop prices the job it would claim next (here a file session), like admission.
         workerLoopWouldClaimLast: admitsJob(running, ['file'], { cores: budgetCores, ...DEFAULT_ADMISSION_COSTS }),
@@ -166,6 +193,9 @@ async function main(): Promise<void> {
       cpuCores:
         "CPU seconds of that session's processes (Chromium and children, ffmpeg, Xvfb, PulseAudio) / wall seconds, while all sessions of the round capture",
       peakPssMb: "peak summed PSS of that session's processes",
+      peakPssSplitMb: PSS_SPLIT_DEFINITION,
+      totalPeakPssMb:
+        "peak over the round of every session's processes' PSS summed at the same moment (sampled every second): the memory those sessions held together; one round minus the one before is what one more session added",
       admissionWouldAdmitLast: 'canAdmit(price × (n − 1) running, price, budget): does the last file session fit the budget',
       workerLoopWouldClaimLast: "admitsJob(price × (n − 1) running, ['file'], budget): the worker loop prices the job it would claim next",
     },

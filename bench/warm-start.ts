@@ -6,7 +6,7 @@
  * measures a warm start). Then the pool's idle cost: CPU and PSS of one warm environment over 20 s with no
  * session. Writes bench/results/warm-start.json.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +18,7 @@ import { startWorker } from '../workers/worker.ts';
 import { benchConfig } from './lib/bench-config.ts';
 import { descendants } from '../test/helpers/processes.ts';
 import { ProcSampler } from './lib/proc-sampler.ts';
+import { readPss } from './lib/pss.ts';
 import { BENCH_AUTH, benchHeaders } from './lib/bench-auth.ts';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
@@ -100,13 +101,7 @@ async function measureStarts(meeting: DemoMeeting, warmSessions: number): Promis
 /** The summed PSS of this process's descendants now (ProcSampler keeps the peak, which includes Chromium's start). */
 function pssNowMb(): number {
   let kb = 0;
-  for (const pid of descendants(process.pid)) {
-    try {
-      kb += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
-    } catch {
-      // gone meanwhile
-    }
-  }
+  for (const pid of descendants(process.pid)) kb += readPss(pid).totalKb;
   return Math.round(kb / 1024);
 }
 

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { descendants } from '../../test/helpers/processes.ts';
+import { addPss, NO_PSS, type Pss, type PssSplitMb, pssSplitMb, readPss } from './pss.ts';
 
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
@@ -19,20 +20,13 @@ function cpuTicks(pid: number): { ticks: number; comm: string } | null {
   }
 }
 
-function pssKb(pid: number): number {
-  try {
-    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
 export interface TreeUsage {
   readonly wallSec: number;
   readonly cpuCores: number;
   readonly cpuCoresByProcess: Record<string, number>;
   readonly peakPssMb: number;
+  /** What the peak was made of (bench/lib/pss.ts). */
+  readonly peakPssSplitMb: PssSplitMb;
 }
 
 export interface ProcSamplerOptions {
@@ -48,7 +42,7 @@ export class ProcSampler {
   readonly #exclude: () => readonly (number | undefined)[];
   readonly #label: (pid: number, comm: string) => string;
   readonly #ticks = new Map<number, { ticks: number; comm: string; base: number }>();
-  #peakPss = 0;
+  #peakPss: Pss = NO_PSS;
   #timer: NodeJS.Timeout | null = null;
   #startedAt = 0;
 
@@ -59,7 +53,7 @@ export class ProcSampler {
   }
 
   #sample(baseline: boolean): void {
-    let pss = 0;
+    let pss = NO_PSS;
     const excluded = new Set<number>();
     for (const pid of this.#exclude()) {
       if (pid === undefined) continue;
@@ -77,9 +71,9 @@ export class ProcSampler {
         comm: known?.comm ?? this.#label(pid, t.comm),
         base: known?.base ?? (baseline ? t.ticks : 0),
       });
-      pss += pssKb(pid);
+      pss = addPss(pss, readPss(pid));
     }
-    this.#peakPss = Math.max(this.#peakPss, pss);
+    if (pss.totalKb > this.#peakPss.totalKb) this.#peakPss = pss;
   }
 
   start(intervalMs = 1000): void {
@@ -104,7 +98,8 @@ export class ProcSampler {
       wallSec,
       cpuCores: Math.round((total / wallSec) * 1000) / 1000,
       cpuCoresByProcess: byProcess,
-      peakPssMb: Math.round(this.#peakPss / 1024),
+      peakPssMb: Math.round(this.#peakPss.totalKb / 1024),
+      peakPssSplitMb: pssSplitMb(this.#peakPss),
     };
   }
 }
