@@ -12,15 +12,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseMeetingUrl } from '../src/domain/meeting-target.ts';
-import { startDemoMeeting } from '../src/demo-meeting/demo-meeting-server.ts';
+import { clockTileRect, startDemoMeeting, syncTileRect } from '../src/demo-meeting/demo-meeting-server.ts';
 import { probeMedia } from '../src/ffmpeg/index.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { createRecorder } from '../workers/recorder.ts';
 import { measureOffset, type Pulse } from './lib/av-sync.ts';
-import { clockBeepLateness, clockTileLateness, latenessPerWindow, latenessSlopeMsPer30Min } from './lib/clock-tile.ts';
+import { clockBeepLateness, latenessOf, latenessPerWindow, latenessSlopeMsPer30Min } from './lib/clock-tile.ts';
+import { regionFlashes, regionsFlashes } from './lib/file-pulses.ts';
 import { benchConfig } from './lib/bench-config.ts';
 import { msPer30Min, slope } from './lib/least-squares.ts';
-import { offsetsPerWindow, streamEnds, syncTilePulses } from './lib/sync-tile.ts';
+import { offsetsPerWindow, streamEnds, syncTileBeeps } from './lib/sync-tile.ts';
 import { machineAtEnd } from './lib/machine.ts';
 
 const MINUTES = Number(process.env['BENCH_MINUTES'] ?? 30);
@@ -64,21 +65,30 @@ async function main(): Promise<void> {
     const result = await session.run();
     if (!result.file) throw new Error(`session failed: ${result.failure?.message}`);
     const media = await probeMedia(result.file.path);
-    // A 30-minute file decodes to ~350 MB of samples: only the tile that was recorded is read.
-    const pulses = CLOCK_ONLY ? { flashes: [], beeps: [] } : await syncTilePulses(result.file.path, { width: 1280, height: 720 });
+    const path = result.file.path;
+    const viewport = { width: 1280, height: 720 };
+    // A 30-minute file takes minutes to decode: both tiles are read from one decode of its picture, and only
+    // the beep that was recorded from its sound (~350 MB of samples).
+    const [syncFlashes = [], clockFlashes = []] = CLOCK_ONLY
+      ? [[], await regionFlashes(path, clockTileRect(viewport))]
+      : await regionsFlashes(path, [syncTileRect(viewport), clockTileRect(viewport)]);
+    const pulses = { flashes: syncFlashes, beeps: CLOCK_ONLY ? [] : await syncTileBeeps(path) };
     const whole = measureOffset(pulses.flashes, pulses.beeps);
     const points = whole.markerOffsetMs === null ? [] : pairs(pulses.flashes, pulses.beeps, whole.markerOffsetMs / 1000);
     const s = slope(points);
     const windows = offsetsPerWindow(pulses, WINDOW_SEC);
-    const lateness = await clockTileLateness(result.file.path, { width: 1280, height: 720 }, captureStartedAtMs);
+    const lateness = latenessOf(
+      clockFlashes.map((p) => p.t),
+      captureStartedAtMs,
+    );
     const displayWindows = latenessPerWindow(lateness, WINDOW_SEC);
-    const beepLateness = CLOCK_ONLY ? await clockBeepLateness(result.file.path, captureStartedAtMs) : [];
+    const beepLateness = CLOCK_ONLY ? await clockBeepLateness(path, captureStartedAtMs) : [];
     const soundWindows = latenessPerWindow(beepLateness, WINDOW_SEC);
     const soundSlope = latenessSlopeMsPer30Min(beepLateness);
     const measured = windows.filter((w) => w.offsetMs !== null).map((w) => w.offsetMs!);
     // Where the tracks end. Not a clock measurement: aresample's 100 ms pad/trim keeps the audio's length on
     // the wall clock even when the sound server's clock runs off (bench:sink-clock measures that clock).
-    const ends = await streamEnds(result.file.path);
+    const ends = await streamEnds(path);
     const report = {
       benchmark: 'drift',
       measured: CLOCK_ONLY

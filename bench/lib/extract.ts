@@ -12,29 +12,45 @@ function run(args: string[]): Promise<Buffer> {
   });
 }
 
+export interface Rect {
+  readonly x: number;
+  readonly y: number;
+  readonly w: number;
+  readonly h: number;
+}
+
 /**
- * Mean luma (0–255) of a rectangle, one value per frame of the file, in presentation order. Passthrough: the
- * raw output must not repeat or drop frames to fill a constant rate (it did repeat the first one, which a
- * recording stretches, see videoFrameTimes), so value i belongs to frame i.
+ * Mean luma (0–255) of each rectangle, one value per frame of the file, in presentation order, from one
+ * decode of the file (a 30-minute recording takes minutes to decode). Each rectangle is cropped and shrunk
+ * to 8x8, and the squares are laid side by side in one gray picture, so each row of a frame holds 8 bytes of
+ * every rectangle in turn. Passthrough: the raw output must not repeat or drop frames to fill a constant
+ * rate (it did repeat the first one, which a recording stretches, see videoFrameTimes), so value i belongs
+ * to frame i.
  */
-export async function regionLuma(path: string, rect: { x: number; y: number; w: number; h: number }): Promise<number[]> {
-  const raw = await run([
-    '-i',
-    path,
-    '-an',
-    '-vf',
-    `crop=${rect.w}:${rect.h}:${rect.x}:${rect.y},scale=8:8,format=gray`,
-    '-fps_mode',
-    'passthrough',
-    '-f',
-    'rawvideo',
-    '-',
-  ]);
-  const out: number[] = [];
-  for (let off = 0; off + 64 <= raw.length; off += 64) {
-    let sum = 0;
-    for (let i = 0; i < 64; i++) sum += raw[off + i]!;
-    out.push(sum / 64);
+export async function regionsLuma(path: string, rects: readonly Rect[]): Promise<number[][]> {
+  if (rects.length === 0) return [];
+  const squares = rects.map((r, i) => `[s${i}]crop=${r.w}:${r.h}:${r.x}:${r.y},scale=8:8[q${i}]`);
+  const graph =
+    rects.length === 1
+      ? `crop=${rects[0]!.w}:${rects[0]!.h}:${rects[0]!.x}:${rects[0]!.y},scale=8:8,format=gray`
+      : `split=${rects.length}${rects.map((_, i) => `[s${i}]`).join('')};${squares.join(';')};${rects
+          .map((_, i) => `[q${i}]`)
+          .join('')}hstack=inputs=${rects.length},format=gray`;
+  const raw = await run(['-i', path, '-an', '-filter_complex', graph, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-']);
+  return lumaPerRegion(raw, rects.length);
+}
+
+/** Pure: frames of n 8x8 gray squares side by side → each square's mean, per frame. */
+export function lumaPerRegion(raw: Uint8Array, n: number): number[][] {
+  const row = 8 * n;
+  const frame = row * 8;
+  const out: number[][] = Array.from({ length: n }, () => []);
+  for (let off = 0; off + frame <= raw.length; off += frame) {
+    for (let k = 0; k < n; k++) {
+      let sum = 0;
+      for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) sum += raw[off + y * row + k * 8 + x]!;
+      out[k]!.push(sum / 64);
+    }
   }
   return out;
 }

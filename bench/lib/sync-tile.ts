@@ -25,7 +25,12 @@ export interface SyncTilePulses {
 
 /** The sync tile's flash and beep onsets in the file's presentation time (seconds; file-pulses.ts). */
 export async function syncTilePulses(path: string, viewport: { width: number; height: number }): Promise<SyncTilePulses> {
-  return { flashes: await regionFlashes(path, syncTileRect(viewport)), beeps: await fileBeeps(path, SYNC_BEEP_HZ) };
+  return { flashes: await regionFlashes(path, syncTileRect(viewport)), beeps: await syncTileBeeps(path) };
+}
+
+/** The sync tile's beep onsets alone. */
+export function syncTileBeeps(path: string): Promise<Pulse[]> {
+  return fileBeeps(path, SYNC_BEEP_HZ);
 }
 
 /**
