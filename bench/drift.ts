@@ -18,7 +18,7 @@ import { createLogger } from '../src/log/logger.ts';
 import { createRecorder } from '../workers/recorder.ts';
 import { measureOffset, type Pulse } from './lib/av-sync.ts';
 import { clockBeepLateness, latenessOf, latenessPerWindow, latenessSlopeMsPer30Min } from './lib/clock-tile.ts';
-import { regionFlashes, regionsFlashes } from './lib/file-pulses.ts';
+import { regionsFlashes } from './lib/file-pulses.ts';
 import { benchConfig } from './lib/bench-config.ts';
 import { msPer30Min, slope } from './lib/least-squares.ts';
 import { offsetsPerWindow, streamEnds, syncTileBeeps } from './lib/sync-tile.ts';
@@ -64,14 +64,13 @@ async function main(): Promise<void> {
     });
     const result = await session.run();
     if (!result.file) throw new Error(`session failed: ${result.failure?.message}`);
-    const media = await probeMedia(result.file.path);
     const path = result.file.path;
+    const media = await probeMedia(path);
     const viewport = { width: 1280, height: 720 };
     // A 30-minute file takes minutes to decode: both tiles are read from one decode of its picture, and only
     // the beep that was recorded from its sound (~350 MB of samples).
-    const [syncFlashes = [], clockFlashes = []] = CLOCK_ONLY
-      ? [[], await regionFlashes(path, clockTileRect(viewport))]
-      : await regionsFlashes(path, [syncTileRect(viewport), clockTileRect(viewport)]);
+    const tiles = CLOCK_ONLY ? [clockTileRect(viewport)] : [clockTileRect(viewport), syncTileRect(viewport)];
+    const [clockFlashes = [], syncFlashes = []] = await regionsFlashes(path, tiles);
     const pulses = { flashes: syncFlashes, beeps: CLOCK_ONLY ? [] : await syncTileBeeps(path) };
     const whole = measureOffset(pulses.flashes, pulses.beeps);
     const points = whole.markerOffsetMs === null ? [] : pairs(pulses.flashes, pulses.beeps, whole.markerOffsetMs / 1000);

@@ -12,11 +12,12 @@ function run(args: string[]): Promise<Buffer> {
   });
 }
 
+/** A rectangle of the picture in device pixels (as syncTileRect and clockTileRect give it). */
 export interface Rect {
   readonly x: number;
   readonly y: number;
-  readonly w: number;
-  readonly h: number;
+  readonly width: number;
+  readonly height: number;
 }
 
 /**
@@ -29,13 +30,12 @@ export interface Rect {
  */
 export async function regionsLuma(path: string, rects: readonly Rect[]): Promise<number[][]> {
   if (rects.length === 0) return [];
-  const squares = rects.map((r, i) => `[s${i}]crop=${r.w}:${r.h}:${r.x}:${r.y},scale=8:8[q${i}]`);
+  const square = (r: Rect) => `crop=${r.width}:${r.height}:${r.x}:${r.y},scale=8:8`;
+  const labels = (prefix: string) => rects.map((_, i) => `[${prefix}${i}]`).join('');
   const graph =
     rects.length === 1
-      ? `crop=${rects[0]!.w}:${rects[0]!.h}:${rects[0]!.x}:${rects[0]!.y},scale=8:8,format=gray`
-      : `split=${rects.length}${rects.map((_, i) => `[s${i}]`).join('')};${squares.join(';')};${rects
-          .map((_, i) => `[q${i}]`)
-          .join('')}hstack=inputs=${rects.length},format=gray`;
+      ? `${square(rects[0]!)},format=gray`
+      : `split=${rects.length}${labels('s')};${rects.map((r, i) => `[s${i}]${square(r)}[q${i}]`).join(';')};${labels('q')}hstack=inputs=${rects.length},format=gray`;
   const raw = await run(['-i', path, '-an', '-filter_complex', graph, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-']);
   return lumaPerRegion(raw, rects.length);
 }

@@ -4,21 +4,16 @@
  * (the decoded sound starts with the AAC encoder's priming, as the file's audio timeline does).
  */
 import { beepPulses, flashPulses, type Pulse } from './av-sync.ts';
-import { monoPcm, regionsLuma, streamStarts, videoFrameTimes } from './extract.ts';
-
-type DeviceRect = { x: number; y: number; width: number; height: number };
+import { monoPcm, type Rect, regionsLuma, streamStarts, videoFrameTimes } from './extract.ts';
 
 /** The flashes of a rectangle of the picture (device pixels). */
-export async function regionFlashes(path: string, rect: DeviceRect): Promise<Pulse[]> {
+export async function regionFlashes(path: string, rect: Rect): Promise<Pulse[]> {
   return (await regionsFlashes(path, [rect]))[0]!;
 }
 
 /** The flashes of several rectangles, from one decode of the file. */
-export async function regionsFlashes(path: string, rects: readonly DeviceRect[]): Promise<Pulse[][]> {
-  const lumas = await regionsLuma(
-    path,
-    rects.map((r) => ({ x: r.x, y: r.y, w: r.width, h: r.height })),
-  );
+export async function regionsFlashes(path: string, rects: readonly Rect[]): Promise<Pulse[][]> {
+  const lumas = await regionsLuma(path, rects);
   const times = await videoFrameTimes(path);
   return lumas.map((luma) => flashPulses(luma, times));
 }

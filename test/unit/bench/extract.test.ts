@@ -43,8 +43,8 @@ describe('regionsLuma (real ffmpeg)', () => {
       'yuv420p',
       path,
     ]);
-    const a = { x: 0, y: 0, w: 32, h: 32 };
-    const b = { x: 96, y: 64, w: 32, h: 32 };
+    const a = { x: 0, y: 0, width: 32, height: 32 };
+    const b = { x: 96, y: 64, width: 32, height: 32 };
     const [both, aloneA, aloneB] = await Promise.all([regionsLuma(path, [a, b]), regionsLuma(path, [a]), regionsLuma(path, [b])]);
     expect(both).toEqual([aloneA[0], aloneB[0]]);
     expect(both[0]).toHaveLength(30);
