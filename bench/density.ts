@@ -5,7 +5,7 @@
  * session started; and whether the worker's admission (src/domain/admission.ts, a budget of 90 % of the
  * cores) would have let the last one in. Writes bench/results/density.json.
  */
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseMeetingUrl } from '../src/domain/meeting-target.ts';
 import { canAdmit, DEFAULT_ADMISSION_COSTS, jobCost } from '../src/domain/admission.ts';
@@ -14,64 +14,12 @@ import { startDemoMeeting } from '../src/demo-meeting/demo-meeting-server.ts';
 import { probeMedia } from '../src/ffmpeg/index.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { createRecorder } from '../workers/recorder.ts';
-import { descendants } from '../test/helpers/processes.ts';
 import { benchConfig } from './lib/bench-config.ts';
-import { addPss, NO_PSS, PSS_SPLIT_DEFINITION, type Pss, type PssSplitMb, pssSplitMb, readPss } from './lib/pss.ts';
+import { ProcSampler } from './lib/proc-sampler.ts';
+import { addPss, NO_PSS, PSS_SPLIT_DEFINITION, type Pss, type PssSplitMb, pssSplitMb } from './lib/pss.ts';
 import { SLIDING_SYNC_RATE, syncTileOffset } from './lib/sync-tile.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
-const CLK_TCK = 100;
-
-/** CPU ticks (max seen per pid, so exited processes still count) and peak PSS of one session's processes. */
-class SessionSampler {
-  readonly #ticks = new Map<number, { base: number; last: number }>();
-  #peakPss: Pss = NO_PSS;
-  #lastPss: Pss = NO_PSS;
-  #started = 0;
-  #first = true;
-  readonly #pids: () => readonly number[];
-  constructor(pids: () => readonly number[]) {
-    this.#pids = pids;
-  }
-  /** The summed PSS of the latest sample. */
-  get lastPss(): Pss {
-    return this.#lastPss;
-  }
-  sample(): void {
-    const all = new Set<number>();
-    for (const pid of this.#pids()) {
-      all.add(pid);
-      for (const d of descendants(pid)) all.add(d);
-    }
-    let pss = NO_PSS;
-    for (const pid of all) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const ticks = Number(f[11]) + Number(f[12]);
-        const known = this.#ticks.get(pid);
-        this.#ticks.set(pid, { base: known?.base ?? (this.#first ? ticks : 0), last: Math.max(known?.last ?? 0, ticks) });
-        pss = addPss(pss, readPss(pid));
-      } catch {
-        // gone meanwhile
-      }
-    }
-    if (this.#first) this.#started = performance.now();
-    this.#first = false;
-    this.#lastPss = pss;
-    if (pss.totalKb > this.#peakPss.totalKb) this.#peakPss = pss;
-  }
-  result(): { cpuCores: number; peakPssMb: number; peakPssSplitMb: PssSplitMb } {
-    const wall = (performance.now() - this.#started) / 1000;
-    let ticks = 0;
-    for (const { base, last } of this.#ticks.values()) ticks += last - base;
-    return {
-      cpuCores: Math.round((ticks / CLK_TCK / wall) * 1000) / 1000,
-      peakPssMb: Math.round(this.#peakPss.totalKb / 1024),
-      peakPssSplitMb: pssSplitMb(this.#peakPss),
-    };
-  }
-}
 
 interface SessionFigures {
   readonly fps: number;
@@ -107,14 +55,14 @@ async function runConcurrent(meetingBase: string, count: number): Promise<RoundF
       fileRecordingMetadata: {},
     }),
   );
-  const samplers = sessions.map((s) => new SessionSampler(() => s.pids()));
+  // Each session's processes, sampled together each second so that the round's sum is of one moment.
+  const samplers = sessions.map((s) => new ProcSampler(process.pid, { roots: () => s.pids() }));
   const counters = sessions.map(() => ({ dup: 0, drop: 0 }));
   let running = 0;
   let timer: NodeJS.Timeout | null = null;
   let roundPeak = NO_PSS;
   const sampleAll = () => {
-    for (const sm of samplers) sm.sample();
-    const now = samplers.reduce((sum, sm) => addPss(sum, sm.lastPss), NO_PSS);
+    const now = samplers.reduce((sum, sm) => addPss(sum, sm.sample()), NO_PSS);
     if (now.totalKb > roundPeak.totalKb) roundPeak = now;
   };
   sessions.forEach((s, i) => {
@@ -124,13 +72,15 @@ async function runConcurrent(meetingBase: string, count: number): Promise<RoundF
     s.on('state', (st) => {
       // Measure while all of them capture: start sampling once the last one is running.
       if (st.status === 'running' && ++running === count) {
-        sampleAll();
+        for (const sm of samplers) sm.start(null);
         timer = setInterval(sampleAll, 1000);
       }
     });
   });
   const results = await Promise.all(sessions.map((s) => s.run()));
   if (timer) clearInterval(timer);
+  // Stopped before the files are analysed below, so that the time the analysis takes does not dilute the cores.
+  const usages = samplers.map((sm) => sm.stop());
   const out: SessionFigures[] = [];
   for (const [i, result] of results.entries()) {
     if (!result.file) throw new Error(`session ${i + 1} of ${count} failed: ${result.failure?.message}`);
@@ -145,7 +95,9 @@ async function runConcurrent(meetingBase: string, count: number): Promise<RoundF
       drop,
       dupDropPercent: Math.round(((dup + drop) / frames) * 10000) / 100,
       avOffsetMs: sync.offsetMs,
-      ...samplers[i]!.result(),
+      cpuCores: usages[i]!.cpuCores,
+      peakPssMb: usages[i]!.peakPssMb,
+      peakPssSplitMb: usages[i]!.peakPssSplitMb,
       durationSec: media.durationSec,
     });
   }
@@ -191,7 +143,7 @@ async function main(): Promise<void> {
       dupDropPercent: "(ffmpeg's dup= + drop=) / frames of the file",
       avOffsetMs: `median (beep onset − flash onset) of the sync tile, its clip played at ${SLIDING_SYNC_RATE}× (syncRate) so that its pulses slide across the 30 fps grabs and the median averages their phase; each frame at its own presentation time; positive = audio late`,
       cpuCores:
-        "CPU seconds of that session's processes (Chromium and children, ffmpeg, Xvfb, PulseAudio) / wall seconds, while all sessions of the round capture",
+        "CPU seconds of that session's processes (Chromium and children, ffmpeg, Xvfb, PulseAudio) / wall seconds, from when all sessions of the round capture until all have finished (their files finalized), as bench:capture counts",
       peakPssMb: "peak summed PSS of that session's processes",
       peakPssSplitMb: PSS_SPLIT_DEFINITION,
       totalPeakPssMb:

@@ -1,6 +1,7 @@
 /**
- * CPU and memory of a process tree from /proc: every second, each descendant's utime+stime (kept at its
- * maximum, so processes that exit still count) and the tree's summed PSS (peak kept).
+ * CPU and memory of a process tree from /proc: every second (or whenever the caller samples), each
+ * descendant's utime+stime (kept at its maximum, so processes that exit still count) and the tree's summed
+ * PSS (peak kept).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -35,12 +36,16 @@ export interface ProcSamplerOptions {
   readonly exclude?: () => readonly (number | undefined)[];
   /** Names a process in cpuCoresByProcess (default: its comm), asked once per pid. */
   readonly label?: (pid: number, comm: string) => string;
+  /** Count these processes and everything under them instead of the root's descendants, e.g. one session's
+   *  processes among several. Called at every sample. */
+  readonly roots?: () => readonly number[];
 }
 
 export class ProcSampler {
   readonly #root: number;
   readonly #exclude: () => readonly (number | undefined)[];
   readonly #label: (pid: number, comm: string) => string;
+  readonly #roots: (() => readonly number[]) | undefined;
   readonly #ticks = new Map<number, { ticks: number; comm: string; base: number }>();
   #peakPss: Pss = NO_PSS;
   #timer: NodeJS.Timeout | null = null;
@@ -50,9 +55,25 @@ export class ProcSampler {
     this.#root = root;
     this.#exclude = opts.exclude ?? (() => []);
     this.#label = opts.label ?? ((_pid, comm) => comm);
+    this.#roots = opts.roots;
   }
 
-  #sample(baseline: boolean): void {
+  #pids(): Iterable<number> {
+    if (!this.#roots) return descendants(this.#root);
+    const all = new Set<number>();
+    for (const pid of this.#roots()) {
+      all.add(pid);
+      for (const d of descendants(pid)) all.add(d);
+    }
+    return all;
+  }
+
+  /** One sample now (start() must have run): the tree's summed PSS at this moment. */
+  sample(): Pss {
+    return this.#sample(false);
+  }
+
+  #sample(baseline: boolean): Pss {
     let pss = NO_PSS;
     const excluded = new Set<number>();
     for (const pid of this.#exclude()) {
@@ -60,7 +81,7 @@ export class ProcSampler {
       excluded.add(pid);
       for (const d of descendants(pid)) excluded.add(d);
     }
-    for (const pid of descendants(this.#root)) {
+    for (const pid of this.#pids()) {
       if (excluded.has(pid)) continue;
       const t = cpuTicks(pid);
       if (!t) continue;
@@ -74,12 +95,14 @@ export class ProcSampler {
       pss = addPss(pss, readPss(pid));
     }
     if (pss.totalKb > this.#peakPss.totalKb) this.#peakPss = pss;
+    return pss;
   }
 
-  start(intervalMs = 1000): void {
+  /** Takes the baseline, then samples every intervalMs; null: the caller samples (sample()). */
+  start(intervalMs: number | null = 1000): void {
     this.#startedAt = performance.now();
     this.#sample(true);
-    this.#timer = setInterval(() => this.#sample(false), intervalMs);
+    if (intervalMs !== null) this.#timer = setInterval(() => this.#sample(false), intervalMs);
   }
 
   stop(): TreeUsage {

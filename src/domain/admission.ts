@@ -15,7 +15,7 @@ export interface AdmissionBudget {
 }
 
 /**
- * Defaults: a 720p file recording of camera-like content measured 0.46–0.61 cores per session with one, two
+ * Defaults: a 720p file recording of camera-like content measured 0.46–0.62 cores per session with one, two
  * and three sessions on a 2-core machine (bench/results/density.json), so 0.6: three fit a 2-core machine's
  * budget of 1.8 (on slower days three at once showed up to 8 % repeated and dropped frames: docs/capture.md).
  * A stream encodes with Jibri's veryfast profile (the file's ultrafast encode costs about a third of that,
